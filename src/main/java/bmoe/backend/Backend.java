@@ -1,0 +1,64 @@
+package bmoe.backend;
+
+import bmoe.model.Dataset;
+import bmoe.rng.RngKey;
+
+/**
+ * The per-observation work of a sweep, as three kernels over resident data. Every backend implements
+ * the same kernels with the same names; the CPU one is the oracle for the others.
+ *
+ * <p>Transfers: {@link #upload} moves x and y to the device once per run; each kernel call moves only
+ * a {@link ParamsBlock} up and O(K d^2) sums down. Allocations stay on the device unless asked for.
+ * Workspaces are per chain; one backend may serve several chains from several threads at once.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name, as given to --backend: "cpu", "opencl". */
+    String name();
+
+    /** What runs the kernels: threads and block size, or platform and device. */
+    String describe();
+
+    /** Copies the data to where the kernels run; once per run. */
+    Resident upload(Dataset data);
+
+    /** Per-chain buffers (allocations z and partial sums) for K experts. */
+    Workspace workspace(Resident data, int experts);
+
+    /**
+     * Kernel (a): gate probabilities, expert log-likelihoods and the allocation draw z_i for every
+     * observation, with the uniform from stream (i, sweep, ALLOCATE). Overwrites the workspace's z.
+     *
+     * @return sum_i log p(y_i | x_i, params), the data log-likelihood (label invariant)
+     */
+    double allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep);
+
+    /** Kernel (b): per-expert sufficient statistics of the current allocations. Reads z only. */
+    ExpertStats expertStats(Workspace ws);
+
+    /**
+     * Kernel (c) for gate k: C_ik, psi_ik, omega_ik ~ PG(1, psi_ik) from stream (i, sweep, PG | k), and the
+     * weighted sums. Reads z and the current gates in params; writes nothing per observation.
+     */
+    GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep);
+
+    /** Copies the allocations to the host (only when a user asks for them; never inside a sweep). */
+    byte[] allocations(Workspace ws);
+
+    @Override
+    void close();
+
+    /** Data where the kernels can read it. */
+    interface Resident {
+        int n();
+
+        int p();
+    }
+
+    /** A chain's per-observation buffers. */
+    interface Workspace {
+        Resident data();
+
+        int experts();
+    }
+}

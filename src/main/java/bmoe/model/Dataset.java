@@ -1,0 +1,161 @@
+package bmoe.model;
+
+import java.util.List;
+
+/**
+ * Observations on the sampler's scale, validated once: x is float32 row-major n x p (the intercept is
+ * implicit), y is float32 of length n. Per-observation maths widens to double; sums over n are double.
+ */
+public final class Dataset {
+    private final float[] x;
+    private final float[] y;
+    private final int n;
+    private final int p;
+    private final List<String> xNames;
+    private final String yName;
+    private final Scaling scaling;
+
+    private Dataset(float[] x, float[] y, int n, int p, List<String> xNames, String yName, Scaling scaling) {
+        this.x = x;
+        this.y = y;
+        this.n = n;
+        this.p = p;
+        this.xNames = List.copyOf(xNames);
+        this.yName = yName;
+        this.scaling = scaling;
+    }
+
+    /**
+     * Builds a data set from original-scale columns.
+     *
+     * @param xColumns p columns of length n. Not modified.
+     * @param standardize whether the sampler sees centred, unit-variance x and y
+     * @throws IllegalArgumentException for a non-finite value, ragged columns or a constant x column
+     */
+    public static Dataset fromColumns(double[][] xColumns, double[] yColumn, List<String> xNames, String yName,
+                                      boolean standardize) {
+        int p = xColumns.length;
+        int n = yColumn.length;
+        if (xNames.size() != p) {
+            throw new IllegalArgumentException("expected " + p + " x names, got " + xNames.size());
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("no observations");
+        }
+        double[] xMean = new double[p];
+        double[] xSd = new double[p];
+        for (int j = 0; j < p; j++) {
+            if (xColumns[j].length != n) {
+                throw new IllegalArgumentException("column " + xNames.get(j) + " has " + xColumns[j].length
+                        + " values, y has " + n);
+            }
+            double[] ms = meanSd(xColumns[j], xNames.get(j));
+            if (!(ms[1] > 0)) {
+                throw new IllegalArgumentException("column " + xNames.get(j) + " is constant (zero variance)");
+            }
+            xMean[j] = ms[0];
+            xSd[j] = ms[1];
+        }
+        double[] yms = meanSd(yColumn, yName);
+        Scaling scaling;
+        if (standardize) {
+            if (!(yms[1] > 0)) {
+                throw new IllegalArgumentException("column " + yName + " is constant (zero variance)");
+            }
+            scaling = new Scaling(xMean, xSd, yms[0], yms[1]);
+        } else {
+            scaling = Scaling.identity(p);
+        }
+        float[] x = new float[Math.multiplyExact(n, p)];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < p; j++) {
+                x[i * p + j] = (float) ((xColumns[j][i] - scaling.xMean()[j]) / scaling.xSd()[j]);
+            }
+            y[i] = (float) ((yColumn[i] - scaling.yMean()) / scaling.ySd());
+        }
+        return new Dataset(x, y, n, p, xNames, yName, scaling);
+    }
+
+    /** A data set already on the sampler's scale (tests, simulation-based checks). Arrays are copied. */
+    public static Dataset standardizedView(float[] x, float[] y, int p) {
+        int n = y.length;
+        if (x.length != (long) n * p) {
+            throw new IllegalArgumentException("x has " + x.length + " values, expected n * p = " + (long) n * p);
+        }
+        List<String> names = new java.util.ArrayList<>();
+        for (int j = 1; j <= p; j++) {
+            names.add("x" + j);
+        }
+        return new Dataset(x.clone(), y.clone(), n, p, names, "y", Scaling.identity(p));
+    }
+
+    /** The same design with a new response (Geweke's successive-conditional simulator). */
+    public Dataset withResponse(float[] newY) {
+        if (newY.length != n) {
+            throw new IllegalArgumentException("response length " + newY.length + " != n " + n);
+        }
+        return new Dataset(x, newY.clone(), n, p, xNames, yName, scaling);
+    }
+
+    private static double[] meanSd(double[] v, String name) {
+        // Welford: one pass, stable for large n and offset data
+        double mean = 0;
+        double m2 = 0;
+        for (int i = 0; i < v.length; i++) {
+            double value = v[i];
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("column " + name + " row " + (i + 1) + " is not finite: " + value);
+            }
+            double delta = value - mean;
+            mean += delta / (i + 1);
+            m2 += delta * (value - mean);
+        }
+        double sd = v.length > 1 ? Math.sqrt(m2 / (v.length - 1)) : 0.0;
+        return new double[] {mean, sd};
+    }
+
+    /** Row-major n x p design without the intercept column; shared, not copied: do not modify. */
+    public float[] x() {
+        return x;
+    }
+
+    /** Responses; shared, not copied: do not modify. */
+    public float[] y() {
+        return y;
+    }
+
+    public int n() {
+        return n;
+    }
+
+    public int p() {
+        return p;
+    }
+
+    /** d = p + 1, the length of a design row with its intercept. */
+    public int dim() {
+        return p + 1;
+    }
+
+    public List<String> xNames() {
+        return xNames;
+    }
+
+    public String yName() {
+        return yName;
+    }
+
+    public Scaling scaling() {
+        return scaling;
+    }
+
+    /** Design row x~_i = (1, x_i) as doubles. */
+    public void designRow(int i, double[] row) {
+        row[0] = 1.0;
+        int base = i * p;
+        for (int j = 0; j < p; j++) {
+            row[j + 1] = x[base + j];
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package bmoe.rng;
+
+/**
+ * The key of one chain's random numbers: Philox key words (seed, chain).
+ *
+ * <p>Every draw in a run is a pure function of this key and a counter (index, sweep, step, draw), see
+ * {@link RngStream}. The seed is an unsigned 32-bit integer, as Stan's.
+ */
+public record RngKey(long seed, int chain) {
+    public static final long MAX_SEED = 0xFFFFFFFFL;
+
+    public RngKey {
+        if (seed < 0 || seed > MAX_SEED) {
+            throw new IllegalArgumentException("seed must be in [0, 4294967295], got " + seed);
+        }
+        if (chain < 0) {
+            throw new IllegalArgumentException("chain must be >= 0, got " + chain);
+        }
+    }
+
+    int k0() {
+        return (int) seed;
+    }
+
+    int k1() {
+        return chain;
+    }
+
+    /** The stream of draws for one (index, sweep, step); see {@link Step} for the step codes. */
+    public RngStream stream(int index, int sweep, int step) {
+        return new RngStream(this).reset(index, sweep, step);
+    }
+}

@@ -1,0 +1,30 @@
+package bmoe.rng;
+
+/**
+ * Step codes: the third counter word. A step with a per-expert or per-gate index k carries it in the low
+ * 16 bits, so gate k's Polya-Gamma draws never share a stream with gate k'.
+ */
+public final class Step {
+    /** Allocation of observation i: counter (i, sweep, ALLOCATE, draw). */
+    public static final int ALLOCATE = 1 << 16;
+    /** Expert k's (sigma^2, beta) draw on the host: counter (k, sweep, EXPERT, draw). */
+    public static final int EXPERT = 2 << 16;
+    /** Polya-Gamma draw of observation i for gate k: counter (i, sweep, PG | k, draw). */
+    public static final int POLYA_GAMMA = 3 << 16;
+    /** Gate k's w draw on the host: counter (0, sweep, GATE | k, draw). */
+    public static final int GATE = 4 << 16;
+    /** Initialisation (sweep 0): counter (index, 0, INIT, draw). */
+    public static final int INIT = 5 << 16;
+    /** Data simulation: counter (i, 0, SIMULATE, draw) under key (seed, 0). */
+    public static final int SIMULATE = 6 << 16;
+
+    private Step() {}
+
+    public static int pg(int gate) {
+        return POLYA_GAMMA | gate;
+    }
+
+    public static int gate(int gate) {
+        return GATE | gate;
+    }
+}

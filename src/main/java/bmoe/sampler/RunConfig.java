@@ -1,0 +1,41 @@
+package bmoe.sampler;
+
+import bmoe.model.Priors;
+import bmoe.rng.RngKey;
+
+/**
+ * What a run does, validated once. {@code draws} counts post-warmup sweeps, of which every
+ * {@code thin}-th is kept (Stan's convention).
+ */
+public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
+    /** Allocations are stored as bytes. */
+    public static final int MAX_EXPERTS = 127;
+
+    public RunConfig {
+        if (experts < 1 || experts > MAX_EXPERTS) {
+            throw new IllegalArgumentException("experts must be in [1, " + MAX_EXPERTS + "], got " + experts);
+        }
+        if (chains < 1) {
+            throw new IllegalArgumentException("chains must be >= 1, got " + chains);
+        }
+        if (warmup < 0) {
+            throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
+        }
+        if (draws < 1) {
+            throw new IllegalArgumentException("draws must be >= 1, got " + draws);
+        }
+        if (thin < 1) {
+            throw new IllegalArgumentException("thin must be >= 1, got " + thin);
+        }
+        if ((long) warmup + draws > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("warmup + draws must fit in 31 bits");
+        }
+        if (seed < 0 || seed > RngKey.MAX_SEED) {
+            throw new IllegalArgumentException("seed must be in [0, 4294967295], got " + seed);
+        }
+    }
+
+    public int keptPerChain() {
+        return draws / thin;
+    }
+}
