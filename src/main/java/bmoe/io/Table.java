@@ -1,0 +1,110 @@
+package bmoe.io;
+
+import bmoe.cli.UserError;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * A numeric CSV table with a header, read and checked at the boundary: every problem becomes a
+ * {@link UserError} naming the file, and where it applies the row and column.
+ */
+public record Table(Path file, List<String> header, Map<String, double[]> columns, int rows) {
+
+    /** Reads every column of a CSV file with a header row; lines starting with '#' are comments. */
+    public static Table read(Path file) {
+        if (!Files.exists(file)) {
+            throw new UserError("data file not found: " + file);
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new UserError("data file is not a readable file: " + file);
+        }
+        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
+                .setCommentMarker('#').setIgnoreSurroundingSpaces(true).setAllowMissingColumnNames(true)
+                .setDuplicateHeaderMode(org.apache.commons.csv.DuplicateHeaderMode.ALLOW_ALL).get();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+             CSVParser parser = format.parse(reader)) {
+            List<String> header = parser.getHeaderNames();
+            if (header.isEmpty()) {
+                throw new UserError(file + ": no header row");
+            }
+            Set<String> seen = new HashSet<>();
+            for (String name : header) {
+                if (name.isEmpty()) {
+                    throw new UserError(file + ": empty column name in the header");
+                }
+                if (!seen.add(name)) {
+                    throw new UserError(file + ": duplicate column '" + name + "' in the header");
+                }
+            }
+            int p = header.size();
+            List<double[]> rows = new ArrayList<>();
+            for (CSVRecord record : parser) {
+                long line = record.getRecordNumber() + 1; // 1-based, counting the header
+                if (record.size() != p) {
+                    throw new UserError(file + ": row " + line + " has " + record.size() + " fields, the header has " + p);
+                }
+                double[] values = new double[p];
+                for (int j = 0; j < p; j++) {
+                    values[j] = parseCell(file, line, header.get(j), record.get(j));
+                }
+                rows.add(values);
+            }
+            Map<String, double[]> columns = new LinkedHashMap<>();
+            for (int j = 0; j < p; j++) {
+                double[] col = new double[rows.size()];
+                for (int i = 0; i < col.length; i++) {
+                    col[i] = rows.get(i)[j];
+                }
+                columns.put(header.get(j), col);
+            }
+            return new Table(file, List.copyOf(header), columns, rows.size());
+        } catch (NoSuchFileException e) {
+            throw new UserError("data file not found: " + file);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            if (e instanceof UserError) {
+                throw e;
+            }
+            throw new UserError(file + ": malformed CSV: " + e.getMessage());
+        }
+    }
+
+    private static double parseCell(Path file, long line, String column, String cell) {
+        double v;
+        try {
+            v = Double.parseDouble(cell);
+        } catch (NumberFormatException e) {
+            throw new UserError(file + ": row " + line + ", column '" + column + "': not a number: '" + cell + "'");
+        }
+        if (!Double.isFinite(v)) {
+            throw new UserError(file + ": row " + line + ", column '" + column + "': " + cell + " is not finite");
+        }
+        return v;
+    }
+
+    public double[] column(String name) {
+        double[] c = columns.get(name);
+        if (c == null) {
+            throw new UserError(file + ": no column '" + name + "' (columns: " + String.join(", ", header) + ")");
+        }
+        return c;
+    }
+
+    public boolean has(String name) {
+        return columns.containsKey(name);
+    }
+}

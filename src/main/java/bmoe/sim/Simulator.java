@@ -1,0 +1,49 @@
+package bmoe.sim;
+
+import bmoe.model.Params;
+import bmoe.rng.Draws;
+import bmoe.rng.RngKey;
+import bmoe.rng.RngStream;
+import bmoe.rng.Step;
+
+/**
+ * Draws (x, y) from a mixture of experts. Observation i uses only the stream (i, 0, SIMULATE) under key
+ * (seed, 0): x first (p uniforms), then the expert (one uniform), then the noise (one normal).
+ */
+public final class Simulator {
+    private Simulator() {}
+
+    /** Simulated data: x row-major n x p, y, and the expert that generated each row. */
+    public record Sample(double[][] xColumns, double[] y, int[] expert) {}
+
+    public static Sample simulate(Params truth, double lower, double upper, int n, long seed) {
+        int p = truth.dim() - 1;
+        int experts = truth.experts();
+        double[][] x = new double[p][n];
+        double[] y = new double[n];
+        int[] z = new int[n];
+        RngStream rng = new RngStream(new RngKey(seed, 0));
+        double[] row = new double[p + 1];
+        double[] eta = new double[experts];
+        for (int i = 0; i < n; i++) {
+            rng.reset(i, 0, Step.SIMULATE);
+            row[0] = 1.0;
+            for (int j = 0; j < p; j++) {
+                x[j][i] = lower + (upper - lower) * rng.uniform();
+                row[j + 1] = x[j][i];
+            }
+            truth.gateLogits(row, eta);
+            double lse = Params.logSumExp(eta, experts);
+            double u = rng.uniform();
+            int k = 0;
+            double cumulative = Math.exp(eta[0] - lse);
+            while (u >= cumulative && k < experts - 1) {
+                k++;
+                cumulative += Math.exp(eta[k] - lse);
+            }
+            z[i] = k;
+            y[i] = Params.dot(truth.beta()[k], row) + Math.sqrt(truth.s2()[k]) * Draws.normal(rng);
+        }
+        return new Sample(x, y, z);
+    }
+}
