@@ -92,8 +92,9 @@ final class FitCommand implements Callable<Integer> {
         if (blockSize < 1) {
             throw new UserError("--block-size must be >= 1, got " + blockSize);
         }
-        AtomicFiles.prepareFolder(out);
+        // Check the data before touching the file system: bad input must not leave an empty run folder.
         Dataset dataset = load(Table.read(data), y, x, !noStandardize, experts);
+        AtomicFiles.prepareFolder(out);
         FitRun run = FitRun.fit(dataset, cfg, nThreads, blockSize);
         run.write(out, data.toString());
         if (!quiet) {

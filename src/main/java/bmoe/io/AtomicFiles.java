@@ -4,8 +4,13 @@ import bmoe.cli.UserError;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
@@ -23,10 +28,13 @@ public final class AtomicFiles {
 
     /** Creates the folder if needed and checks that files can be created in it. */
     public static void prepareFolder(Path folder) {
+        if (Files.exists(folder) && !Files.isDirectory(folder)) {
+            throw new UserError("output path is not a folder: " + folder);
+        }
         try {
             Files.createDirectories(folder);
         } catch (IOException | SecurityException e) {
-            throw new UserError("cannot create output folder " + folder + ": " + describe(e));
+            throw new UserError("cannot create output folder " + folder + ": " + describe(e, folder));
         }
         if (!Files.isDirectory(folder)) {
             throw new UserError("output path is not a folder: " + folder);
@@ -42,7 +50,7 @@ public final class AtomicFiles {
     /** Checks up front that a file can be created where {@code target} names it. */
     public static void checkWritable(Path target) {
         Path parent = target.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
+        if (parent == null || !Files.exists(parent)) {
             throw new UserError("output folder does not exist: " + parent);
         }
         prepareFolder(parent);
@@ -62,7 +70,7 @@ public final class AtomicFiles {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UserError("cannot write " + target + ": " + describe(e));
+            throw new UserError("cannot write " + target + ": " + describe(e, target));
         } finally {
             if (tmp != null) {
                 try {
@@ -74,8 +82,25 @@ public final class AtomicFiles {
         }
     }
 
-    private static String describe(Exception e) {
+    /** The reason in words, for a one-line message: no exception class names (those read as a crash). */
+    private static String describe(Exception e, Path subject) {
+        if (e instanceof FileSystemException f) {
+            String reason;
+            if (f instanceof AccessDeniedException) {
+                reason = "permission denied";
+            } else if (f instanceof NoSuchFileException) {
+                reason = "no such file or folder";
+            } else if (f instanceof FileAlreadyExistsException) {
+                reason = "a file of that name is in the way";
+            } else if (f instanceof NotDirectoryException) {
+                reason = "not a folder";
+            } else {
+                reason = f.getReason() != null ? f.getReason() : "input/output error";
+            }
+            String file = f.getFile();
+            return file == null || file.equals(subject.toString()) ? reason : reason + " (" + file + ")";
+        }
         String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : " " + m);
+        return m == null || m.isBlank() ? "input/output error" : m;
     }
 }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -83,10 +84,31 @@ public record Table(Path file, List<String> header, Map<String, double[]> column
         }
     }
 
+    private static final Pattern NON_FINITE = Pattern.compile("[+-]?(NaN|Infinity)");
+
+    /**
+     * Whether a cell uses only the characters of a plain decimal number. Double.parseDouble alone would also
+     * take Java literals such as "2.5d", "1f" or hexadecimal "0x1p3", which other CSV readers reject and which
+     * are almost surely data errors; parseDouble then checks the structure.
+     */
+    private static boolean plainDecimal(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' || c == 'e' || c == 'E')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static double parseCell(Path file, long line, String column, String cell) {
+        String s = cell.strip();
         double v;
         try {
-            v = Double.parseDouble(cell);
+            if (!plainDecimal(s) && !NON_FINITE.matcher(s).matches()) {
+                throw new NumberFormatException(s);
+            }
+            v = Double.parseDouble(s);
         } catch (NumberFormatException e) {
             throw new UserError(file + ": row " + line + ", column '" + column + "': not a number: '" + cell + "'");
         }

@@ -1,0 +1,451 @@
+package bmoe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The bad-input catalogue, driven through the real entry point {@link Main#run}: every invalid value must end
+ * as exit code 2, exactly one line on stderr naming the problem, nothing on stdout, no stack trace and no
+ * output that looks complete (in fact: no change at all to the output folder). A matching table of valid
+ * boundary values must be accepted, so the checks cannot pass by rejecting everything.
+ */
+class BadInputTest {
+    /** A fully qualified JVM class name, e.g. java.lang.NumberFormatException or bmoe.cli.UserError. */
+    private static final Pattern CLASS_NAME =
+            Pattern.compile("\\b(java|javax|jdk|sun|picocli|bmoe|org\\.apache|com\\.fasterxml)\\.[a-z]+[.\\w]*");
+
+    @TempDir
+    static Path shared;
+
+    /** A finished tiny fit (x1, y; K = 2) for the predict cases. */
+    private static Path fittedRun;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void fitOnce() throws IOException {
+        Path data = writeGood(shared.resolve("train.csv"), 200);
+        fittedRun = shared.resolve("run");
+        Result r = Result.of(new String[] {"fit", "--data", data.toString(), "-K", "2", "--chains", "1",
+            "--warmup", "20", "--draws", "20", "--seed", "1", "--threads", "1", "--out", fittedRun.toString(),
+            "--quiet"});
+        assertEquals(0, r.code, () -> "fixture fit failed: " + r.err);
+        assertTrue(Files.isRegularFile(fittedRun.resolve("draws.csv")));
+    }
+
+    // ------------------------------------------------------------------ fixtures
+
+    /** x1 on [0, 1], y a noisy two-piece line: enough for a K = 2 fit. */
+    static Path writeGood(Path file, int n) throws IOException {
+        Random rnd = new Random(42);
+        StringBuilder sb = new StringBuilder("x1,y\n");
+        for (int i = 0; i < n; i++) {
+            double x = (i + 0.5) / n;
+            double y = (x < 0.35 ? 15 - 20 * x : -5 + 20 * x) + 0.5 * rnd.nextGaussian();
+            sb.append(x).append(',').append(y).append('\n');
+        }
+        Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** What a case sees: its own folder with a good data.csv, helpers for more inputs, and the output path. */
+    static final class Fx {
+        final Path dir;
+        final Kind kind;
+
+        Fx(Path dir, Kind kind) {
+            this.dir = dir;
+            this.kind = kind;
+        }
+
+        String data() {
+            return dir.resolve("data.csv").toString();
+        }
+
+        /** Writes a file into the case's folder (as input, before the snapshot). */
+        String file(String name, String content) {
+            try {
+                Path f = dir.resolve(name);
+                Files.createDirectories(f.getParent());
+                Files.writeString(f, content, StandardCharsets.UTF_8);
+                return f.toString();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** n rows of x1 and y, with the given header and one cell replaced (row r, column c; 0-based). */
+        String table(String name, String header, int n, int badRow, int badCol, String badCell) {
+            StringBuilder sb = new StringBuilder(header).append('\n');
+            int cols = header.split(",").length;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < cols; j++) {
+                    String cell = (i == badRow && j == badCol) ? badCell
+                            : Double.toString(j == cols - 1 ? Math.sin(i) * 3 + i * 0.01 : (i + 0.5) / n + j * Math.cos(i));
+                    sb.append(j > 0 ? "," : "").append(cell);
+                }
+                sb.append('\n');
+            }
+            return file(name, sb.toString());
+        }
+
+        String out() {
+            return dir.resolve(kind.outName).toString();
+        }
+
+        String run() {
+            return fittedRun.toString();
+        }
+    }
+
+    enum Kind {
+        FIT("run"), PREDICT("pred.csv"), SIMULATE("sim.csv");
+
+        final String outName;
+
+        Kind(String outName) {
+            this.outName = outName;
+        }
+    }
+
+    /** fit with tiny defaults; overrides are (option, value) pairs, value null removes the option. */
+    static String[] fit(Fx f, String... overrides) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("--data", f.data());
+        o.put("-K", "2");
+        o.put("--chains", "1");
+        o.put("--warmup", "20");
+        o.put("--draws", "20");
+        o.put("--seed", "1");
+        o.put("--threads", "1");
+        o.put("--out", f.out());
+        return command("fit", o, overrides);
+    }
+
+    static String[] predict(Fx f, String... overrides) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("--run", f.run());
+        o.put("--points", f.file("points.csv", "x1,y\n0.2,3.0\n0.8,10.0\n"));
+        o.put("--out", f.out());
+        return command("predict", o, overrides);
+    }
+
+    static String[] simulate(Fx f, String... overrides) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("--preset", "neurips23");
+        o.put("--n", "50");
+        o.put("--seed", "1");
+        o.put("--out", f.out());
+        return command("simulate", o, overrides);
+    }
+
+    private static String[] command(String name, Map<String, String> options, String... overrides) {
+        if (overrides.length % 2 != 0) {
+            throw new IllegalArgumentException("overrides come in pairs");
+        }
+        for (int i = 0; i < overrides.length; i += 2) {
+            if (overrides[i + 1] == null) {
+                options.remove(overrides[i]);
+            } else {
+                options.put(overrides[i], overrides[i + 1]);
+            }
+        }
+        List<String> args = new ArrayList<>(List.of(name));
+        options.forEach((k, v) -> {
+            args.add(k);
+            if (!v.isEmpty()) {
+                args.add(v);
+            }
+        });
+        return args.toArray(String[]::new);
+    }
+
+    static Arguments bad(String name, Kind kind, Function<Fx, String[]> args, String... mustMention) {
+        return Arguments.of(name, kind, args, List.of(mustMention));
+    }
+
+    // ------------------------------------------------------------------ invalid values
+
+    static Stream<Arguments> invalidValues() {
+        return Stream.of(
+            // data file and columns
+            bad("missing data file", Kind.FIT, f -> fit(f, "--data", f.dir.resolve("nope.csv").toString()),
+                "nope.csv", "not found"),
+            bad("data path is a folder", Kind.FIT, f -> fit(f, "--data", f.dir.toString()), "data file"),
+            bad("missing --y column", Kind.FIT, f -> fit(f, "--y", "target"), "data.csv", "'target'"),
+            bad("--x column not in the file", Kind.FIT, f -> fit(f, "--x", "x1,zz"), "data.csv", "'zz'"),
+            bad("duplicate column in the header", Kind.FIT,
+                f -> fit(f, "--data", f.table("dup.csv", "x1,x1,y", 20, -1, -1, "")), "dup.csv", "duplicate", "x1"),
+            bad("empty column name in the header", Kind.FIT,
+                f -> fit(f, "--data", f.table("blank.csv", "x1,,y", 20, -1, -1, "")), "blank.csv", "empty column name"),
+            bad("same column twice in --x", Kind.FIT,
+                f -> fit(f, "--data", f.table("two.csv", "x1,x2,y", 20, -1, -1, ""), "--x", "x1,x1"), "--x", "x1", "twice"),
+            bad("y also listed in --x", Kind.FIT, f -> fit(f, "--x", "x1,y"), "'y'", "response"),
+            bad("non-numeric cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("text.csv", "x1,y", 20, 4, 0, "abc")), "text.csv", "row 6", "'x1'", "abc"),
+            bad("empty cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("hole.csv", "x1,y", 20, 2, 1, "")), "hole.csv", "row 4", "'y'"),
+            bad("cell with a Java type suffix", Kind.FIT,
+                f -> fit(f, "--data", f.table("suffix.csv", "x1,y", 20, 3, 1, "2.5d")), "suffix.csv", "'y'", "2.5d"),
+            bad("hexadecimal cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("hex.csv", "x1,y", 20, 3, 0, "0x1p-1")), "hex.csv", "'x1'", "0x1p-1"),
+            bad("NaN cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("nan.csv", "x1,y", 20, 7, 1, "NaN")), "nan.csv", "'y'", "NaN"),
+            bad("Inf cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("inf.csv", "x1,y", 20, 7, 0, "Inf")), "inf.csv", "'x1'", "Inf"),
+            bad("Infinity cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("infinity.csv", "x1,y", 20, 7, 0, "Infinity")), "infinity.csv", "Infinity"),
+            bad("-Infinity cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("minf.csv", "x1,y", 20, 0, 1, "-Infinity")), "minf.csv", "-Infinity"),
+            bad("overflowing cell", Kind.FIT,
+                f -> fit(f, "--data", f.table("huge.csv", "x1,y", 20, 0, 1, "1e400")), "huge.csv", "1e400"),
+            bad("ragged row", Kind.FIT,
+                f -> fit(f, "--data", f.file("ragged.csv", "x1,y\n0.1,1\n0.2\n0.3,2\n")), "ragged.csv", "row 3"),
+            bad("empty data file (no header)", Kind.FIT, f -> fit(f, "--data", f.file("empty.csv", "")),
+                "empty.csv", "header"),
+            bad("header-only data file", Kind.FIT, f -> fit(f, "--data", f.file("head.csv", "x1,y\n")),
+                "head.csv", "rows"),
+            bad("fewer rows than 2K", Kind.FIT,
+                f -> fit(f, "--data", f.table("five.csv", "x1,y", 5, -1, -1, ""), "-K", "3"), "five.csv", "2K"),
+            bad("zero-variance x column", Kind.FIT,
+                f -> fit(f, "--data", f.file("flat.csv", "x1,x2,y\n0.1,1,3\n0.2,1,4\n0.3,1,2\n0.4,1,8\n0.5,1,1\n")),
+                "flat.csv", "x2", "constant"),
+            bad("zero-variance y column", Kind.FIT,
+                f -> fit(f, "--data", f.file("flaty.csv", "x1,y\n0.1,3\n0.2,3\n0.3,3\n0.4,3\n0.5,3\n")),
+                "flaty.csv", "y", "constant"),
+            // model and sampler options
+            bad("--experts 0", Kind.FIT, f -> fit(f, "-K", null, "--experts", "0"), "--experts"),
+            bad("--experts negative", Kind.FIT, f -> fit(f, "-K", "-2"), "--experts"),
+            bad("--prior-gate-sd 0", Kind.FIT, f -> fit(f, "--prior-gate-sd", "0"), "--prior-gate-sd"),
+            bad("--prior-gate-sd NaN", Kind.FIT, f -> fit(f, "--prior-gate-sd", "NaN"), "--prior-gate-sd"),
+            bad("--prior-expert-sd -1", Kind.FIT, f -> fit(f, "--prior-expert-sd", "-1"), "--prior-expert-sd"),
+            bad("--prior-expert-sd Infinity", Kind.FIT, f -> fit(f, "--prior-expert-sd", "Infinity"), "--prior-expert-sd"),
+            bad("--prior-sigma-shape 0", Kind.FIT, f -> fit(f, "--prior-sigma-shape", "0"), "--prior-sigma-shape"),
+            bad("--prior-sigma-scale -2", Kind.FIT, f -> fit(f, "--prior-sigma-scale", "-2"), "--prior-sigma-scale"),
+            bad("--chains 0", Kind.FIT, f -> fit(f, "--chains", "0"), "--chains"),
+            bad("--warmup -1", Kind.FIT, f -> fit(f, "--warmup", "-1"), "--warmup"),
+            bad("--draws 0", Kind.FIT, f -> fit(f, "--draws", "0"), "--draws"),
+            bad("--thin 0", Kind.FIT, f -> fit(f, "--thin", "0"), "--thin"),
+            bad("--thin above --draws", Kind.FIT, f -> fit(f, "--thin", "21"), "--thin"),
+            bad("--seed -1", Kind.FIT, f -> fit(f, "--seed", "-1"), "--seed"),
+            bad("--seed 2^32", Kind.FIT, f -> fit(f, "--seed", "4294967296"), "--seed"),
+            bad("--seed not a number", Kind.FIT, f -> fit(f, "--seed", "abc"), "--seed", "abc"),
+            bad("--threads 0", Kind.FIT, f -> fit(f, "--threads", "0"), "--threads"),
+            bad("--block-size 0", Kind.FIT, f -> fit(f, "--block-size", "0"), "--block-size"),
+            bad("--chains not an integer", Kind.FIT, f -> fit(f, "--chains", "1.5"), "--chains", "1.5"),
+            // output
+            bad("fit --out under a regular file", Kind.FIT,
+                f -> fit(f, "--out", f.file("blocker", "not a folder\n") + "/run"), "blocker"),
+            bad("fit --out is a regular file", Kind.FIT,
+                f -> fit(f, "--out", f.file("runfile", "not a folder\n")), "runfile", "not a folder"),
+            bad("fit --out in a read-only folder", Kind.FIT, f -> fit(f, "--out", readOnlyFolder(f) + "/run"),
+                "ro/run"),
+            // usage
+            bad("unknown option", Kind.FIT, f -> fit(f, "--bogus", "1"), "--bogus"),
+            bad("missing required --data", Kind.FIT, f -> fit(f, "--data", null), "--data"),
+            bad("missing required --experts", Kind.FIT, f -> fit(f, "-K", null), "--experts"),
+            bad("missing required --out", Kind.FIT, f -> fit(f, "--out", null), "--out"),
+            bad("unknown subcommand", Kind.FIT, f -> new String[] {"fitt", "--data", f.data()}, "fitt"),
+            // simulate
+            bad("simulate unknown preset", Kind.SIMULATE, f -> simulate(f, "--preset", "nope"), "nope", "preset"),
+            bad("simulate --n 0", Kind.SIMULATE, f -> simulate(f, "--n", "0"), "--n"),
+            bad("simulate --n negative", Kind.SIMULATE, f -> simulate(f, "--n", "-5"), "--n"),
+            bad("simulate --seed -1", Kind.SIMULATE, f -> simulate(f, "--seed", "-1"), "--seed"),
+            bad("simulate --out under a regular file", Kind.SIMULATE,
+                f -> simulate(f, "--out", f.file("blocker", "x\n") + "/sim.csv"), "blocker"),
+            bad("simulate missing --preset", Kind.SIMULATE, f -> simulate(f, "--preset", null), "--preset"),
+            // predict
+            bad("predict missing run folder", Kind.PREDICT,
+                f -> predict(f, "--run", f.dir.resolve("norun").toString()), "norun", "draws.csv"),
+            bad("predict run folder without draws.csv", Kind.PREDICT,
+                f -> predict(f, "--run", f.dir.toString()), "draws.csv"),
+            bad("predict points missing an x column", Kind.PREDICT,
+                f -> predict(f, "--points", f.file("pts.csv", "x2,y\n0.1,1\n")), "pts.csv", "'x1'"),
+            bad("predict missing points file", Kind.PREDICT,
+                f -> predict(f, "--points", f.dir.resolve("nopts.csv").toString()), "nopts.csv"),
+            bad("predict points with a NaN", Kind.PREDICT,
+                f -> predict(f, "--points", f.file("pts.csv", "x1\n0.1\nNaN\n")), "pts.csv", "NaN"),
+            bad("predict --out under a regular file", Kind.PREDICT,
+                f -> predict(f, "--out", f.file("blocker", "x\n") + "/pred.csv"), "blocker"),
+            bad("predict missing --run", Kind.PREDICT, f -> predict(f, "--run", null), "--run"));
+    }
+
+    /** A folder without write permission; skips the case where permission bits do not stop writes (root). */
+    static String readOnlyFolder(Fx f) {
+        try {
+            Path ro = Files.createDirectories(f.dir.resolve("ro"));
+            Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
+            boolean writable;
+            try {
+                Files.delete(Files.createTempFile(ro, "probe", ".tmp"));
+                writable = true;
+            } catch (IOException e) {
+                writable = false;
+            }
+            if (writable) {
+                Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            assumeFalse(writable, "permission bits do not stop writes here (running as root?)");
+            return ro.toString();
+        } catch (UnsupportedOperationException e) {
+            assumeFalse(true, "no POSIX permissions on this file system");
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidValues")
+    void invalidValueIsOneLineExitTwoAndNoOutput(String name, Kind kind, Function<Fx, String[]> args,
+                                                 List<String> mustMention) throws IOException {
+        writeGood(dir.resolve("data.csv"), 200);
+        Fx f = new Fx(dir, kind);
+        String[] argv = args.apply(f);
+        // The predict cases read the shared run: snapshot it too, it must not change either.
+        Set2 before = new Set2(tree(dir), tree(shared));
+        try {
+            Result r = Result.of(argv);
+            String where = name + " " + Arrays.toString(argv) + "\nstderr: " + r.err + "\nstdout: " + r.out;
+
+            assertEquals(Main.EXIT_USAGE, r.code, () -> "exit code for " + where);
+            assertEquals("", r.out, () -> "stdout for " + where);
+            List<String> lines = r.err.lines().toList();
+            assertEquals(1, lines.size(), () -> "stderr must be one line for " + where);
+            String line = lines.get(0);
+            assertFalse(line.isBlank(), () -> "blank stderr for " + where);
+            assertTrue(r.err.endsWith(System.lineSeparator()), () -> "stderr line not terminated for " + where);
+            assertTrue(line.startsWith("bmoe: "), () -> "stderr should start with 'bmoe: ' for " + where);
+            for (String word : mustMention) {
+                assertTrue(line.contains(word), () -> "stderr should mention \"" + word + "\" for " + where);
+            }
+            assertFalse(line.contains("\tat ") || line.contains("Caused by"), () -> "stack trace in " + where);
+            assertFalse(line.contains("Exception"), () -> "exception class name in " + where);
+            assertFalse(line.contains("internal error"), () -> "reported as an internal error: " + where);
+            assertFalse(CLASS_NAME.matcher(line).find(), () -> "JVM class name in " + where);
+
+            Path out = dir.resolve(kind.outName);
+            if (kind == Kind.FIT) {
+                assertFalse(Files.exists(out.resolve("draws.csv")), () -> "draws.csv written for " + where);
+                assertFalse(Files.exists(out.resolve("summary.json")), () -> "summary.json written for " + where);
+            } else {
+                assertFalse(Files.isRegularFile(out), () -> "--out written for " + where);
+            }
+            // Nothing at all may appear or change: no output folder, no temporary or partial files.
+            Set2 after = new Set2(tree(dir), tree(shared));
+            assertEquals(before.a, after.a, () -> "files changed in the case's folder for " + where);
+            assertEquals(before.b, after.b, () -> "files changed in the shared run folder for " + where);
+        } finally {
+            Path ro = dir.resolve("ro");
+            if (Files.isDirectory(ro)) {
+                Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+    }
+
+    private record Set2(TreeSet<String> a, TreeSet<String> b) {}
+
+    /** Every path under root (relative) with its size and modification time. */
+    static TreeSet<String> tree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.map(p -> {
+                try {
+                    return root.relativize(p) + (Files.isRegularFile(p)
+                            ? " " + Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis() : "/");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    // ------------------------------------------------------------------ valid values
+
+    static Stream<Arguments> validValues() {
+        return Stream.of(
+            Arguments.of("--seed 0", (Function<Fx, String[]>) f -> fit(f, "--seed", "0")),
+            Arguments.of("--seed 4294967295", (Function<Fx, String[]>) f -> fit(f, "--seed", "4294967295")),
+            Arguments.of("--experts 1", (Function<Fx, String[]>) f -> fit(f, "-K", "1")),
+            Arguments.of("--experts 3 on 6 rows", (Function<Fx, String[]>) f ->
+                fit(f, "--data", f.table("six.csv", "x1,y", 6, -1, -1, ""), "-K", "3")),
+            Arguments.of("--warmup 0", (Function<Fx, String[]>) f -> fit(f, "--warmup", "0")),
+            Arguments.of("--thin equal to --draws", (Function<Fx, String[]>) f -> fit(f, "--thin", "20")),
+            Arguments.of("--draws 1", (Function<Fx, String[]>) f -> fit(f, "--draws", "1")),
+            Arguments.of("small positive priors", (Function<Fx, String[]>) f -> fit(f, "--prior-gate-sd", "1e-3",
+                "--prior-expert-sd", "0.01", "--prior-sigma-shape", "0.5", "--prior-sigma-scale", "1e-4")),
+            Arguments.of("--no-standardize", (Function<Fx, String[]>) f -> fit(f, "--no-standardize", "")),
+            Arguments.of("--block-size 1", (Function<Fx, String[]>) f -> fit(f, "--block-size", "1")),
+            Arguments.of("--x explicit, with spaces around names", (Function<Fx, String[]>) f ->
+                fit(f, "--data", f.table("two.csv", "x1,x2,y", 30, -1, -1, ""), "--x", "x2, x1")),
+            Arguments.of("comments, blank-padded cells, exponent notation", (Function<Fx, String[]>) f ->
+                fit(f, "--data", f.file("fancy.csv",
+                    "# a comment\nx1 , y\n 1e-1 , 2.5E0\n0.2,-3\n0.3,+4\n.4,5.\n# more\n0.5,1\n"))),
+            Arguments.of("--out folder already exists", (Function<Fx, String[]>) f -> {
+                f.file("run/keep.txt", "x\n");
+                return fit(f);
+            }));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void validValueFits(String name, Function<Fx, String[]> args) throws IOException {
+        writeGood(dir.resolve("data.csv"), 200);
+        Fx f = new Fx(dir, Kind.FIT);
+        String[] argv = args.apply(f);
+        Result r = Result.of(argv);
+        assertEquals(0, r.code, () -> name + " " + Arrays.toString(argv) + ": " + r.err);
+        assertEquals("", r.err, name);
+        Path run = dir.resolve("run");
+        assertTrue(Files.isRegularFile(run.resolve("draws.csv")), name);
+        assertTrue(Files.isRegularFile(run.resolve("summary.json")), name);
+        List<String> leftovers;
+        try (Stream<Path> s = Files.list(run)) {
+            leftovers = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+        }
+        assertEquals(List.of(), leftovers, "temporary files left in the run folder");
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** One run of the CLI with captured streams. */
+    record Result(int code, String out, String err) {
+        static Result of(String... args) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code;
+            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                code = Main.run(args, o, e);
+            }
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+}

@@ -1,0 +1,321 @@
+package bmoe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** simulate, fit, predict and demo through the real entry point {@link Main#run}, on tiny problems. */
+class CliEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DRAWS_HEADER =
+            "chain,iteration,w.1.0,w.1.1,beta.1.0,beta.1.1,beta.2.0,beta.2.1,sigma2.1,sigma2.2";
+
+    /** One simulated neurips23 data set (n = 300, seed 7) shared by the tests that only read it. */
+    @TempDir
+    static Path shared;
+
+    private static Path data;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void simulateOnce() {
+        data = shared.resolve("data.csv");
+        ok("simulate", "--preset", "neurips23", "--n", "300", "--seed", "7", "--out", data.toString());
+    }
+
+    // ------------------------------------------------------------------ simulate
+
+    @Test
+    void simulateNeurips23WritesDataAndTruth() throws IOException {
+        List<String> lines = Files.readAllLines(data);
+        assertEquals("x1,y", lines.get(0));
+        assertEquals(301, lines.size(), "header + 300 rows");
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",");
+            assertEquals(2, cells.length, line);
+            double x = Double.parseDouble(cells[0]);
+            assertTrue(x >= 0 && x <= 1, "x1 ~ U[0,1]: " + line);
+            assertTrue(Double.isFinite(Double.parseDouble(cells[1])), line);
+        }
+        Path truthFile = shared.resolve("data.truth.json");
+        assertTrue(Files.isRegularFile(truthFile));
+        JsonNode truth = JSON.readTree(truthFile.toFile());
+        assertEquals(2, truth.get("K").asInt());
+        assertEquals(300, truth.get("n").asInt());
+        assertEquals(7, truth.get("seed").asLong());
+        assertEquals("neurips23", truth.get("preset").asText());
+        assertEquals(JSON.readTree("[[-8.0,25.0]]"), truth.get("w"));
+        assertEquals(JSON.readTree("[[15.0,-20.0],[-5.0,20.0]]"), truth.get("beta"));
+        assertEquals(JSON.readTree("[0.3,0.4]"), truth.get("sigma2"));
+        assertNoTemporaries(shared);
+    }
+
+    @Test
+    void simulateIsReproducibleAndSeedSensitive() throws IOException {
+        Path a = dir.resolve("a.csv");
+        Path b = dir.resolve("b.csv");
+        Path c = dir.resolve("c.csv");
+        ok("simulate", "--preset", "neurips23", "--n", "300", "--seed", "7", "--out", a.toString());
+        ok("simulate", "--preset", "neurips23", "--n", "300", "--seed", "7", "--out", b.toString());
+        ok("simulate", "--preset", "neurips23", "--n", "300", "--seed", "8", "--out", c.toString());
+        assertArrayEquals(Files.readAllBytes(data), Files.readAllBytes(a), "same seed, same bytes");
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        assertFalse(Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(c)), "another seed, other data");
+    }
+
+    @Test
+    void simulatePlanes3HasTwoCovariates() throws IOException {
+        Path out = dir.resolve("planes.csv");
+        ok("simulate", "--preset", "planes3", "--n", "50", "--seed", "3", "--out", out.toString());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("x1,x2,y", lines.get(0));
+        assertEquals(51, lines.size());
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",");
+            assertEquals(3, cells.length, line);
+            for (int j = 0; j < 2; j++) {
+                double x = Double.parseDouble(cells[j]);
+                assertTrue(x >= -1 && x <= 1, "x ~ U[-1,1]: " + line);
+            }
+        }
+        JsonNode truth = JSON.readTree(dir.resolve("planes.truth.json").toFile());
+        assertEquals(3, truth.get("K").asInt());
+        assertEquals(2, truth.get("p").asInt());
+        assertEquals(JSON.readTree("[\"x1\",\"x2\"]"), truth.get("x_columns"));
+    }
+
+    // ------------------------------------------------------------------ fit
+
+    @Test
+    void fitWritesStanStyleDrawsAndSummary() throws IOException {
+        Path run = dir.resolve("run");
+        Result r = ok(fitArgs(run, "2", "--thin", "2"));
+        assertTrue(r.out.contains("draws.csv"), "fit reports where it wrote: " + r.out);
+
+        List<String> lines = Files.readAllLines(run.resolve("draws.csv"));
+        int h = 0;
+        while (h < lines.size() && lines.get(h).startsWith("#")) {
+            h++;
+        }
+        assertTrue(h > 0, "configuration comment lines come first");
+        assertTrue(lines.subList(0, h).stream().allMatch(l -> l.matches("# [a-z_0-9]+ = .*")), "'# key = value'");
+        assertTrue(lines.contains("# seed = 1"), "the seed is recorded");
+        assertTrue(lines.contains("# experts = 2"));
+        assertTrue(lines.contains("# x_columns = x1"));
+        assertTrue(lines.contains("# y_column = y"));
+        assertEquals(DRAWS_HEADER, lines.get(h));
+        List<String> rows = lines.subList(h + 1, lines.size());
+        int chains = 2;
+        int draws = 20;
+        int thin = 2;
+        assertEquals(chains * draws / thin, rows.size());
+        int[] perChain = new int[chains + 1];
+        List<Integer> expectedIterations = new ArrayList<>();
+        for (int it = thin; it <= draws; it += thin) {
+            expectedIterations.add(it);
+        }
+        List<List<Integer>> iterations = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (String row : rows) {
+            assertFalse(row.startsWith("#"), "no comments after the header");
+            String[] cells = row.split(",");
+            assertEquals(10, cells.length, row);
+            int chain = Integer.parseInt(cells[0]);
+            assertTrue(chain == 1 || chain == 2, "chain values are 1-based: " + row);
+            perChain[chain]++;
+            iterations.get(chain).add(Integer.parseInt(cells[1]));
+            for (int j = 2; j < cells.length; j++) {
+                assertTrue(Double.isFinite(Double.parseDouble(cells[j])), row);
+            }
+            assertTrue(Double.parseDouble(cells[8]) > 0, "sigma2.1 > 0: " + row);
+            assertTrue(Double.parseDouble(cells[9]) > 0, "sigma2.2 > 0: " + row);
+        }
+        assertEquals(draws / thin, perChain[1]);
+        assertEquals(draws / thin, perChain[2]);
+        assertEquals(expectedIterations, iterations.get(1), "post-warmup sweep numbers of kept draws");
+        assertEquals(expectedIterations, iterations.get(2));
+
+        JsonNode summary = JSON.readTree(run.resolve("summary.json").toFile());
+        JsonNode config = summary.get("config");
+        assertTrue(config != null && config.isObject(), "summary.json has config");
+        assertEquals("1", config.get("seed").asText());
+        assertEquals("2", config.get("chains").asText());
+        assertEquals("2", config.get("experts").asText());
+        assertEquals("300", config.get("n").asText());
+        JsonNode params = summary.get("parameters");
+        assertTrue(params != null && params.isObject(), "summary.json has parameters");
+        List<String> names = new ArrayList<>();
+        params.fieldNames().forEachRemaining(names::add);
+        assertEquals(Arrays.asList(DRAWS_HEADER.split(",")).subList(2, 10), names);
+        for (JsonNode p : params) {
+            assertTrue(p.get("q5").asDouble() <= p.get("q50").asDouble(), p.toString());
+            assertTrue(p.get("q50").asDouble() <= p.get("q95").asDouble(), p.toString());
+            assertTrue(p.get("sd").asDouble() >= 0, p.toString());
+        }
+        assertEquals(chains, summary.get("chains").size());
+        assertNoTemporaries(run);
+    }
+
+    @Test
+    void fitWithTheSameSeedIsByteIdentical() throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Path c = dir.resolve("c");
+        ok(fitArgs(a, "2"));
+        ok(fitArgs(b, "2"));
+        ok(fitArgs(c, "2", "--seed", "2"));
+        byte[] drawsA = Files.readAllBytes(a.resolve("draws.csv"));
+        assertArrayEquals(drawsA, Files.readAllBytes(b.resolve("draws.csv")), "same seed, same draws.csv");
+        assertFalse(Arrays.equals(body(a), body(c)), "another seed gives other draws");
+    }
+
+    @Test
+    void fitIsInvariantToTheThreadCount() throws IOException {
+        Path one = dir.resolve("one");
+        Path two = dir.resolve("two");
+        ok(fitArgs(one, "1", "--block-size", "64"));
+        ok(fitArgs(two, "2", "--block-size", "64"));
+        List<String> a = Files.readAllLines(one.resolve("draws.csv"));
+        List<String> b = Files.readAllLines(two.resolve("draws.csv"));
+        assertEquals(a.size(), b.size());
+        // Only the provenance line naming the backend (and its thread count) may differ.
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i).startsWith("# backend = ")) {
+                assertTrue(b.get(i).startsWith("# backend = "), b.get(i));
+                continue;
+            }
+            assertEquals(a.get(i), b.get(i), "draws.csv line " + (i + 1) + " depends on --threads");
+        }
+        assertArrayEquals(body(one), body(two));
+    }
+
+    // ------------------------------------------------------------------ predict
+
+    @Test
+    void predictWithResponseGivesIntervalsAndDensities() throws IOException {
+        Path run = dir.resolve("run");
+        ok(fitArgs(run, "2"));
+        Path points = dir.resolve("points.csv");
+        Files.writeString(points, "x1,y\n0.05,-4\n0.3,4\n0.5,5\n0.9,-3\n");
+        Path out = dir.resolve("pred.csv");
+        Result r = ok("predict", "--run", run.toString(), "--points", points.toString(), "--out", out.toString());
+        assertEquals("", r.out);
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("x1,y,mean,sd,q5,q95,density,log_density", lines.get(0));
+        assertEquals(5, lines.size());
+        double[][] expectedXy = {{0.05, -4}, {0.3, 4}, {0.5, 5}, {0.9, -3}};
+        for (int i = 1; i < lines.size(); i++) {
+            double[] v = Arrays.stream(lines.get(i).split(",")).mapToDouble(Double::parseDouble).toArray();
+            assertEquals(8, v.length, lines.get(i));
+            assertEquals(expectedXy[i - 1][0], v[0], "x1 echoed");
+            assertEquals(expectedXy[i - 1][1], v[1], "y echoed");
+            double mean = v[2];
+            double sd = v[3];
+            double q5 = v[4];
+            double q95 = v[5];
+            double density = v[6];
+            double logDensity = v[7];
+            assertTrue(q5 <= mean && mean <= q95, "q5 <= mean <= q95: " + lines.get(i));
+            assertTrue(sd >= 0, lines.get(i));
+            assertTrue(density > 0 && Double.isFinite(density), "density > 0: " + lines.get(i));
+            assertEquals(Math.log(density), logDensity, 1e-9 * Math.abs(logDensity), "log_density = log(density)");
+        }
+        // E[y|x] follows the truth's shape: about -4 at x = 0.05 (expert 2), 5 at 0.5 and -3 at 0.9 (expert 1).
+        double m05 = Double.parseDouble(lines.get(1).split(",")[2]);
+        double m50 = Double.parseDouble(lines.get(3).split(",")[2]);
+        double m90 = Double.parseDouble(lines.get(4).split(",")[2]);
+        assertTrue(m50 > m05 + 3 && m50 > m90 + 3, "E[y|x] should peak in the middle: " + lines);
+    }
+
+    @Test
+    void predictWithoutResponseGivesOnlyTheRegression() throws IOException {
+        Path run = dir.resolve("run");
+        ok(fitArgs(run, "2"));
+        Path points = dir.resolve("grid.csv");
+        Files.writeString(points, "x1\n0.1\n0.2\n0.7\n");
+        Path out = dir.resolve("grid.pred.csv");
+        ok("predict", "--run", run.toString(), "--points", points.toString(), "--out", out.toString());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("x1,mean,sd,q5,q95", lines.get(0));
+        assertEquals(4, lines.size());
+        for (String line : lines.subList(1, lines.size())) {
+            double[] v = Arrays.stream(line.split(",")).mapToDouble(Double::parseDouble).toArray();
+            assertEquals(5, v.length, line);
+            assertTrue(v[3] <= v[1] && v[1] <= v[4], "q5 <= mean <= q95: " + line);
+        }
+        assertNoTemporaries(dir);
+    }
+
+    // ------------------------------------------------------------------ demo
+
+    @Test
+    void demoRunsAndReportsCoverage() {
+        long t0 = System.nanoTime();
+        Result r = ok("demo", "--n", "400", "--threads", "1");
+        double seconds = (System.nanoTime() - t0) * 1e-9;
+        assertTrue(r.out.contains("true values inside the 90% intervals"), r.out);
+        assertTrue(r.out.contains("chain 2: mean log-likelihood"), r.out);
+        assertTrue(seconds < 60, "demo took " + seconds + " s");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** fit on the shared data: K = 2, 2 chains, 20 + 20 sweeps, seed 1, the given thread count. */
+    private static String[] fitArgs(Path run, String threads, String... extra) {
+        List<String> args = new ArrayList<>(List.of("fit", "--data", data.toString(), "-K", "2", "--chains", "2",
+                "--warmup", "20", "--draws", "20", "--threads", threads, "--out", run.toString()));
+        if (!Arrays.asList(extra).contains("--seed")) {
+            args.addAll(List.of("--seed", "1"));
+        }
+        args.addAll(Arrays.asList(extra));
+        return args.toArray(String[]::new);
+    }
+
+    /** draws.csv without its comment lines. */
+    private static byte[] body(Path run) throws IOException {
+        return Files.readAllLines(run.resolve("draws.csv")).stream().filter(l -> !l.startsWith("#"))
+                .reduce("", (x, y) -> x + y + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void assertNoTemporaries(Path folder) throws IOException {
+        try (Stream<Path> s = Files.list(folder)) {
+            List<String> hidden = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+            assertEquals(List.of(), hidden, "temporary files left in " + folder);
+        }
+    }
+
+    private record Result(int code, String out, String err) {}
+
+    /** Runs the CLI and requires success with nothing on stderr. */
+    private static Result ok(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Main.run(args, o, e);
+        }
+        Result r = new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, r.code, () -> String.join(" ", args) + " failed: " + r.err);
+        assertEquals("", r.err, () -> String.join(" ", args) + " wrote to stderr");
+        return r;
+    }
+}
