@@ -22,8 +22,11 @@ public final class PolyaGamma {
 
     private PolyaGamma() {}
 
-    /** One draw of PG(1, c). c must be finite. */
+    /** One draw of PG(1, c). c must be finite: a NaN would never be accepted, so it is refused up front. */
     public static double draw(RngStream rng, double c) {
+        if (!Double.isFinite(c)) {
+            throw new IllegalStateException("Polya-Gamma argument is not finite: " + c);
+        }
         double z = 0.5 * Math.abs(c);
         double fz = PI2_OVER_8 + 0.5 * z * z;
         double massExp = massTruncatedExponential(z, fz);
