@@ -165,6 +165,9 @@ final class FitCommand implements Callable<Integer> {
                 xs.add(n);
             }
         }
+        if (table.rows() == 0) {
+            throw new UserError(table.file() + ": no data rows after the header");
+        }
         if (table.rows() < 2 * experts) {
             throw new UserError(table.file() + ": " + table.rows() + " rows is fewer than 2K = " + 2 * experts);
         }

@@ -1,6 +1,7 @@
 package bmoe.cli;
 
 import bmoe.backend.cpu.CpuBackend;
+import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;
 import bmoe.io.Json;
 import bmoe.io.Stats;
@@ -25,14 +26,22 @@ import java.util.stream.Collectors;
 final class FitRun {
     final Dataset data;
     final RunConfig cfg;
+    /** What ran the kernels, in full (threads included): for people, not part of the run's definition. */
     final String backend;
+    final String backendName;
+    final int blockSize;
+    final int threads;
     final List<Chain.Result> chains;
     final double seconds;
 
-    private FitRun(Dataset data, RunConfig cfg, String backend, List<Chain.Result> chains, double seconds) {
+    private FitRun(Dataset data, RunConfig cfg, String backend, String backendName, int blockSize, int threads,
+                   List<Chain.Result> chains, double seconds) {
         this.data = data;
         this.cfg = cfg;
         this.backend = backend;
+        this.backendName = backendName;
+        this.blockSize = blockSize;
+        this.threads = threads;
         this.chains = chains;
         this.seconds = seconds;
     }
@@ -42,7 +51,7 @@ final class FitRun {
             long t0 = System.nanoTime();
             List<Chain.Result> chains = Sampler.run(backend, data, cfg, threads, null);
             double seconds = (System.nanoTime() - t0) * 1e-9;
-            return new FitRun(data, cfg, backend.describe(), chains, seconds);
+            return new FitRun(data, cfg, backend.describe(), backend.name(), blockSize, threads, chains, seconds);
         }
     }
 
@@ -76,7 +85,10 @@ final class FitRun {
         c.put("y_sd", Double.toString(s.ySd()));
         c.put("priors_apply_on", s.isIdentity() ? "original scale" : "standardised scale");
         c.put("draws_scale", "original");
-        c.put("backend", backend);
+        // what defines the draws: the backend and the block size, not the thread count, so that
+        // draws.csv is byte-identical for any --threads (the thread count goes to summary.json)
+        c.put("backend", backendName);
+        c.put("block_size", Integer.toString(blockSize));
         return c;
     }
 
@@ -86,10 +98,11 @@ final class FitRun {
 
     void write(Path out, String source) {
         Map<String, String> config = config(source);
-        DrawsFile.write(out.resolve(DrawsFile.NAME), config, cfg.experts(), data.p(), chains);
         ObjectNode root = Json.MAPPER.createObjectNode();
         ObjectNode conf = root.putObject("config");
         config.forEach(conf::put);
+        conf.put("threads", threads);
+        conf.put("backend_detail", backend);
         ObjectNode timing = root.putObject("timing");
         timing.put("seconds", seconds);
         timing.put("sweeps_per_second", sweepsPerSecond());
@@ -115,7 +128,11 @@ final class FitRun {
             o.put("q50", st.q50());
             o.put("q95", st.q95());
         }
-        Json.write(out.resolve("summary.json"), root);
+        // summary.json last: its presence marks a complete run
+        Map<Path, AtomicFiles.Body> files = new LinkedHashMap<>();
+        files.put(out.resolve(DrawsFile.NAME), DrawsFile.body(config, cfg.experts(), data.p(), chains));
+        files.put(out.resolve("summary.json"), Json.body(root));
+        AtomicFiles.writeAll(files);
     }
 
     double[] column(int j) {

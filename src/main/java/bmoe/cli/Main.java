@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point. Every failure ends as one line on stderr and a non-zero exit code: 2 for bad input or
- * usage, 1 for anything unexpected. Set BMOE_DEBUG=1 to see stack traces.
+ * usage (a {@link UserError} or a picocli parameter error), 1 for anything unexpected. Set BMOE_DEBUG=1 to see stack traces.
  */
 @Command(name = "bmoe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Bayesian softmax-gated mixture of experts: an exact Gibbs sampler.",
@@ -41,7 +41,8 @@ public final class Main implements Runnable {
             if (System.getenv("BMOE_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
-            if (ex instanceof UserError || ex instanceof IllegalArgumentException) {
+            // Only input problems are exit 2; an IllegalArgumentException from inside the sampler is a bug.
+            if (ex instanceof UserError) {
                 errWriter.println("bmoe: " + oneLine(ex.getMessage()));
                 return EXIT_USAGE;
             }

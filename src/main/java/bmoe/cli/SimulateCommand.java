@@ -7,6 +7,8 @@ import bmoe.sim.Preset;
 import bmoe.sim.Simulator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +31,12 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Preset model = Preset.byId(preset);
+        Preset model;
+        try {
+            model = Preset.byId(preset);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
         if (n < 1) {
             throw new UserError("--n must be >= 1, got " + n);
         }
@@ -39,7 +46,8 @@ final class SimulateCommand implements Callable<Integer> {
         Path truthFile = truthPath(out);
         AtomicFiles.checkWritable(out);
         Simulator.Sample sample = Simulator.simulate(model.truth(), model.lower(), model.upper(), n, seed);
-        AtomicFiles.write(out, w -> {
+        Map<Path, AtomicFiles.Body> files = new LinkedHashMap<>();
+        files.put(out, w -> {
             w.write(String.join(",", model.xNames()) + ",y\n");
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < n; i++) {
@@ -65,7 +73,8 @@ final class SimulateCommand implements Callable<Integer> {
         truth.putPOJO("w", t.w());
         truth.putPOJO("beta", t.beta());
         truth.putPOJO("sigma2", t.s2());
-        Json.write(truthFile, truth);
+        files.put(truthFile, Json.body(truth));
+        AtomicFiles.writeAll(files);
         return Main.EXIT_OK;
     }
 

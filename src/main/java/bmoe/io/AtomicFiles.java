@@ -13,6 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Output that never looks complete when it is not: written under a temporary name beside the target,
@@ -57,22 +59,42 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Body body) {
-        Path parent = target.toAbsolutePath().getParent();
-        Path tmp = null;
+        Map<Path, Body> one = new LinkedHashMap<>();
+        one.put(target, body);
+        writeAll(one);
+    }
+
+    /**
+     * Writes several files as one output: every file goes to a temporary name first, and only when all
+     * are written are they renamed into place, in the given order (put the file that marks completion
+     * last). A failure while writing leaves none of them.
+     */
+    public static void writeAll(Map<Path, Body> files) {
+        Map<Path, Path> written = new LinkedHashMap<>();
+        Path current = null;
         try {
-            tmp = Files.createTempFile(parent, "." + target.getFileName(), ".part");
-            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                body.write(out);
+            for (Map.Entry<Path, Body> f : files.entrySet()) {
+                current = f.getKey();
+                Path parent = current.toAbsolutePath().getParent();
+                Path tmp = Files.createTempFile(parent, "." + current.getFileName(), ".part");
+                written.put(current, tmp);
+                try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                    f.getValue().write(out);
+                }
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            for (Map.Entry<Path, Path> w : written.entrySet()) {
+                current = w.getKey();
+                try {
+                    Files.move(w.getValue(), current, StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(w.getValue(), current, StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         } catch (IOException e) {
-            throw new UserError("cannot write " + target + ": " + describe(e, target));
+            throw new UserError("cannot write " + current + ": " + describe(e, current));
         } finally {
-            if (tmp != null) {
+            for (Path tmp : written.values()) {
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {

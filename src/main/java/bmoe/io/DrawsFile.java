@@ -5,7 +5,6 @@ import bmoe.sampler.Chain;
 import bmoe.sampler.DrawColumns;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +28,11 @@ public final class DrawsFile {
     public record Contents(Map<String, String> config, int experts, List<String> xNames, String yName,
                            int[] chain, int[] iteration, double[][] draws) {}
 
-    public static void write(Path file, Map<String, String> config, int experts, int p, List<Chain.Result> chains) {
+    /** The content of draws.csv, for {@link AtomicFiles#writeAll}. */
+    public static AtomicFiles.Body body(Map<String, String> config, int experts, int p, List<Chain.Result> chains) {
         List<String> columns = new ArrayList<>(List.of("chain", "iteration"));
         columns.addAll(DrawColumns.names(experts, p));
-        AtomicFiles.write(file, out -> {
+        return out -> {
             for (Map.Entry<String, String> e : config.entrySet()) {
                 out.write("# " + e.getKey() + " = " + e.getValue() + "\n");
             }
@@ -50,7 +50,7 @@ public final class DrawsFile {
                     out.write(line.toString());
                 }
             }
-        });
+        };
     }
 
     public static Contents read(Path run) {
@@ -130,13 +130,5 @@ public final class DrawsFile {
             throw new UserError(file + ": missing '# " + key + " = ...' line; not a bmoe draws file?");
         }
         return v;
-    }
-
-    /** For writers that stream: the header line for K experts and p covariates. */
-    public static void writeHeader(Writer out, int experts, int p) throws IOException {
-        List<String> columns = new ArrayList<>(List.of("chain", "iteration"));
-        columns.addAll(DrawColumns.names(experts, p));
-        out.write(String.join(",", columns));
-        out.write('\n');
     }
 }

@@ -12,9 +12,13 @@ public final class Json {
     private Json() {}
 
     public static void write(Path file, JsonNode node) {
-        AtomicFiles.write(file, out -> {
+        AtomicFiles.write(file, body(node));
+    }
+
+    public static AtomicFiles.Body body(JsonNode node) {
+        return out -> {
             out.write(MAPPER.writeValueAsString(node));
             out.write('\n');
-        });
+        };
     }
 }
