@@ -2,7 +2,8 @@ package bmoe.sampler;
 
 import bmoe.rng.Draws;
 import bmoe.rng.RngStream;
-import org.apache.commons.math3.special.Erf;
+import org.apache.commons.numbers.gamma.Erfc;
+import org.apache.commons.numbers.gamma.Erfcx;
 
 /**
  * Exact draws from the Polya-Gamma distribution PG(1, c), by Devroye's alternating-series method as in
@@ -18,7 +19,7 @@ public final class PolyaGamma {
     private static final double PI2_OVER_8 = Math.PI * Math.PI / 8.0;
     private static final double LOG_HALF_PI = Math.log(0.5 * Math.PI);
     private static final double LOG_4_OVER_PI = Math.log(4.0 / Math.PI);
-    private static final double HALF_LOG_2PI = 0.5 * Math.log(2.0 * Math.PI);
+    private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
 
     private PolyaGamma() {}
 
@@ -122,19 +123,14 @@ public final class PolyaGamma {
     }
 
     /**
-     * log Phi(x), the log of the standard normal distribution function, accurate in both tails: erfc
-     * for x > -5 and Laplace's continued fraction for the Mills ratio below.
+     * log Phi(x), the log of the standard normal distribution function, accurate in both tails: below 0
+     * through the scaled erfcx, Phi(x) = erfcx(-x / sqrt 2) exp(-x^2 / 2) / 2, so nothing underflows.
      */
     static double logPhi(double x) {
-        if (x > -5.0) {
-            return Math.log(0.5 * Erf.erfc(-x / Math.sqrt(2.0)));
+        if (x < 0) {
+            return Math.log(0.5 * Erfcx.value(-x * INV_SQRT2)) - 0.5 * x * x;
         }
-        double t = -x;
-        double f = t;
-        for (int k = 60; k >= 1; k--) {
-            f = t + k / f;
-        }
-        return -0.5 * t * t - HALF_LOG_2PI - Math.log(f);
+        return Math.log1p(-0.5 * Erfc.value(x * INV_SQRT2));
     }
 
     /** E[PG(1, c)] = tanh(c/2) / (2c), 1/4 at c = 0. */
