@@ -1,0 +1,257 @@
+package bmoe.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bmoe.model.Dataset;
+import bmoe.model.Params;
+import bmoe.model.Priors;
+import bmoe.rng.RngKey;
+import bmoe.rng.RngStream;
+import bmoe.rng.Step;
+import bmoe.sampler.PolyaGamma;
+import bmoe.sampler.PriorSampler;
+import java.util.stream.Stream;
+import org.apache.commons.math3.stat.inference.ChiSquareTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What every backend's kernels must do, checked against plain reference computations written from
+ * MODEL.md (not from the CPU kernels) on awkward shapes: n = 1, n just off a multiple of the block size,
+ * K = 1 (no gates), p = 0 (intercept only). A backend's test extends this class and supplies the backend.
+ */
+public abstract class BackendContractTest {
+    /** Relative tolerance for sums over n: float data, double maths, different summation orders. */
+    protected static final double SUM_TOL = 1e-9;
+    protected static final int BLOCK = 64;
+
+    /** The backend under test, with blocks of {@code blockSize} rows where that applies. */
+    protected abstract Backend createBackend(int blockSize);
+
+    static Stream<Arguments> shapes() {
+        return Stream.of(
+                Arguments.of(1, 1, 2),
+                Arguments.of(BLOCK + 1, 2, 3),
+                Arguments.of(3 * BLOCK - 1, 7, 4),
+                Arguments.of(153, 0, 3),
+                Arguments.of(100, 3, 1),
+                Arguments.of(257, 1, 8));
+    }
+
+    private static Dataset data(int n, int p, long seed) {
+        RngStream rng = new RngKey(seed, 0).stream(0, 0, 0);
+        float[] x = new float[n * p];
+        float[] y = new float[n];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (4 * rng.uniform() - 2);
+        }
+        for (int i = 0; i < n; i++) {
+            y[i] = (float) (6 * rng.uniform() - 3);
+        }
+        return Dataset.standardizedView(x, y, p);
+    }
+
+    private static Params params(int experts, int d, long seed) {
+        return PriorSampler.draw(new Priors(1.5, 1.0, 3.0, 2.0), experts, d, new RngKey(seed, 9).stream(0, 0, 0));
+    }
+
+    private static double[] row(Dataset data, int i) {
+        double[] r = new double[data.dim()];
+        data.designRow(i, r);
+        return r;
+    }
+
+    private static void assertClose(double expected, double actual, String what) {
+        assertEquals(expected, actual, SUM_TOL * Math.max(1.0, Math.abs(expected)), what);
+    }
+
+    @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}")
+    @MethodSource("shapes")
+    void allocateReturnsTheLogLikelihoodAndValidLabels(int n, int p, int experts) {
+        Dataset data = data(n, p, 1);
+        Params theta = params(experts, p + 1, 2);
+        try (Backend backend = createBackend(BLOCK)) {
+            Backend.Workspace ws = backend.workspace(backend.upload(data), experts);
+            double logLik = backend.allocate(ws, ParamsBlock.of(theta), new RngKey(3, 1), 5);
+            double expected = 0;
+            for (int i = 0; i < n; i++) {
+                expected += theta.logDensity(row(data, i), data.y()[i]);
+            }
+            assertClose(expected, logLik, "log-likelihood");
+            byte[] z = backend.allocations(ws);
+            assertEquals(n, z.length);
+            for (byte k : z) {
+                assertTrue(k >= 0 && k < experts, "label " + k);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}")
+    @MethodSource("shapes")
+    void expertStatsAreTheSumsOverEachExpertsObservations(int n, int p, int experts) {
+        Dataset data = data(n, p, 4);
+        Params theta = params(experts, p + 1, 5);
+        try (Backend backend = createBackend(BLOCK)) {
+            Backend.Workspace ws = backend.workspace(backend.upload(data), experts);
+            backend.allocate(ws, ParamsBlock.of(theta), new RngKey(6, 0), 1);
+            byte[] z = backend.allocations(ws);
+            ExpertStats stats = backend.expertStats(ws);
+            int d = p + 1;
+            for (int k = 0; k < experts; k++) {
+                double count = 0;
+                double[][] gram = new double[d][d];
+                double[] cross = new double[d];
+                double q = 0;
+                for (int i = 0; i < n; i++) {
+                    if (z[i] != k) {
+                        continue;
+                    }
+                    double[] r = row(data, i);
+                    double y = data.y()[i];
+                    count++;
+                    for (int a = 0; a < d; a++) {
+                        for (int b = 0; b < d; b++) {
+                            gram[a][b] += r[a] * r[b];
+                        }
+                        cross[a] += r[a] * y;
+                    }
+                    q += y * y;
+                }
+                assertEquals(count, stats.count(k), 0.0, "n_" + k);
+                for (int a = 0; a < d; a++) {
+                    for (int b = 0; b < d; b++) {
+                        assertClose(gram[a][b], stats.gram(k)[a][b], "S_" + k);
+                    }
+                    assertClose(cross[a], stats.crossProduct(k)[a], "r_" + k);
+                }
+                assertClose(q, stats.sumSquares(k), "q_" + k);
+            }
+        }
+    }
+
+    /**
+     * Kernel (c) against MODEL.md step 3 computed here, with omega_ik drawn from the stream the contract
+     * names: (i, sweep, PG | k) under the chain's key.
+     */
+    @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}")
+    @MethodSource("shapes")
+    void gateStatsFollowModelStep3(int n, int p, int experts) {
+        Dataset data = data(n, p, 7);
+        Params theta = params(experts, p + 1, 8);
+        RngKey key = new RngKey(10, 2);
+        int sweep = 3;
+        try (Backend backend = createBackend(BLOCK)) {
+            Backend.Workspace ws = backend.workspace(backend.upload(data), experts);
+            backend.allocate(ws, ParamsBlock.of(theta), key, sweep);
+            byte[] z = backend.allocations(ws);
+            int d = p + 1;
+            for (int gate = 0; gate < experts - 1; gate++) {
+                GateStats g = backend.gateStats(ws, ParamsBlock.of(theta), gate, key, sweep);
+                double[][] gram = new double[d][d];
+                double[] response = new double[d];
+                double[] eta = new double[experts];
+                for (int i = 0; i < n; i++) {
+                    double[] r = row(data, i);
+                    theta.gateLogits(r, eta);
+                    double[] others = new double[experts - 1];
+                    int o = 0;
+                    for (int j = 0; j < experts; j++) {
+                        if (j != gate) {
+                            others[o++] = eta[j];
+                        }
+                    }
+                    double c = Params.logSumExp(others, others.length);
+                    double psi = eta[gate] - c;
+                    double omega = PolyaGamma.draw(key.stream(i, sweep, Step.pg(gate)), psi);
+                    double kappa = (z[i] == gate ? 1.0 : 0.0) - 0.5;
+                    for (int a = 0; a < d; a++) {
+                        for (int b = 0; b < d; b++) {
+                            gram[a][b] += omega * r[a] * r[b];
+                        }
+                        response[a] += r[a] * (kappa + omega * c);
+                    }
+                }
+                for (int a = 0; a < d; a++) {
+                    for (int b = 0; b < d; b++) {
+                        assertClose(gram[a][b], g.weightedGram()[a][b], "gate " + gate + " Gram");
+                    }
+                    assertClose(response[a], g.weightedResponse()[a], "gate " + gate + " response");
+                }
+            }
+        }
+    }
+
+    /**
+     * Allocations follow P(z_i = k) ∝ pi_k(x_i) N(y_i | beta_k' x~_i, s2_k): counts over 20000 sweeps per
+     * observation against those probabilities, chi-square test at level 1e-6 per observation (7 tests).
+     */
+    @Test
+    void allocationsFollowTheirConditional() {
+        int n = 7;
+        int experts = 3;
+        int reps = 20_000;
+        Dataset data = data(n, 1, 11);
+        // modest coefficients so every expert has a non-negligible probability
+        Params theta = new Params(new double[][] {{0.3, 0.5}, {-0.2, 0.4}},
+                new double[][] {{0.5, 1.0}, {-0.5, 0.2}, {0.0, -0.8}}, new double[] {1.0, 2.0, 1.5});
+        long[][] counts = new long[n][experts];
+        try (Backend backend = createBackend(BLOCK)) {
+            Backend.Workspace ws = backend.workspace(backend.upload(data), experts);
+            RngKey key = new RngKey(12, 0);
+            for (int s = 1; s <= reps; s++) {
+                backend.allocate(ws, ParamsBlock.of(theta), key, s);
+                byte[] z = backend.allocations(ws);
+                for (int i = 0; i < n; i++) {
+                    counts[i][z[i]]++;
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            double[] r = row(data, i);
+            double[] eta = new double[experts];
+            theta.gateLogits(r, eta);
+            double[] prob = new double[experts];
+            double total = 0;
+            for (int k = 0; k < experts; k++) {
+                double res = data.y()[i] - Params.dot(theta.beta()[k], r);
+                prob[k] = Math.exp(eta[k]) * Math.exp(-0.5 * res * res / theta.s2()[k]) / Math.sqrt(theta.s2()[k]);
+                total += prob[k];
+            }
+            double[] expected = new double[experts];
+            for (int k = 0; k < experts; k++) {
+                expected[k] = reps * prob[k] / total;
+            }
+            double pValue = new ChiSquareTest().chiSquareTest(expected, counts[i]);
+            assertTrue(pValue > 1e-6, "observation " + i + ": p = " + pValue);
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCountOrRepeatedCalls() {
+        Dataset data = data(1000, 3, 13);
+        Params theta = params(4, 4, 14);
+        RngKey key = new RngKey(15, 1);
+        double[] first = null;
+        for (int rep = 0; rep < 2; rep++) {
+            try (Backend backend = createBackend(BLOCK)) {
+                Backend.Workspace ws = backend.workspace(backend.upload(data), 4);
+                double ll = backend.allocate(ws, ParamsBlock.of(theta), key, 2);
+                ExpertStats es = backend.expertStats(ws);
+                GateStats gs = backend.gateStats(ws, ParamsBlock.of(theta), 1, key, 2);
+                double[] all = new double[1 + es.flat().length + gs.flat().length];
+                all[0] = ll;
+                System.arraycopy(es.flat(), 0, all, 1, es.flat().length);
+                System.arraycopy(gs.flat(), 0, all, 1 + es.flat().length, gs.flat().length);
+                if (first == null) {
+                    first = all;
+                } else {
+                    assertArrayEquals(first, all, 0.0);
+                }
+            }
+        }
+    }
+}
