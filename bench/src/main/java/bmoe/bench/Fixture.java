@@ -1,0 +1,56 @@
+package bmoe.bench;
+
+import bmoe.model.Dataset;
+import bmoe.model.Params;
+import bmoe.sim.Simulator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Deterministic benchmark data: a random K-expert model with p covariates, drawn from a fixed
+ * {@link SplittableRandom} seed, and (x, y) simulated from it by bmoe's own {@link Simulator} (Philox
+ * streams, x ~ U[-1, 1]^p), then standardised as a fit would see it.
+ */
+final class Fixture {
+    /** Covariates (the design row has d = P + 1 entries with the intercept). */
+    static final int P = 7;
+    /** Seed of the true model and of the simulation. */
+    static final long SEED = 20240607L;
+    /** Experts of the true model the data are simulated from (the fitted K is a benchmark parameter). */
+    static final int TRUE_EXPERTS = 4;
+    /** Sweeps run in setup so the gates are no longer flat when the measurement starts. */
+    static final int WARM_SWEEPS = 5;
+
+    private Fixture() {}
+
+    /** A random true model: gates U[-1.5, 1.5] per coefficient, experts U[-3, 3], variances U[0.05, 0.5]. */
+    static Params truth(int experts, int p, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int d = p + 1;
+        double[][] w = new double[experts - 1][d];
+        double[][] beta = new double[experts][d];
+        double[] s2 = new double[experts];
+        for (int k = 0; k < experts; k++) {
+            if (k < experts - 1) {
+                for (int j = 0; j < d; j++) {
+                    w[k][j] = r.nextDouble(-1.5, 1.5);
+                }
+            }
+            for (int j = 0; j < d; j++) {
+                beta[k][j] = r.nextDouble(-3.0, 3.0);
+            }
+            s2[k] = r.nextDouble(0.05, 0.5);
+        }
+        return new Params(w, beta, s2);
+    }
+
+    static Dataset data(int n) {
+        Simulator.Sample s = Simulator.simulate(truth(TRUE_EXPERTS, P, SEED), -1.0, 1.0, n, SEED);
+        List<String> names = new ArrayList<>();
+        for (int j = 1; j <= P; j++) {
+            names.add("x" + j);
+        }
+        return Dataset.fromColumns(s.xColumns(), s.y(), names, "y", true);
+    }
+}
