@@ -17,8 +17,11 @@ import org.apache.commons.numbers.gamma.Erfcx;
 public final class PolyaGamma {
     static final double TRUNC = 0.64;
     private static final double PI2_OVER_8 = Math.PI * Math.PI / 8.0;
-    private static final double LOG_HALF_PI = Math.log(0.5 * Math.PI);
-    private static final double LOG_4_OVER_PI = Math.log(4.0 / Math.PI);
+    private static final double HALF_PI = 0.5 * Math.PI;
+    private static final double FOUR_OVER_PI = 4.0 / Math.PI;
+    private static final double ROOT_TRUNC = Math.sqrt(TRUNC);
+    /** exp(t pi^2 / 8 - 1 / (2t)): the constant factor of q/p's inverse-Gaussian term. */
+    private static final double EXP_A_TERM = Math.exp(TRUNC * Math.PI * Math.PI / 8.0 - 0.5 / TRUNC);
     private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
 
     private PolyaGamma() {}
@@ -40,16 +43,17 @@ public final class PolyaGamma {
             }
             // Alternating series: accept when a uniform under a(0, x) falls below a partial sum
             // from above, reject when it lands above one from below (Devroye 1986, IV.5).
-            double s = coefficient(0, x);
+            double logLeft = x > TRUNC ? 0.0 : -1.5 * Math.log(HALF_PI * x); // (pi x / 2)^-1.5, once per x
+            double s = coefficient(0, x, logLeft);
             double y = rng.uniform() * s;
             for (int n = 1; ; n++) {
                 if ((n & 1) == 1) {
-                    s -= coefficient(n, x);
+                    s -= coefficient(n, x, logLeft);
                     if (y <= s) {
                         return 0.25 * x;
                     }
                 } else {
-                    s += coefficient(n, x);
+                    s += coefficient(n, x, logLeft);
                     if (y > s) {
                         break;
                     }
@@ -60,31 +64,41 @@ public final class PolyaGamma {
 
     /** The n-th term a_n(x) of the series for the density of J*(1, 0), piecewise at t. */
     static double coefficient(int n, double x) {
-        double k = (n + 0.5) * Math.PI;
+        return coefficient(n, x, x > TRUNC ? 0.0 : -1.5 * Math.log(HALF_PI * x));
+    }
+
+    /**
+     * a_n(x) = k exp(-k^2 x / 2) right of t, and k (pi x / 2)^-1.5 exp(-2 (n + 1/2)^2 / x) left of it, with
+     * k = (n + 1/2) pi; the left branch in log space (logLeft = log (pi x / 2)^-1.5) so tiny x gives 0, not NaN.
+     */
+    private static double coefficient(int n, double x, double logLeft) {
+        double h = n + 0.5;
+        double k = h * Math.PI;
         if (x > TRUNC) {
             return k * Math.exp(-0.5 * k * k * x);
         }
         if (x > 0) {
-            double h = n + 0.5;
-            return Math.exp(-1.5 * (LOG_HALF_PI + Math.log(x)) + Math.log(k) - 2.0 * h * h / x);
+            return k * Math.exp(logLeft - 2.0 * h * h / x);
         }
         return 0.0;
     }
 
     /**
-     * The probability p / (p + q) of the exponential branch of the proposal, computed as
-     * 1 / (1 + q/p) with q/p in log space, so that large z gives 0 rather than NaN.
+     * The probability p / (p + q) of the exponential branch of the proposal, as 1 / (1 + q/p) with
+     * <pre>
+     *   q/p = (4/pi) fz exp(fz t) [exp(-z) Phi(b) + exp(z) Phi(a)],  b = (t z - 1)/sqrt t,  a = -(t z + 1)/sqrt t.
+     * </pre>
+     * With Phi(a) = erfcx(-a/sqrt 2) exp(-a^2/2) / 2 the second term's exponent fz t + z - a^2/2 is the
+     * constant t pi^2/8 - 1/(2t), so nothing overflows there; the first overflows only when the exponential
+     * branch's mass is below 1e-300, and then the result is 0, never NaN.
      */
     static double massTruncatedExponential(double z, double fz) {
-        double rootT = Math.sqrt(TRUNC);
-        double b = (TRUNC * z - 1.0) / rootT;
-        double a = -(TRUNC * z + 1.0) / rootT;
-        double x0 = Math.log(fz) + fz * TRUNC;
-        double xb = x0 - z + logPhi(b);
-        double xa = x0 + z + logPhi(a);
-        double hi = Math.max(xa, xb);
-        double logQOverP = LOG_4_OVER_PI + hi + Math.log(Math.exp(xa - hi) + Math.exp(xb - hi));
-        return 1.0 / (1.0 + Math.exp(logQOverP));
+        double b = (TRUNC * z - 1.0) / ROOT_TRUNC;
+        double a = -(TRUNC * z + 1.0) / ROOT_TRUNC;
+        double phiB = 0.5 * Erfc.value(-b * INV_SQRT2);
+        double scaledPhiA = 0.5 * Erfcx.value(-a * INV_SQRT2);
+        double qOverP = FOUR_OVER_PI * fz * (Math.exp(fz * TRUNC - z) * phiB + EXP_A_TERM * scaledPhiA);
+        return 1.0 / (1.0 + qOverP);
     }
 
     /** Inverse Gaussian IG(1/z, 1) truncated to (0, t), as in Polson, Scott and Windle's rtigauss. */

@@ -76,6 +76,47 @@ class PolyaGammaTest {
         assertTrue(Double.isFinite(PolyaGamma.logPhi(-1e4)));
     }
 
+    /**
+     * The proposal's mixing probability against the textbook log-space form with an independent erfc
+     * (commons-math3's, by the incomplete gamma function), over the whole range where it is not 0.
+     */
+    @Test
+    void proposalMassMatchesTheLogSpaceReference() {
+        double t = PolyaGamma.TRUNC;
+        for (double z = 0; z < 60; z += 0.173) {
+            double fz = Math.PI * Math.PI / 8 + 0.5 * z * z;
+            double b = (t * z - 1) / Math.sqrt(t);
+            double a = -(t * z + 1) / Math.sqrt(t);
+            double xb = Math.log(fz) + fz * t - z + Math.log(0.5 * Erf.erfc(-b / Math.sqrt(2)));
+            double xa = Math.log(fz) + fz * t + z + Math.log(0.5 * Erf.erfc(-a / Math.sqrt(2)));
+            double hi = Math.max(xa, xb);
+            double logQ = Math.log(4 / Math.PI) + hi + Math.log(Math.exp(xa - hi) + Math.exp(xb - hi));
+            double reference = 1 / (1 + Math.exp(logQ));
+            double mass = PolyaGamma.massTruncatedExponential(z, fz);
+            assertTrue(mass >= 0 && mass <= 1);
+            assertEquals(reference, mass, 1e-11 * reference, "z = " + z);
+        }
+        // z = 0 in closed form: p = (pi/2) exp(-fz t) / fz, q = 2 erfc(1 / sqrt(2t)) (the Levy law's mass below t)
+        double t0 = Math.PI * Math.PI / 8;
+        double p0 = 0.5 * Math.PI * Math.exp(-t0 * t) / t0;
+        double q0 = 2 * Erf.erfc(1 / Math.sqrt(2 * t));
+        assertEquals(p0 / (p0 + q0), PolyaGamma.massTruncatedExponential(0, t0), 1e-13);
+    }
+
+    @Test
+    void seriesCoefficientsMatchTheirDefinition() {
+        for (int n = 0; n < 6; n++) {
+            double k = (n + 0.5) * Math.PI;
+            for (double x : new double[] {1e-3, 0.05, 0.3, 0.64, 0.65, 1.0, 3.0}) {
+                double expected = x > PolyaGamma.TRUNC
+                        ? k * Math.exp(-k * k * x / 2)
+                        : Math.pow(2 / (Math.PI * x), 1.5) * k * Math.exp(-2 * (n + 0.5) * (n + 0.5) / x);
+                assertEquals(expected, PolyaGamma.coefficient(n, x), 1e-12 * Math.max(expected, 1e-300));
+            }
+            assertEquals(0.0, PolyaGamma.coefficient(n, 1e-300), 0.0);
+        }
+    }
+
     @Test
     void hugeArgumentsGiveFiniteDraws() {
         RngStream rng = new RngStream(new RngKey(3, 0));
