@@ -93,7 +93,10 @@ final class FitCommand implements Callable<Integer> {
             throw new UserError("--block-size must be >= 1, got " + blockSize);
         }
         // Check the data before touching the file system: bad input must not leave an empty run folder.
-        Dataset dataset = load(Table.read(data), y, x, !noStandardize, experts);
+        Set<String> wanted = new HashSet<>(x == null ? List.of() : x.stream().map(String::strip).toList());
+        wanted.add(y);
+        Table table = Table.read(data, name -> x == null || x.isEmpty() || wanted.contains(name));
+        Dataset dataset = load(table, y, x, !noStandardize, experts);
         AtomicFiles.prepareFolder(out);
         FitRun run = FitRun.fit(dataset, cfg, nThreads, blockSize);
         run.write(out, data.toString());

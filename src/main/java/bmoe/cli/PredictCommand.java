@@ -30,7 +30,7 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() {
         AtomicFiles.checkWritable(out);
         DrawsFile.Contents run = DrawsFile.read(this.run);
-        Table table = Table.read(points);
+        Table table = Table.read(points, name -> run.xNames().contains(name) || name.equals(run.yName()));
         List<String> xNames = run.xNames();
         double[][] x = new double[xNames.size()][];
         for (int j = 0; j < x.length; j++) {

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +26,14 @@ public record Table(Path file, List<String> header, Map<String, double[]> column
 
     /** Reads every column of a CSV file with a header row; lines starting with '#' are comments. */
     public static Table read(Path file) {
+        return read(file, name -> true);
+    }
+
+    /**
+     * Reads the columns whose names {@code keep} accepts; the others must exist in every row but are not
+     * parsed, so an id or label column next to the numbers is no error unless it is asked for.
+     */
+    public static Table read(Path file, java.util.function.Predicate<String> keep) {
         if (!Files.exists(file)) {
             throw new UserError("data file not found: " + file);
         }
@@ -50,28 +58,37 @@ public record Table(Path file, List<String> header, Map<String, double[]> column
                     throw new UserError(file + ": duplicate column '" + name + "' in the header");
                 }
             }
+            // Parse straight into column arrays (no per-row objects): at n = 1e8 this is the memory of
+            // the numbers themselves. Columns not asked for are skipped unparsed.
             int p = header.size();
-            List<double[]> rows = new ArrayList<>();
+            int[] kept = java.util.stream.IntStream.range(0, p).filter(j -> keep.test(header.get(j))).toArray();
+            double[][] cols = new double[kept.length][1024];
+            int rows = 0;
             for (CSVRecord record : parser) {
                 long line = record.getRecordNumber() + 1; // 1-based, counting the header
                 if (record.size() != p) {
                     throw new UserError(file + ": row " + line + " has " + record.size() + " fields, the header has " + p);
                 }
-                double[] values = new double[p];
-                for (int j = 0; j < p; j++) {
-                    values[j] = parseCell(file, line, header.get(j), record.get(j));
+                if (kept.length > 0 && rows == cols[0].length) {
+                    int grown = (int) Math.min(Integer.MAX_VALUE - 8, 2L * rows);
+                    if (grown <= rows) {
+                        throw new UserError(file + ": more than " + rows + " rows is beyond what one table can hold");
+                    }
+                    for (int c = 0; c < kept.length; c++) {
+                        cols[c] = Arrays.copyOf(cols[c], grown);
+                    }
                 }
-                rows.add(values);
+                for (int c = 0; c < kept.length; c++) {
+                    int j = kept[c];
+                    cols[c][rows] = parseCell(file, line, header.get(j), record.get(j));
+                }
+                rows++;
             }
             Map<String, double[]> columns = new LinkedHashMap<>();
-            for (int j = 0; j < p; j++) {
-                double[] col = new double[rows.size()];
-                for (int i = 0; i < col.length; i++) {
-                    col[i] = rows.get(i)[j];
-                }
-                columns.put(header.get(j), col);
+            for (int c = 0; c < kept.length; c++) {
+                columns.put(header.get(kept[c]), cols[c].length == rows ? cols[c] : Arrays.copyOf(cols[c], rows));
             }
-            return new Table(file, List.copyOf(header), columns, rows.size());
+            return new Table(file, List.copyOf(header), columns, rows);
         } catch (NoSuchFileException e) {
             throw new UserError("data file not found: " + file);
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -120,6 +137,9 @@ public record Table(Path file, List<String> header, Map<String, double[]> column
 
     public double[] column(String name) {
         double[] c = columns.get(name);
+        if (c == null && header.contains(name)) {
+            throw new IllegalStateException("column '" + name + "' was not read");
+        }
         if (c == null) {
             throw new UserError(file + ": no column '" + name + "' (columns: " + String.join(", ", header) + ")");
         }

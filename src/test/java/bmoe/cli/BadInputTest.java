@@ -211,6 +211,9 @@ class BadInputTest {
             bad("y also listed in --x", Kind.FIT, f -> fit(f, "--x", "x1,y"), "'y'", "response"),
             bad("non-numeric cell", Kind.FIT,
                 f -> fit(f, "--data", f.table("text.csv", "x1,y", 20, 4, 0, "abc")), "text.csv", "row 6", "'x1'", "abc"),
+            bad("a text column used as a covariate by default", Kind.FIT,
+                f -> fit(f, "--data", f.file("labelled.csv", "id,x1,y\na,0.1,1.0\nb,0.2,2.0\nc,0.3,3.5\nd,0.4,3.0\n")),
+                "labelled.csv", "'id'", "not a number"),
             bad("empty cell", Kind.FIT,
                 f -> fit(f, "--data", f.table("hole.csv", "x1,y", 20, 2, 1, "")), "hole.csv", "row 4", "'y'"),
             bad("cell with a Java type suffix", Kind.FIT,
@@ -408,6 +411,9 @@ class BadInputTest {
             Arguments.of("comments, blank-padded cells, exponent notation", (Function<Fx, String[]>) f ->
                 fit(f, "--data", f.file("fancy.csv",
                     "# a comment\nx1 , y\n 1e-1 , 2.5E0\n0.2,-3\n0.3,+4\n.4,5.\n# more\n0.5,1\n"))),
+            Arguments.of("a text column beside the numbers, left out by --x", (Function<Fx, String[]>) f ->
+                fit(f, "--data", f.file("labelled.csv",
+                    "id,x1,y\na,0.1,1.0\nb,0.2,2.0\nc,0.3,3.5\nd,0.4,3.0\ne,0.5,6.0\n"), "--x", "x1")),
             Arguments.of("--out folder already exists", (Function<Fx, String[]>) f -> {
                 f.file("run/keep.txt", "x\n");
                 return fit(f);
