@@ -45,6 +45,24 @@ public record Params(double[][] w, double[][] beta, double[] s2) {
         eta[experts - 1] = 0.0;
     }
 
+    /**
+     * The expert k ~ Categorical(pi(x)) picked by the uniform u: the first k whose cumulative gate
+     * probability exceeds u (the last one if rounding leaves u above the total).
+     */
+    public int sampleExpert(double[] xTilde, double u) {
+        int experts = experts();
+        double[] eta = new double[experts];
+        gateLogits(xTilde, eta);
+        double lse = logSumExp(eta, experts);
+        int k = 0;
+        double cumulative = Math.exp(eta[0] - lse);
+        while (u >= cumulative && k < experts - 1) {
+            k++;
+            cumulative += Math.exp(eta[k] - lse);
+        }
+        return k;
+    }
+
     /** The regression function E[y | x] = sum_k pi_k(x) beta_k' x~ (label invariant). */
     public double regression(double[] xTilde) {
         int experts = experts();

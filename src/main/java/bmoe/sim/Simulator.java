@@ -18,13 +18,11 @@ public final class Simulator {
 
     public static Sample simulate(Params truth, double lower, double upper, int n, long seed) {
         int p = truth.dim() - 1;
-        int experts = truth.experts();
         double[][] x = new double[p][n];
         double[] y = new double[n];
         int[] z = new int[n];
         RngStream rng = new RngStream(new RngKey(seed, 0));
         double[] row = new double[p + 1];
-        double[] eta = new double[experts];
         for (int i = 0; i < n; i++) {
             rng.reset(i, 0, Step.SIMULATE);
             row[0] = 1.0;
@@ -32,15 +30,7 @@ public final class Simulator {
                 x[j][i] = lower + (upper - lower) * rng.uniform();
                 row[j + 1] = x[j][i];
             }
-            truth.gateLogits(row, eta);
-            double lse = Params.logSumExp(eta, experts);
-            double u = rng.uniform();
-            int k = 0;
-            double cumulative = Math.exp(eta[0] - lse);
-            while (u >= cumulative && k < experts - 1) {
-                k++;
-                cumulative += Math.exp(eta[k] - lse);
-            }
+            int k = truth.sampleExpert(row, rng.uniform());
             z[i] = k;
             y[i] = Params.dot(truth.beta()[k], row) + Math.sqrt(truth.s2()[k]) * Draws.normal(rng);
         }

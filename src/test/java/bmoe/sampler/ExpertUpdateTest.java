@@ -1,5 +1,7 @@
 package bmoe.sampler;
 
+import static bmoe.testing.Moments.mean;
+import static bmoe.testing.Moments.variance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -178,22 +180,5 @@ class ExpertUpdateTest {
             // Gaussian: relative SE of the sample variance is sqrt(2 / N)
             assertEquals(var, variance(wj), Z_MAX * var * Math.sqrt(2.0 / DRAWS), "Var[w_" + j + "]");
         }
-    }
-
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    private static double variance(double[] v) {
-        double m = mean(v);
-        double s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return s / (v.length - 1);
     }
 }

@@ -1,5 +1,7 @@
 package bmoe.sampler;
 
+import static bmoe.testing.Moments.mean;
+import static bmoe.testing.Moments.variance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bmoe.backend.Backend;
@@ -114,25 +116,14 @@ class GewekeTest {
     /** z ~ p(z | theta, x) when drawZ, then y ~ p(y | theta, z). */
     private static void drawAllocationsAndResponse(Params theta, float[] x, int p, RngStream rng, byte[] z, float[] y,
                                                    boolean drawZ) {
-        int experts = theta.experts();
         double[] row = new double[p + 1];
-        double[] eta = new double[experts];
         for (int i = 0; i < y.length; i++) {
             row[0] = 1;
             for (int j = 0; j < p; j++) {
                 row[j + 1] = x[i * p + j];
             }
             if (drawZ) {
-                theta.gateLogits(row, eta);
-                double lse = Params.logSumExp(eta, experts);
-                double u = rng.uniform();
-                int k = 0;
-                double c = Math.exp(eta[0] - lse);
-                while (u >= c && k < experts - 1) {
-                    k++;
-                    c += Math.exp(eta[k] - lse);
-                }
-                z[i] = (byte) k;
+                z[i] = (byte) theta.sampleExpert(row, rng.uniform());
             }
             int k = z[i];
             y[i] = (float) (Params.dot(theta.beta()[k], row) + Math.sqrt(theta.s2()[k]) * Draws.normal(rng));
@@ -177,23 +168,6 @@ class GewekeTest {
             c[i] = rows.get(i)[j];
         }
         return c;
-    }
-
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    private static double variance(double[] v) {
-        double m = mean(v);
-        double s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return s / (v.length - 1);
     }
 
     /** Batch-means estimate of the long-run variance sigma^2 such that Var(mean) ~ sigma^2 / n. */
