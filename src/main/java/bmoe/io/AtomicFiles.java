@@ -13,6 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,6 +23,7 @@ import java.util.Map;
  * then renamed into place.
  */
 public final class AtomicFiles {
+    private static final AtomicLong TEMP_COUNTER = new AtomicLong();
     private AtomicFiles() {}
 
     /** Writes the content of one file. */
@@ -76,9 +79,13 @@ public final class AtomicFiles {
             for (Map.Entry<Path, Body> f : files.entrySet()) {
                 current = f.getKey();
                 Path parent = current.toAbsolutePath().getParent();
-                Path tmp = Files.createTempFile(parent, "." + current.getFileName(), ".part");
-                written.put(current, tmp);
-                try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                // Not Files.createTempFile: that makes the file owner-only (0600), and the renamed output
+                // would keep it; a plain CREATE_NEW honours the user's umask like any other tool.
+                Path tmp = parent.resolve("." + current.getFileName() + "." + ProcessHandle.current().pid() + "."
+                        + TEMP_COUNTER.incrementAndGet() + ".part");
+                try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE)) {
+                    written.put(current, tmp);
                     f.getValue().write(out);
                 }
             }
