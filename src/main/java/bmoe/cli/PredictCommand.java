@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Posterior of E[y|x] at given points: mean, sd, 5% and 95% quantiles over the draws.",
+        description = {"Posterior of E[y|x] at given points: mean, sd, 5%% and 95%% quantiles over the draws.",
             "When the points file has the response column, also the posterior mean of p(y|x) and its log."})
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** simulate, fit, predict and demo through the real entry point {@link Main#run}, on tiny problems. */
@@ -292,6 +294,27 @@ class CliEndToEndTest {
             List<String> hidden = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
             assertEquals(List.of(), hidden, "temporary files left in " + folder);
         }
+    }
+
+    /** Every command's help prints cleanly: picocli's format warnings go to System.err, so watch it too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "simulate", "fit", "predict", "demo"})
+    void helpIsCleanForEveryCommand(String command) {
+        PrintStream systemErr = System.err;
+        ByteArrayOutputStream stray = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(stray, true, StandardCharsets.UTF_8));
+            Result r = command.isEmpty() ? ok("--help") : ok(command, "--help");
+            assertTrue(r.out.startsWith("Usage: bmoe"), r.out);
+        } finally {
+            System.setErr(systemErr);
+        }
+        assertEquals("", stray.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void versionNamesTheTool() {
+        assertTrue(ok("--version").out.startsWith("bmoe "));
     }
 
     private record Result(int code, String out, String err) {}
