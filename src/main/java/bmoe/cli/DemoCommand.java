@@ -4,6 +4,7 @@ import bmoe.model.Dataset;
 import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.sampler.DrawColumns;
+import bmoe.sampler.RunConfig;
 import bmoe.io.Stats;
 import bmoe.sim.Preset;
 import bmoe.sim.Simulator;
@@ -40,18 +41,19 @@ final class DemoCommand implements Callable<Integer> {
         if (nThreads < 1) {
             throw new UserError("--threads must be >= 1, got " + nThreads);
         }
+        RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, Priors.DEFAULT);
         PrintWriter out = spec.commandLine().getOut();
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), n, seed);
         Dataset data = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);
         out.printf(Locale.ROOT, "simulated %d observations from preset %s (K = 2, x ~ U[0,1]), seed %d%n", n,
                 preset.id(), seed);
-        FitRun run = FitRun.fit(data, FitCommand.config(2, 2, 500, 500, 1, seed, Priors.DEFAULT), nThreads,
+        FitRun run = FitRun.fit(data, cfg, nThreads,
                 bmoe.backend.cpu.CpuBackend.DEFAULT_BLOCK_SIZE);
         out.printf(Locale.ROOT, "fitted K = 2, 2 chains x (500 warm-up + 500 draws) in %.1f s on %s%n",
-                run.seconds, run.backend);
+                run.seconds(), run.backend());
         out.println("E[y|x]: posterior mean and 90% interval against the truth");
         out.printf(Locale.ROOT, "  %6s %10s %10s %22s %8s%n", "x", "truth", "mean", "90% interval", "covered");
-        List<Params> draws = run.chains.stream().flatMap(c -> java.util.Arrays.stream(c.draws()))
+        List<Params> draws = run.chains().stream().flatMap(c -> java.util.Arrays.stream(c.draws()))
                 .map(r -> DrawColumns.unflatten(r, 2, 1)).toList();
         int covered = 0;
         int points = 0;
@@ -66,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
                     st.q95(), in ? "yes" : "no");
         }
         out.printf(Locale.ROOT, "%d of %d true values inside the 90%% intervals%n", covered, points);
-        for (var c : run.chains) {
+        for (var c : run.chains()) {
             out.printf(Locale.ROOT, "chain %d: mean log-likelihood %.1f%n", c.chain() + 1,
                     java.util.Arrays.stream(c.logLikelihood()).average().orElse(Double.NaN));
         }

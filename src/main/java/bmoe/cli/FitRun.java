@@ -22,29 +22,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** A finished fit: the chains' draws and what is needed to write and summarise them. */
-final class FitRun {
-    final Dataset data;
-    final RunConfig cfg;
-    /** What ran the kernels, in full (threads included): for people, not part of the run's definition. */
-    final String backend;
-    final String backendName;
-    final int blockSize;
-    final int threads;
-    final List<Chain.Result> chains;
-    final double seconds;
-
-    private FitRun(Dataset data, RunConfig cfg, String backend, String backendName, int blockSize, int threads,
-                   List<Chain.Result> chains, double seconds) {
-        this.data = data;
-        this.cfg = cfg;
-        this.backend = backend;
-        this.backendName = backendName;
-        this.blockSize = blockSize;
-        this.threads = threads;
-        this.chains = chains;
-        this.seconds = seconds;
-    }
+/**
+ * A finished fit: the chains' draws and what is needed to write and summarise them.
+ *
+ * @param backend what ran the kernels, in full (threads included): for people, not part of the run's definition
+ * @param backendName the backend's short name, which with the block size defines the draws
+ */
+record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, int blockSize, int threads,
+              List<Chain.Result> chains, double seconds) {
 
     static FitRun fit(Dataset data, RunConfig cfg, int threads, int blockSize) {
         try (CpuBackend backend = new CpuBackend(threads, blockSize)) {

@@ -127,7 +127,7 @@ class BadInputTest {
     }
 
     enum Kind {
-        FIT("run"), PREDICT("pred.csv"), SIMULATE("sim.csv");
+        FIT("run"), PREDICT("pred.csv"), SIMULATE("sim.csv"), DEMO("none");
 
         final String outName;
 
@@ -280,6 +280,10 @@ class BadInputTest {
             // simulate
             bad("simulate unknown preset", Kind.SIMULATE, f -> simulate(f, "--preset", "nope"), "nope", "preset"),
             bad("simulate --n 0", Kind.SIMULATE, f -> simulate(f, "--n", "0"), "--n"),
+            bad("demo --seed -1", Kind.DEMO, f -> new String[] {"demo", "--seed", "-1"}, "--seed"),
+            bad("demo --seed 2^32", Kind.DEMO, f -> new String[] {"demo", "--seed", "4294967296"}, "--seed"),
+            bad("demo --n 2", Kind.DEMO, f -> new String[] {"demo", "--n", "2"}, "--n"),
+            bad("demo --threads 0", Kind.DEMO, f -> new String[] {"demo", "--threads", "0"}, "--threads"),
             bad("simulate --n negative", Kind.SIMULATE, f -> simulate(f, "--n", "-5"), "--n"),
             bad("simulate --seed -1", Kind.SIMULATE, f -> simulate(f, "--seed", "-1"), "--seed"),
             bad("simulate --out under a regular file", Kind.SIMULATE,
