@@ -54,10 +54,10 @@ class BadInputTest {
     static void fitOnce() throws IOException {
         Path data = writeGood(shared.resolve("train.csv"), 200);
         fittedRun = shared.resolve("run");
-        Result r = Result.of(new String[] {"fit", "--data", data.toString(), "-K", "2", "--chains", "1",
+        CliRun r = CliRun.of(new String[] {"fit", "--data", data.toString(), "-K", "2", "--chains", "1",
             "--warmup", "20", "--draws", "20", "--seed", "1", "--threads", "1", "--out", fittedRun.toString(),
             "--quiet"});
-        assertEquals(0, r.code, () -> "fixture fit failed: " + r.err);
+        assertEquals(0, r.code(), () -> "fixture fit failed: " + r.err());
         assertTrue(Files.isRegularFile(fittedRun.resolve("draws.csv")));
     }
 
@@ -340,16 +340,16 @@ class BadInputTest {
         // The predict cases read the shared run: snapshot it too, it must not change either.
         Set2 before = new Set2(tree(dir), tree(shared));
         try {
-            Result r = Result.of(argv);
-            String where = name + " " + Arrays.toString(argv) + "\nstderr: " + r.err + "\nstdout: " + r.out;
+            CliRun r = CliRun.of(argv);
+            String where = name + " " + Arrays.toString(argv) + "\nstderr: " + r.err() + "\nstdout: " + r.out();
 
-            assertEquals(Main.EXIT_USAGE, r.code, () -> "exit code for " + where);
-            assertEquals("", r.out, () -> "stdout for " + where);
-            List<String> lines = r.err.lines().toList();
+            assertEquals(Main.EXIT_USAGE, r.code(), () -> "exit code for " + where);
+            assertEquals("", r.out(), () -> "stdout for " + where);
+            List<String> lines = r.err().lines().toList();
             assertEquals(1, lines.size(), () -> "stderr must be one line for " + where);
             String line = lines.get(0);
             assertFalse(line.isBlank(), () -> "blank stderr for " + where);
-            assertTrue(r.err.endsWith(System.lineSeparator()), () -> "stderr line not terminated for " + where);
+            assertTrue(r.err().endsWith(System.lineSeparator()), () -> "stderr line not terminated for " + where);
             assertTrue(line.startsWith("bmoe: "), () -> "stderr should start with 'bmoe: ' for " + where);
             for (String word : mustMention) {
                 assertTrue(line.contains(word), () -> "stderr should mention \"" + word + "\" for " + where);
@@ -430,9 +430,9 @@ class BadInputTest {
         writeGood(dir.resolve("data.csv"), 200);
         Fx f = new Fx(dir, Kind.FIT);
         String[] argv = args.apply(f);
-        Result r = Result.of(argv);
-        assertEquals(0, r.code, () -> name + " " + Arrays.toString(argv) + ": " + r.err);
-        assertEquals("", r.err, name);
+        CliRun r = CliRun.of(argv);
+        assertEquals(0, r.code(), () -> name + " " + Arrays.toString(argv) + ": " + r.err());
+        assertEquals("", r.err(), name);
         Path run = dir.resolve("run");
         assertTrue(Files.isRegularFile(run.resolve("draws.csv")), name);
         assertTrue(Files.isRegularFile(run.resolve("summary.json")), name);
@@ -441,21 +441,5 @@ class BadInputTest {
             leftovers = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
         }
         assertEquals(List.of(), leftovers, "temporary files left in the run folder");
-    }
-
-    // ------------------------------------------------------------------ running
-
-    /** One run of the CLI with captured streams. */
-    record Result(int code, String out, String err) {
-        static Result of(String... args) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int code;
-            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-                code = Main.run(args, o, e);
-            }
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
     }
 }

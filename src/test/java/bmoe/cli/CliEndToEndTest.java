@@ -110,8 +110,8 @@ class CliEndToEndTest {
     @Test
     void fitWritesStanStyleDrawsAndSummary() throws IOException {
         Path run = dir.resolve("run");
-        Result r = ok(fitArgs(run, "2", "--thin", "2"));
-        assertTrue(r.out.contains("draws.csv"), "fit reports where it wrote: " + r.out);
+        CliRun r = ok(fitArgs(run, "2", "--thin", "2"));
+        assertTrue(r.out().contains("draws.csv"), "fit reports where it wrote: " + r.out());
 
         List<String> lines = Files.readAllLines(run.resolve("draws.csv"));
         int h = 0;
@@ -210,8 +210,8 @@ class CliEndToEndTest {
         Path points = dir.resolve("points.csv");
         Files.writeString(points, "x1,y\n0.05,-4\n0.3,4\n0.5,5\n0.9,-3\n");
         Path out = dir.resolve("pred.csv");
-        Result r = ok("predict", "--run", run.toString(), "--points", points.toString(), "--out", out.toString());
-        assertEquals("", r.out);
+        CliRun r = ok("predict", "--run", run.toString(), "--points", points.toString(), "--out", out.toString());
+        assertEquals("", r.out());
         List<String> lines = Files.readAllLines(out);
         assertEquals("x1,y,mean,sd,q5,q95,density,log_density", lines.get(0));
         assertEquals(5, lines.size());
@@ -263,10 +263,10 @@ class CliEndToEndTest {
     @Test
     void demoRunsAndReportsCoverage() {
         long t0 = System.nanoTime();
-        Result r = ok("demo", "--n", "400", "--threads", "1");
+        CliRun r = ok("demo", "--n", "400", "--threads", "1");
         double seconds = (System.nanoTime() - t0) * 1e-9;
-        assertTrue(r.out.contains("true values inside the 90% intervals"), r.out);
-        assertTrue(r.out.contains("chain 2: mean log-likelihood"), r.out);
+        assertTrue(r.out().contains("true values inside the 90% intervals"), r.out());
+        assertTrue(r.out().contains("chain 2: mean log-likelihood"), r.out());
         assertTrue(seconds < 60, "demo took " + seconds + " s");
     }
 
@@ -304,8 +304,8 @@ class CliEndToEndTest {
         ByteArrayOutputStream stray = new ByteArrayOutputStream();
         try {
             System.setErr(new PrintStream(stray, true, StandardCharsets.UTF_8));
-            Result r = command.isEmpty() ? ok("--help") : ok(command, "--help");
-            assertTrue(r.out.startsWith("Usage: bmoe"), r.out);
+            CliRun r = command.isEmpty() ? ok("--help") : ok(command, "--help");
+            assertTrue(r.out().startsWith("Usage: bmoe"), r.out());
         } finally {
             System.setErr(systemErr);
         }
@@ -314,23 +314,14 @@ class CliEndToEndTest {
 
     @Test
     void versionNamesTheTool() {
-        assertTrue(ok("--version").out.startsWith("bmoe "));
+        assertTrue(ok("--version").out().startsWith("bmoe "));
     }
 
-    private record Result(int code, String out, String err) {}
-
     /** Runs the CLI and requires success with nothing on stderr. */
-    private static Result ok(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = Main.run(args, o, e);
-        }
-        Result r = new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        assertEquals(0, r.code, () -> String.join(" ", args) + " failed: " + r.err);
-        assertEquals("", r.err, () -> String.join(" ", args) + " wrote to stderr");
+    private static CliRun ok(String... args) {
+        CliRun r = CliRun.of(args);
+        assertEquals(0, r.code(), () -> String.join(" ", args) + " failed: " + r.err());
+        assertEquals("", r.err(), () -> String.join(" ", args) + " wrote to stderr");
         return r;
     }
 }
