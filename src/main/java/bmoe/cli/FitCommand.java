@@ -108,40 +108,22 @@ final class FitCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
+    /** The priors, with a bad value reported under its option name. */
     static Priors priors(double gateSd, double expertSd, double shape, double scale) {
-        check("--prior-gate-sd", gateSd);
-        check("--prior-expert-sd", expertSd);
-        check("--prior-sigma-shape", shape);
-        check("--prior-sigma-scale", scale);
-        return new Priors(gateSd, expertSd, shape, scale);
-    }
-
-    private static void check(String option, double v) {
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new UserError(option + " must be positive and finite, got " + v);
+        try {
+            return new Priors(gateSd, expertSd, shape, scale);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--" + e.getMessage());
         }
     }
 
+    /** The run's configuration; RunConfig checks it, and a bad value is reported under its option name. */
     static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
-        if (experts < 1 || experts > RunConfig.MAX_EXPERTS) {
-            throw new UserError("--experts must be in [1, " + RunConfig.MAX_EXPERTS + "], got " + experts);
+        try {
+            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--" + e.getMessage());
         }
-        if (chains < 1) {
-            throw new UserError("--chains must be >= 1, got " + chains);
-        }
-        if (warmup < 0) {
-            throw new UserError("--warmup must be >= 0, got " + warmup);
-        }
-        if (draws < 1) {
-            throw new UserError("--draws must be >= 1, got " + draws);
-        }
-        if (thin < 1 || thin > draws) {
-            throw new UserError("--thin must be in [1, --draws], got " + thin);
-        }
-        if (seed < 0 || seed > 0xFFFFFFFFL) {
-            throw new UserError("--seed must be in [0, 4294967295], got " + seed);
-        }
-        return new RunConfig(experts, chains, warmup, draws, thin, seed, priors);
     }
 
     /** Picks and checks the columns, then standardises. */

@@ -1,7 +1,7 @@
 package bmoe.model;
 
 /**
- * Prior hyper-parameters, on the scale the sampler sees (standardised unless turned off):
+ * Prior hyper-parameters (invalid values are reported under their command-line option names), on the scale the sampler sees (standardised unless turned off):
  * w_k ~ N(0, gateSd^2 I), beta_k | s2_k ~ N(0, s2_k expertSd^2 I), s2_k ~ InvGamma(sigmaShape, sigmaScale).
  */
 public record Priors(double gateSd, double expertSd, double sigmaShape, double sigmaScale) {
@@ -9,10 +9,10 @@ public record Priors(double gateSd, double expertSd, double sigmaShape, double s
     public static final Priors DEFAULT = new Priors(5.0, 5.0, 2.0, 1.0);
 
     public Priors {
-        requirePositive("prior gate sd", gateSd);
-        requirePositive("prior expert sd", expertSd);
-        requirePositive("prior sigma shape", sigmaShape);
-        requirePositive("prior sigma scale", sigmaScale);
+        requirePositive("prior-gate-sd", gateSd);
+        requirePositive("prior-expert-sd", expertSd);
+        requirePositive("prior-sigma-shape", sigmaShape);
+        requirePositive("prior-sigma-scale", sigmaScale);
     }
 
     private static void requirePositive(String what, double value) {

@@ -4,7 +4,8 @@ import bmoe.model.Priors;
 import bmoe.rng.RngKey;
 
 /**
- * What a run does, validated once. {@code draws} counts post-warmup sweeps, of which every
+ * What a run does, validated once; each message starts with the name of the offending setting, which is
+ * also its command-line option without the leading "--". {@code draws} counts post-warmup sweeps, of which every
  * {@code thin}-th is kept (Stan's convention).
  */
 public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
@@ -24,8 +25,8 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
         if (draws < 1) {
             throw new IllegalArgumentException("draws must be >= 1, got " + draws);
         }
-        if (thin < 1) {
-            throw new IllegalArgumentException("thin must be >= 1, got " + thin);
+        if (thin < 1 || thin > draws) {
+            throw new IllegalArgumentException("thin must be in [1, draws], got " + thin);
         }
         if ((long) warmup + draws > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("warmup + draws must fit in 31 bits");
