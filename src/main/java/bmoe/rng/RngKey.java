@@ -18,11 +18,13 @@ public record RngKey(long seed, int chain) {
         }
     }
 
-    int k0() {
+    /** Philox key word 0: the seed's 32 bits (device kernels take the key as two words). */
+    public int k0() {
         return (int) seed;
     }
 
-    int k1() {
+    /** Philox key word 1: the chain. */
+    public int k1() {
         return chain;
     }
 

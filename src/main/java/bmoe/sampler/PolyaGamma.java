@@ -4,6 +4,8 @@ import bmoe.rng.Draws;
 import bmoe.rng.RngStream;
 import org.apache.commons.numbers.gamma.Erfc;
 import org.apache.commons.numbers.gamma.Erfcx;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Exact draws from the Polya-Gamma distribution PG(1, c), by Devroye's alternating-series method as in
@@ -12,7 +14,7 @@ import org.apache.commons.numbers.gamma.Erfcx;
  * <p>Draws J*(1, z) with z = |c|/2 from a mixture proposal (a truncated exponential right of t and a
  * truncated inverse Gaussian left of t) and accepts with the alternating series of the density; returns
  * J* / 4. The expected number of proposals is below 1.001 for every c. The OpenCL twin is
- * {@code kernels/pg_draw.cl}; keep the order in which uniforms are consumed identical.
+ * {@code kernels/polya_gamma.clh}; keep the order in which uniforms are consumed identical.
  */
 public final class PolyaGamma {
     static final double TRUNC = 0.64;
@@ -25,6 +27,23 @@ public final class PolyaGamma {
     private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
 
     private PolyaGamma() {}
+
+    /**
+     * The constants the OpenCL twin needs, by macro name, with exactly these bits (the device build gets them
+     * as hexadecimal -D options, so host and device never round a constant differently).
+     */
+    public static Map<String, Double> deviceConstants() {
+        Map<String, Double> c = new LinkedHashMap<>();
+        c.put("PG_TRUNC", TRUNC);
+        c.put("PG_PI2_OVER_8", PI2_OVER_8);
+        c.put("PG_HALF_PI", HALF_PI);
+        c.put("PG_FOUR_OVER_PI", FOUR_OVER_PI);
+        c.put("PG_ROOT_TRUNC", ROOT_TRUNC);
+        c.put("PG_EXP_A_TERM", EXP_A_TERM);
+        c.put("PG_INV_SQRT2", INV_SQRT2);
+        c.put("PG_SQRT_PI", Math.sqrt(Math.PI));
+        return c;
+    }
 
     /** One draw of PG(1, c). c must be finite: a NaN would never be accepted, so it is refused up front. */
     public static double draw(RngStream rng, double c) {
