@@ -19,6 +19,9 @@ public interface Backend extends AutoCloseable {
     /** What runs the kernels: threads and block size, or platform and device. */
     String describe();
 
+    /** Rows per block (CPU) or work group (OpenCL): with {@link #name()}, what the draws depend on. */
+    int blockSize();
+
     /** Copies the data to where the kernels run; once per run. */
     Resident upload(Dataset data);
 

@@ -28,8 +28,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "2023", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "Worker threads (default: available processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    BackendOptions backendOptions = new BackendOptions();
 
     @Override
     public Integer call() {
@@ -37,18 +37,15 @@ final class DemoCommand implements Callable<Integer> {
         if (n < 4) {
             throw new UserError("--n must be >= 4, got " + n);
         }
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (nThreads < 1) {
-            throw new UserError("--threads must be >= 1, got " + nThreads);
-        }
+        backendOptions.validate();
         RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, Priors.DEFAULT);
         PrintWriter out = spec.commandLine().getOut();
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), n, seed);
         Dataset data = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);
         out.printf(Locale.ROOT, "simulated %d observations from preset %s (K = 2, x ~ U[0,1]), seed %d%n", n,
                 preset.id(), seed);
-        FitRun run = FitRun.fit(data, cfg, nThreads,
-                bmoe.backend.cpu.CpuBackend.DEFAULT_BLOCK_SIZE);
+        FitRun run = FitRun.fit(backendOptions.open(false, spec.commandLine().getErr()), data, cfg,
+                backendOptions.threads());
         out.printf(Locale.ROOT, "fitted K = 2, 2 chains x (500 warm-up + 500 draws) in %.1f s on %s%n",
                 run.seconds(), run.backend());
         out.println("E[y|x]: posterior mean and 90% interval against the truth");

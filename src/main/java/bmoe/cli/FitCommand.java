@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.backend.Backend;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Table;
 import bmoe.model.Dataset;
@@ -70,12 +71,8 @@ final class FitCommand implements Callable<Integer> {
     @Option(names = "--no-standardize", description = "Sample on the original scale (priors apply there).")
     boolean noStandardize;
 
-    @Option(names = "--threads", description = "Worker threads (default: available processors).")
-    Integer threads;
-
-    @Option(names = "--block-size", defaultValue = "16384",
-            description = "Rows per work block; results depend on it, not on --threads (default ${DEFAULT-VALUE}).")
-    int blockSize;
+    @CommandLine.Mixin
+    BackendOptions backendOptions = new BackendOptions();
 
     @Option(names = "--quiet", description = "Print nothing on success.")
     boolean quiet;
@@ -85,20 +82,20 @@ final class FitCommand implements Callable<Integer> {
         Priors priors = priors(priorGateSd, priorExpertSd, priorSigmaShape, priorSigmaScale);
         long s = seed != null ? seed : new SecureRandom().nextInt() & 0xFFFFFFFFL;
         RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priors);
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (nThreads < 1) {
-            throw new UserError("--threads must be >= 1, got " + nThreads);
-        }
-        if (blockSize < 1) {
-            throw new UserError("--block-size must be >= 1, got " + blockSize);
-        }
+        backendOptions.validate();
         // Check the data before touching the file system: bad input must not leave an empty run folder.
         Set<String> wanted = new HashSet<>(x == null ? List.of() : x.stream().map(String::strip).toList());
         wanted.add(y);
         Table table = Table.read(data, name -> x == null || x.isEmpty() || wanted.contains(name));
         Dataset dataset = load(table, y, x, !noStandardize, experts);
-        AtomicFiles.prepareFolder(out);
-        FitRun run = FitRun.fit(dataset, cfg, nThreads, blockSize);
+        Backend backend = backendOptions.open(quiet, spec.commandLine().getErr());
+        try {
+            AtomicFiles.prepareFolder(out);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        FitRun run = FitRun.fit(backend, dataset, cfg, backendOptions.threads());
         run.write(out, data.toString());
         if (!quiet) {
             run.printSummary(spec.commandLine().getOut());

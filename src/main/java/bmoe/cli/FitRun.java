@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.backend.Backend;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;
@@ -31,12 +32,18 @@ import java.util.stream.Collectors;
 record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, int blockSize, int threads,
               List<Chain.Result> chains, double seconds) {
 
-    static FitRun fit(Dataset data, RunConfig cfg, int threads, int blockSize) {
-        try (CpuBackend backend = new CpuBackend(threads, blockSize)) {
+    /**
+     * Runs the chains on the backend and closes it. On the CPU, chains share {@code threads} workers; a
+     * device runs all chains at once (each has its own queue, and the host work between kernels is small).
+     */
+    static FitRun fit(Backend backend, Dataset data, RunConfig cfg, int threads) {
+        try (backend) {
+            int parallelChains = backend instanceof CpuBackend ? threads : cfg.chains();
             long t0 = System.nanoTime();
-            List<Chain.Result> chains = Sampler.run(backend, data, cfg, threads, null);
+            List<Chain.Result> chains = Sampler.run(backend, data, cfg, parallelChains, null);
             double seconds = (System.nanoTime() - t0) * 1e-9;
-            return new FitRun(data, cfg, backend.describe(), backend.name(), blockSize, threads, chains, seconds);
+            return new FitRun(data, cfg, backend.describe(), backend.name(), backend.blockSize(), threads, chains,
+                    seconds);
         }
     }
 

@@ -146,6 +146,7 @@ class BadInputTest {
         o.put("--draws", "20");
         o.put("--seed", "1");
         o.put("--threads", "1");
+        o.put("--backend", "cpu"); // auto would add a notice line on a machine without a GPU
         o.put("--out", f.out());
         return command("fit", o, overrides);
     }
@@ -263,6 +264,12 @@ class BadInputTest {
             bad("--seed not a number", Kind.FIT, f -> fit(f, "--seed", "abc"), "--seed", "abc"),
             bad("--threads 0", Kind.FIT, f -> fit(f, "--threads", "0"), "--threads"),
             bad("--block-size 0", Kind.FIT, f -> fit(f, "--block-size", "0"), "--block-size"),
+            bad("--backend unknown", Kind.FIT, f -> fit(f, "--backend", "cuda"), "--backend", "cuda"),
+            bad("--device negative", Kind.FIT, f -> fit(f, "--device", "-1"), "--device"),
+            bad("--device with --backend cpu", Kind.FIT, f -> fit(f, "--backend", "cpu", "--device", "0"),
+                "--device", "cpu"),
+            bad("--backend opencl on a device that is not there", Kind.FIT,
+                f -> fit(f, "--backend", "opencl", "--device", "99"), "--backend opencl"),
             bad("--chains not an integer", Kind.FIT, f -> fit(f, "--chains", "1.5"), "--chains", "1.5"),
             // output
             bad("fit --out under a regular file", Kind.FIT,
@@ -284,6 +291,7 @@ class BadInputTest {
             bad("demo --seed 2^32", Kind.DEMO, f -> new String[] {"demo", "--seed", "4294967296"}, "--seed"),
             bad("demo --n 2", Kind.DEMO, f -> new String[] {"demo", "--n", "2"}, "--n"),
             bad("demo --threads 0", Kind.DEMO, f -> new String[] {"demo", "--threads", "0"}, "--threads"),
+            bad("demo --backend unknown", Kind.DEMO, f -> new String[] {"demo", "--backend", "gpu"}, "--backend"),
             bad("simulate --n negative", Kind.SIMULATE, f -> simulate(f, "--n", "-5"), "--n"),
             bad("simulate --seed -1", Kind.SIMULATE, f -> simulate(f, "--seed", "-1"), "--seed"),
             bad("simulate --out under a regular file", Kind.SIMULATE,
@@ -410,6 +418,7 @@ class BadInputTest {
                 "--prior-expert-sd", "0.01", "--prior-sigma-shape", "0.5", "--prior-sigma-scale", "1e-4")),
             Arguments.of("--no-standardize", (Function<Fx, String[]>) f -> fit(f, "--no-standardize", "")),
             Arguments.of("--block-size 1", (Function<Fx, String[]>) f -> fit(f, "--block-size", "1")),
+            Arguments.of("--backend cpu", (Function<Fx, String[]>) f -> fit(f, "--backend", "cpu")),
             Arguments.of("--x explicit, with spaces around names", (Function<Fx, String[]>) f ->
                 fit(f, "--data", f.table("two.csv", "x1,x2,y", 30, -1, -1, ""), "--x", "x2, x1")),
             Arguments.of("comments, blank-padded cells, exponent notation", (Function<Fx, String[]>) f ->

@@ -263,7 +263,7 @@ class CliEndToEndTest {
     @Test
     void demoRunsAndReportsCoverage() {
         long t0 = System.nanoTime();
-        CliRun r = ok("demo", "--n", "400", "--threads", "1");
+        CliRun r = ok("demo", "--n", "400", "--threads", "1", "--backend", "cpu");
         double seconds = (System.nanoTime() - t0) * 1e-9;
         assertTrue(r.out().contains("true values inside the 90% intervals"), r.out());
         assertTrue(r.out().contains("chain 2: mean log-likelihood"), r.out());
@@ -275,7 +275,7 @@ class CliEndToEndTest {
     /** fit on the shared data: K = 2, 2 chains, 20 + 20 sweeps, seed 1, the given thread count. */
     private static String[] fitArgs(Path run, String threads, String... extra) {
         List<String> args = new ArrayList<>(List.of("fit", "--data", data.toString(), "-K", "2", "--chains", "2",
-                "--warmup", "20", "--draws", "20", "--threads", threads, "--out", run.toString()));
+                "--warmup", "20", "--draws", "20", "--threads", threads, "--backend", "cpu", "--out", run.toString()));
         if (!Arrays.asList(extra).contains("--seed")) {
             args.addAll(List.of("--seed", "1"));
         }

@@ -50,6 +50,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
     public Resident upload(Dataset data) {
         // The CPU reads the data where it lies.
         return new HostData(data.x(), data.y(), data.n(), data.p());

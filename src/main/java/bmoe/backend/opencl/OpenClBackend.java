@@ -111,6 +111,11 @@ public final class OpenClBackend implements Backend {
                 device.index(), device.describe(), chunk, local);
     }
 
+    @Override
+    public int blockSize() {
+        return chunk;
+    }
+
     public OpenClDevices.Device device() {
         return device;
     }

@@ -1,0 +1,72 @@
+package bmoe.cli;
+
+import bmoe.backend.Backend;
+import bmoe.backend.BackendUnavailableException;
+import bmoe.backend.Backends;
+import java.io.PrintWriter;
+import picocli.CommandLine.Option;
+
+/** The options that choose where the kernels run, shared by fit and demo. */
+final class BackendOptions {
+    @Option(names = "--backend", defaultValue = "auto",
+            description = "auto (an OpenCL GPU if there is one, else the CPU), cpu or opencl (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--device", description = "OpenCL device number, as 'bmoe devices' lists them (default: first GPU, or 0).")
+    Integer device;
+
+    @Option(names = "--threads", description = "CPU worker threads (default: available processors).")
+    Integer threads;
+
+    @Option(names = "--block-size",
+            description = "Rows per CPU block or OpenCL work group; the draws depend on it, never on --threads "
+                    + "(default: 16384 on cpu, 4096 on opencl).")
+    Integer blockSize;
+
+    int threads() {
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (t < 1) {
+            throw new UserError("--threads must be >= 1, got " + t);
+        }
+        return t;
+    }
+
+    Backends.Choice choice() {
+        for (Backends.Choice c : Backends.Choice.values()) {
+            if (c.option().equals(backend.strip())) {
+                return c;
+            }
+        }
+        throw new UserError("--backend must be auto, cpu or opencl, got '" + backend + "'");
+    }
+
+    /** Checks the options without touching a device: bad input fails before any file is written. */
+    void validate() {
+        choice();
+        threads();
+        if (blockSize != null && blockSize < 1) {
+            throw new UserError("--block-size must be >= 1, got " + blockSize);
+        }
+        if (device != null && device < 0) {
+            throw new UserError("--device must be >= 0, got " + device);
+        }
+        if (device != null && choice() == Backends.Choice.CPU) {
+            throw new UserError("--device selects an OpenCL device; it does not apply to --backend cpu");
+        }
+    }
+
+    /** Opens the backend; auto's fallback notice goes to err unless quiet. */
+    Backend open(boolean quiet, PrintWriter err) {
+        validate();
+        try {
+            return Backends.open(choice(), device, threads(), blockSize, msg -> {
+                if (!quiet) {
+                    err.println("bmoe: " + msg);
+                    err.flush();
+                }
+            });
+        } catch (BackendUnavailableException e) {
+            throw new UserError("--backend " + choice().option() + ": " + e.getMessage());
+        }
+    }
+}
