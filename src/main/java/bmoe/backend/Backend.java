@@ -51,17 +51,23 @@ public interface Backend extends AutoCloseable {
     @Override
     void close();
 
-    /** Data where the kernels can read it. */
-    interface Resident {
+    /** Data where the kernels can read it. Closing frees its device memory; the backend's close frees all. */
+    interface Resident extends AutoCloseable {
         int n();
 
         int p();
+
+        @Override
+        default void close() {}
     }
 
-    /** A chain's per-observation buffers. */
-    interface Workspace {
+    /** A chain's per-observation buffers. Closing frees them; the backend's close frees all. */
+    interface Workspace extends AutoCloseable {
         Resident data();
 
         int experts();
+
+        @Override
+        default void close() {}
     }
 }

@@ -18,6 +18,7 @@ import bmoe.rng.RngStream;
 import bmoe.rng.Step;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -108,12 +109,21 @@ class GewekeTest {
         return zScores(experts, p, truth, sampler, seed, GibbsSweep::step);
     }
 
+    static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed, Sweep sweep) {
+        return zScores(experts, p, truth, sampler, seed, sweep, () -> new CpuBackend(1), ITERS);
+    }
+
     /** One sweep of some sampler: the real one, or a deliberately broken one for a negative control. */
-    interface Sweep {
+    public interface Sweep {
         GibbsSweep.Result step(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors);
     }
 
-    static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed, Sweep sweep) {
+    /**
+     * The z-scores with the sweep's kernels on the given backend, over {@code iters} draws per simulator.
+     * Public so each backend's own test can run the same check on its kernels.
+     */
+    public static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed, Sweep sweep,
+                                   Supplier<Backend> backends, int iters) {
         int d = p + 1;
         float[] x = new float[N * p];
         RngStream design = new RngKey(seed, 7).stream(0, 0, 0);
@@ -121,9 +131,9 @@ class GewekeTest {
             x[i] = (float) (2 * design.uniform() - 1);
         }
         // marginal-conditional: iid
-        List<double[]> mc = new ArrayList<>(ITERS);
+        List<double[]> mc = new ArrayList<>(iters);
         RngStream rng = new RngStream(new RngKey(seed, 1));
-        for (int t = 0; t < ITERS; t++) {
+        for (int t = 0; t < iters; t++) {
             rng.reset(t, 0, 0);
             Params theta = PriorSampler.draw(truth, experts, d, rng);
             byte[] zs = new byte[N];
@@ -132,7 +142,7 @@ class GewekeTest {
             mc.add(functionals(theta, zs, y));
         }
         // successive-conditional: Gibbs sweep, then y | theta, z
-        List<double[]> sc = new ArrayList<>(ITERS);
+        List<double[]> sc = new ArrayList<>(iters);
         RngKey sweepKey = new RngKey(seed, 2);
         RngStream yRng = new RngStream(new RngKey(seed, 3));
         Params theta = PriorSampler.draw(truth, experts, d, yRng.reset(0, 0, 1));
@@ -140,12 +150,16 @@ class GewekeTest {
         float[] y = new float[N];
         drawAllocationsAndResponse(theta, x, p, yRng, zs, y, true);
         Dataset data = Dataset.standardizedView(x, y, p);
-        try (CpuBackend backend = new CpuBackend(1)) {
+        try (Backend backend = backends.get()) {
             SweepState state = new SweepState(theta, 0);
-            for (int t = 0; t < ITERS; t++) {
-                Backend.Workspace ws = backend.workspace(backend.upload(data), experts);
-                state = sweep.step(backend, ws, state, sweepKey, sampler).state();
-                byte[] alloc = backend.allocations(ws);
+            for (int t = 0; t < iters; t++) {
+                byte[] alloc;
+                // y changes every iteration, so the data go up again; both are freed at once on a device
+                try (Backend.Resident resident = backend.upload(data);
+                     Backend.Workspace ws = backend.workspace(resident, experts)) {
+                    state = sweep.step(backend, ws, state, sweepKey, sampler).state();
+                    alloc = backend.allocations(ws);
+                }
                 drawAllocationsAndResponse(state.params(), x, p, yRng.reset(t + 1, 0, 2), alloc, y, false);
                 data = data.withResponse(y);
                 sc.add(functionals(state.params(), alloc, y));

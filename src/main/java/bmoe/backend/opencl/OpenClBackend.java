@@ -56,7 +56,8 @@ public final class OpenClBackend implements Backend {
     private final int local;
     private final int chunk;
     private final Map<List<Integer>, cl_program> programs = new HashMap<>();
-    private final List<Runnable> releases = new ArrayList<>();
+    /** Device objects still held, freed in reverse order by {@link #close()} unless closed before. */
+    private final List<AutoCloseable> held = new ArrayList<>();
 
     private OpenClBackend(OpenClDevices.Device device, int chunk, int local) {
         if (chunk < 1) {
@@ -137,11 +138,7 @@ public final class OpenClBackend implements Backend {
                 : CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, xBytes, Pointer.to(data.x()), null);
         cl_mem y = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, 4L * data.n(),
                 Pointer.to(data.y()), null);
-        synchronized (releases) {
-            releases.add(() -> CL.clReleaseMemObject(x));
-            releases.add(() -> CL.clReleaseMemObject(y));
-        }
-        return new DeviceData(x, y, data.n(), data.p());
+        return hold(new DeviceData(this, x, y, data.n(), data.p()));
     }
 
     @Override
@@ -153,7 +150,7 @@ public final class OpenClBackend implements Backend {
         cl_program program = program(dim, experts, batch);
         int groups = (int) ((dd.n() + (long) chunk - 1) / chunk);
         cl_command_queue queue = CL.clCreateCommandQueue(context, device.deviceId(), 0, null);
-        DeviceWorkspace ws = new DeviceWorkspace(dd, experts, groups, batch, queue,
+        DeviceWorkspace ws = new DeviceWorkspace(this, dd, experts, groups, batch, queue,
                 CL.clCreateKernel(program, "allocate", null), CL.clCreateKernel(program, "expertStats", null),
                 CL.clCreateKernel(program, "gateStats", null), CL.clCreateKernel(program, "reducePartials", null),
                 buffer(CL_MEM_READ_WRITE, Math.max(1, dd.n())),
@@ -161,10 +158,7 @@ public final class OpenClBackend implements Backend {
                 buffer(CL_MEM_READ_WRITE, (long) largest * Sizeof.cl_double),
                 buffer(CL_MEM_READ_ONLY, (long) paramsSize(experts, dim) * Sizeof.cl_double));
         ws.bindStaticArguments(chunk, local);
-        synchronized (releases) {
-            releases.add(ws::release);
-        }
-        return ws;
+        return hold(ws);
     }
 
     @Override
@@ -217,17 +211,36 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void close() {
-        synchronized (releases) {
-            for (int i = releases.size() - 1; i >= 0; i--) {
-                releases.get(i).run();
+        List<AutoCloseable> all;
+        synchronized (held) {
+            all = new ArrayList<>(held);
+        }
+        for (int i = all.size() - 1; i >= 0; i--) {
+            try {
+                all.get(i).close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            releases.clear();
         }
         synchronized (programs) {
             programs.values().forEach(CL::clReleaseProgram);
             programs.clear();
         }
         CL.clReleaseContext(context);
+    }
+
+    private <T extends AutoCloseable> T hold(T resource) {
+        synchronized (held) {
+            held.add(resource);
+        }
+        return resource;
+    }
+
+    /** Forgets a resource that closed itself; true the first time, so nothing is released twice. */
+    private boolean release(AutoCloseable resource) {
+        synchronized (held) {
+            return held.remove(resource);
+        }
     }
 
     private cl_program program(int dim, int experts, int batch) {
@@ -264,10 +277,44 @@ public final class OpenClBackend implements Backend {
 
     private static final double GIB = 1024.0 * 1024.0 * 1024.0;
 
-    record DeviceData(cl_mem x, cl_mem y, int n, int p) implements Resident {}
+    /** x and y on the device. */
+    static final class DeviceData implements Resident {
+        private final OpenClBackend owner;
+        final cl_mem x;
+        final cl_mem y;
+        private final int n;
+        private final int p;
+
+        DeviceData(OpenClBackend owner, cl_mem x, cl_mem y, int n, int p) {
+            this.owner = owner;
+            this.x = x;
+            this.y = y;
+            this.n = n;
+            this.p = p;
+        }
+
+        @Override
+        public int n() {
+            return n;
+        }
+
+        @Override
+        public int p() {
+            return p;
+        }
+
+        @Override
+        public void close() {
+            if (owner.release(this)) {
+                CL.clReleaseMemObject(x);
+                CL.clReleaseMemObject(y);
+            }
+        }
+    }
 
     /** One chain's buffers, queue and kernel objects (kernel arguments are per object, so never shared). */
     static final class DeviceWorkspace implements Workspace {
+        private final OpenClBackend owner;
         final DeviceData data;
         final int experts;
         final int groups;
@@ -282,9 +329,10 @@ public final class OpenClBackend implements Backend {
         final cl_mem out;
         final cl_mem params;
 
-        DeviceWorkspace(DeviceData data, int experts, int groups, int batch, cl_command_queue queue,
-                        cl_kernel allocate, cl_kernel expertStats, cl_kernel gateStats, cl_kernel reducePartials,
-                        cl_mem z, cl_mem partial, cl_mem out, cl_mem params) {
+        DeviceWorkspace(OpenClBackend owner, DeviceData data, int experts, int groups, int batch,
+                        cl_command_queue queue, cl_kernel allocate, cl_kernel expertStats, cl_kernel gateStats,
+                        cl_kernel reducePartials, cl_mem z, cl_mem partial, cl_mem out, cl_mem params) {
+            this.owner = owner;
             this.data = data;
             this.experts = experts;
             this.groups = groups;
@@ -369,7 +417,11 @@ public final class OpenClBackend implements Backend {
             return sums;
         }
 
-        void release() {
+        @Override
+        public void close() {
+            if (!owner.release(this)) {
+                return;
+            }
             for (cl_mem m : new cl_mem[] {z, partial, out, params}) {
                 CL.clReleaseMemObject(m);
             }
