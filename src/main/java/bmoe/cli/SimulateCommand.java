@@ -68,6 +68,8 @@ final class SimulateCommand implements Callable<Integer> {
         truth.putPOJO("x_columns", model.xNames());
         truth.put("y_column", "y");
         truth.put("x_distribution", "independent U[" + model.lower() + ", " + model.upper() + "] per column");
+        truth.put("x_lower", model.lower());
+        truth.put("x_upper", model.upper());
         Params t = model.truth();
         truth.put("parametrisation", "pi_k(x) = softmax_k(w_k' (1,x)) with w_K = 0; y | k ~ N(beta_k' (1,x), sigma2_k)");
         truth.putPOJO("w", t.w());
