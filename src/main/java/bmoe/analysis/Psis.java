@@ -19,8 +19,8 @@ import java.util.stream.IntStream;
  *   <li>Truncate the smoothed weights at the largest raw ratio.
  * </ol>
  *
- * <p>Truncation: loo 1.x ({@code psislw}, and the 2015 arXiv versions of the paper) truncated weights at
- * S^(3/4) times their mean. loo 2.x and the published paper truncate at the largest raw ratio instead, which
+ * <p>Truncation: loo 1.x ({@code psislw}, wtrunc = 3/4, and early arXiv versions of the paper) truncated at
+ * S^(3/4) times the mean weight. loo 2.x and the published paper truncate at the largest raw ratio instead, which
  * is what this class does. When the tail is constant, loo cannot fit the GPD and reports k = +Infinity with
  * the raw ratios; so does this class.
  */
