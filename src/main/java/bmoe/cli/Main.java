@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bmoe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Bayesian softmax-gated mixture of experts: an exact Gibbs sampler.",
         subcommands = {SimulateCommand.class, FitCommand.class, PredictCommand.class, DemoCommand.class,
-            DevicesCommand.class, EvaluateCommand.class,
+            DevicesCommand.class, SummaryCommand.class, CriteriaCommand.class, EvaluateCommand.class,
+            PlotCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

@@ -1,0 +1,196 @@
+package bmoe.cli;
+
+import bmoe.analysis.Criteria;
+import bmoe.io.AtomicFiles;
+import bmoe.io.DrawsFile;
+import bmoe.io.Json;
+import bmoe.io.Table;
+import bmoe.model.Params;
+import bmoe.sampler.DrawColumns;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "criteria", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"WAIC and PSIS-LOO (with Pareto k diagnostics) of a run on its data or on held-out data,",
+            "from the per-observation log-likelihood draws log p(y_i | x_i, theta_s), computed here from the draws."})
+final class CriteriaCommand implements Callable<Integer> {
+    /** Observations per work block: blocks are merged in order, so the result does not depend on threads. */
+    static final int BLOCK = 4096;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
+    Path run;
+
+    @Option(names = "--data", description = "CSV with the fit's x and y columns (default: the data file the fit read).")
+    Path data;
+
+    @Option(names = "--max-draws", defaultValue = "4000",
+            description = "Use at most this many draws, evenly spaced over all chains (default ${DEFAULT-VALUE}).")
+    int maxDraws;
+
+    @Option(names = "--threads", description = "Worker threads (default: available processors).")
+    Integer threads;
+
+    @Option(names = "--out", description = "Also write the results as JSON to this file.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        if (maxDraws < 2) {
+            throw new UserError("--max-draws must be >= 2, got " + maxDraws);
+        }
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (nThreads < 1) {
+            throw new UserError("--threads must be >= 1, got " + nThreads);
+        }
+        if (out != null) {
+            AtomicFiles.checkWritable(out);
+        }
+        DrawsFile.Contents fit = DrawsFile.read(run);
+        Path file = dataFile(fit);
+        List<String> xNames = fit.xNames();
+        Table table = Table.read(file, name -> xNames.contains(name) || name.equals(fit.yName()));
+        int p = xNames.size();
+        double[][] x = new double[p][];
+        for (int j = 0; j < p; j++) {
+            x[j] = table.column(xNames.get(j));
+        }
+        double[] y = table.column(fit.yName());
+        int n = table.rows();
+        if (n == 0) {
+            throw new UserError(file + ": no data rows after the header");
+        }
+        List<Params> draws = EvaluateCommand.evenlySpaced(fit, maxDraws);
+        Criteria.Result r = compute(draws, x, y, nThreads);
+        print(spec.commandLine().getOut(), r, file, fit.draws().length);
+        if (out != null) {
+            AtomicFiles.writeAll(Map.of(out, Json.body(json(r, file))));
+        }
+        return Main.EXIT_OK;
+    }
+
+    private Path dataFile(DrawsFile.Contents fit) {
+        if (data != null) {
+            return data;
+        }
+        String recorded = fit.config().get("data");
+        if (recorded == null || !Files.isRegularFile(Path.of(recorded))) {
+            throw new UserError("the fit's data file " + (recorded == null ? "is not recorded" : "'" + recorded
+                    + "' is not there") + "; give it with --data");
+        }
+        return Path.of(recorded);
+    }
+
+    /** Blocks of observations in parallel, each with its own accumulator, merged in block order. */
+    static Criteria.Result compute(List<Params> draws, double[][] x, double[] y, int threads) {
+        int n = y.length;
+        int s = draws.size();
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        Criteria.Accumulator[] parts = new Criteria.Accumulator[blocks];
+        Runnable work = () -> IntStream.range(0, blocks).parallel().forEach(b -> {
+            Criteria.Accumulator acc = new Criteria.Accumulator(s);
+            double[] row = new double[x.length + 1];
+            double[] logLik = new double[s];
+            row[0] = 1.0;
+            for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
+                for (int j = 0; j < x.length; j++) {
+                    row[j + 1] = x[j][i];
+                }
+                for (int d = 0; d < s; d++) {
+                    logLik[d] = draws.get(d).logDensity(row, y[i]);
+                }
+                acc.add(logLik);
+            }
+            parts[b] = acc;
+        });
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        try {
+            pool.submit(work).join();
+        } finally {
+            pool.shutdown();
+        }
+        Criteria.Accumulator all = parts[0];
+        for (int b = 1; b < blocks; b++) {
+            all.merge(parts[b]);
+        }
+        return all.result();
+    }
+
+    static void print(PrintWriter o, Criteria.Result r, Path file, int totalDraws) {
+        o.printf(Locale.ROOT, "%d observations of %s, %d draws (of %d)%n", r.n(), file, r.draws(), totalDraws);
+        o.printf(Locale.ROOT, "  %-10s %14s %10s%n", "", "estimate", "se");
+        row(o, "elpd_loo", r.elpdLoo());
+        row(o, "p_loo", r.pLoo());
+        row(o, "looic", r.looic());
+        row(o, "elpd_waic", r.elpdWaic());
+        row(o, "p_waic", r.pWaic());
+        row(o, "waic", r.waic());
+        Criteria.ParetoKSummary k = r.paretoK();
+        o.printf(Locale.ROOT, "Pareto k (PSIS): %d good (k <= %.2f), %d bad (<= 1), %d very bad; largest %.3f at row %d%n",
+                k.good(), k.threshold(), k.bad(), k.veryBad(), k.maxK(), k.maxKIndex() + 1);
+        if (k.bad() + k.veryBad() > 0) {
+            o.printf(Locale.ROOT, "warning: %d observations have k > %.2f: PSIS-LOO is unreliable for them%n",
+                    k.bad() + k.veryBad(), k.threshold());
+        }
+        if (r.pWaicAboveWarningLevel() > 0) {
+            o.printf(Locale.ROOT, "warning: %d observations have p_waic_i > %.1f: prefer PSIS-LOO to WAIC%n",
+                    r.pWaicAboveWarningLevel(), Criteria.P_WAIC_WARNING_LEVEL);
+        }
+        o.flush();
+    }
+
+    private static void row(PrintWriter o, String name, Criteria.Estimate e) {
+        o.printf(Locale.ROOT, "  %-10s %14.3f %10.3f%n", name, e.estimate(), e.se());
+    }
+
+    static ObjectNode json(Criteria.Result r, Path file) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("data", file.toString());
+        root.put("n", r.n());
+        root.put("draws", r.draws());
+        root.put("lppd", r.lppd());
+        estimate(root, "elpd_loo", r.elpdLoo());
+        estimate(root, "p_loo", r.pLoo());
+        estimate(root, "looic", r.looic());
+        estimate(root, "elpd_waic", r.elpdWaic());
+        estimate(root, "p_waic", r.pWaic());
+        estimate(root, "waic", r.waic());
+        root.put("p_waic_above_0.4", r.pWaicAboveWarningLevel());
+        ObjectNode k = root.putObject("pareto_k");
+        k.put("threshold", r.paretoK().threshold());
+        k.put("good", r.paretoK().good());
+        k.put("bad", r.paretoK().bad());
+        k.put("very_bad", r.paretoK().veryBad());
+        if (Double.isFinite(r.paretoK().maxK())) {
+            k.put("max", r.paretoK().maxK());
+        } else {
+            k.put("max", String.valueOf(r.paretoK().maxK()));
+        }
+        k.put("max_row", r.paretoK().maxKIndex() + 1);
+        root.put("method", "PSIS-LOO (Vehtari, Gelman, Gabry 2017; loo 2.x smoothing and truncation) and WAIC; "
+                + "draws treated as independent (r_eff = 1)");
+        return root;
+    }
+
+    private static void estimate(ObjectNode root, String key, Criteria.Estimate e) {
+        ObjectNode o = root.putObject(key);
+        o.put("estimate", e.estimate());
+        if (Double.isFinite(e.se())) {
+            o.put("se", e.se());
+        } else {
+            o.putNull("se");
+        }
+    }
+}
