@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CliEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DRAWS_HEADER =
-            "chain,iteration,w.1.0,w.1.1,beta.1.0,beta.1.1,beta.2.0,beta.2.1,sigma2.1,sigma2.2";
+            "chain,iteration,log_lik,nonempty,w.1.0,w.1.1,beta.1.0,beta.1.1,beta.2.0,beta.2.1,sigma2.1,sigma2.2";
 
     /** One simulated neurips23 data set (n = 300, seed 7) shared by the tests that only read it. */
     @TempDir
@@ -139,16 +139,18 @@ class CliEndToEndTest {
         for (String row : rows) {
             assertFalse(row.startsWith("#"), "no comments after the header");
             String[] cells = row.split(",");
-            assertEquals(10, cells.length, row);
+            assertEquals(12, cells.length, row);
             int chain = Integer.parseInt(cells[0]);
             assertTrue(chain == 1 || chain == 2, "chain values are 1-based: " + row);
             perChain[chain]++;
             iterations.get(chain).add(Integer.parseInt(cells[1]));
+            int nonEmpty = Integer.parseInt(cells[3]);
+            assertTrue(nonEmpty >= 1 && nonEmpty <= 2, "nonempty is a count of experts: " + row);
             for (int j = 2; j < cells.length; j++) {
                 assertTrue(Double.isFinite(Double.parseDouble(cells[j])), row);
             }
-            assertTrue(Double.parseDouble(cells[8]) > 0, "sigma2.1 > 0: " + row);
-            assertTrue(Double.parseDouble(cells[9]) > 0, "sigma2.2 > 0: " + row);
+            assertTrue(Double.parseDouble(cells[10]) > 0, "sigma2.1 > 0: " + row);
+            assertTrue(Double.parseDouble(cells[11]) > 0, "sigma2.2 > 0: " + row);
         }
         assertEquals(draws / thin, perChain[1]);
         assertEquals(draws / thin, perChain[2]);
@@ -166,7 +168,7 @@ class CliEndToEndTest {
         assertTrue(params != null && params.isObject(), "summary.json has parameters");
         List<String> names = new ArrayList<>();
         params.fieldNames().forEachRemaining(names::add);
-        assertEquals(Arrays.asList(DRAWS_HEADER.split(",")).subList(2, 10), names);
+        assertEquals(Arrays.asList(DRAWS_HEADER.split(",")).subList(4, 12), names);
         for (JsonNode p : params) {
             assertTrue(p.get("q5").asDouble() <= p.get("q50").asDouble(), p.toString());
             assertTrue(p.get("q50").asDouble() <= p.get("q95").asDouble(), p.toString());
