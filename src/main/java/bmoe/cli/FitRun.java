@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.backend.Backend;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;
@@ -8,6 +9,7 @@ import bmoe.io.Stats;
 import bmoe.model.Dataset;
 import bmoe.model.Scaling;
 import bmoe.sampler.Chain;
+import bmoe.sampler.ChainState;
 import bmoe.sampler.DrawColumns;
 import bmoe.sampler.RunConfig;
 import bmoe.sampler.Sampler;
@@ -16,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,21 +30,44 @@ import java.util.stream.Collectors;
  *
  * @param backend what ran the kernels, in full (threads included): for people, not part of the run's definition
  * @param backendName the backend's short name, which with the block size defines the draws
+ * @param seconds the sampling time of this session
+ * @param sweeps the sweeps run in this session, all chains together (fewer than all when it resumed a fit)
  */
 record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, int blockSize, int threads,
-              List<Chain.Result> chains, double seconds) {
+              List<Chain.Result> chains, double seconds, long sweeps) {
 
     static FitRun fit(Dataset data, RunConfig cfg, int threads, int blockSize) {
         try (CpuBackend backend = new CpuBackend(threads, blockSize)) {
-            long t0 = System.nanoTime();
-            List<Chain.Result> chains = Sampler.run(backend, data, cfg, threads, null);
-            double seconds = (System.nanoTime() - t0) * 1e-9;
-            return new FitRun(data, cfg, backend.describe(), backend.name(), blockSize, threads, chains, seconds);
+            return fit(backend, blockSize, threads, data, cfg, Collections.nCopies(cfg.chains(), null), null);
         }
     }
 
+    /**
+     * Runs every chain from its start (null: sweep 0) to its end, as {@link Sampler#run} does; a chain that
+     * starts from a state keeps only the draws after it.
+     *
+     * @param starts one entry per chain. Not modified.
+     * @param listener told of every kept draw and sweep; null for none
+     */
+    static FitRun fit(Backend backend, int blockSize, int threads, Dataset data, RunConfig cfg,
+                      List<ChainState> starts, Chain.Listener listener) {
+        long t0 = System.nanoTime();
+        List<Chain.Result> chains = Sampler.run(backend, data, cfg, threads, starts, listener);
+        double seconds = (System.nanoTime() - t0) * 1e-9;
+        long sweeps = 0;
+        for (ChainState start : starts) {
+            sweeps += cfg.sweepsPerChain() - (start == null ? 0 : start.sweep());
+        }
+        return new FitRun(data, cfg, backend.describe(), backend.name(), blockSize, threads, chains, seconds, sweeps);
+    }
+
+    /** The same fit with other results for its chains (all of each chain's draws, read back from disk). */
+    FitRun withChains(List<Chain.Result> all) {
+        return new FitRun(data, cfg, backend, backendName, blockSize, threads, List.copyOf(all), seconds, sweeps);
+    }
+
     double sweepsPerSecond() {
-        return (double) cfg.chains() * (cfg.warmup() + cfg.draws()) / seconds;
+        return sweeps / seconds;
     }
 
     /** The configuration lines at the top of draws.csv. */
@@ -90,13 +116,14 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         conf.put("backend_detail", backend);
         ObjectNode timing = root.putObject("timing");
         timing.put("seconds", seconds);
+        timing.put("sweeps", sweeps);
         timing.put("sweeps_per_second", sweepsPerSecond());
         ArrayNode perChain = root.putArray("chains");
         for (Chain.Result c : chains) {
             ObjectNode o = perChain.addObject();
             o.put("chain", c.chain() + 1);
             o.put("kept_draws", c.draws().length);
-            o.put("mean_log_likelihood", mean(c.logLikelihood()));
+            o.put("mean_log_likelihood", mean(c.logLikelihood())); // original scale, as draws.csv's log_lik
             o.put("mean_nonempty_experts", mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()));
             o.put("clamped_residuals", c.clampedResiduals());
         }

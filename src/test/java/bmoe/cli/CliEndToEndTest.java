@@ -13,8 +13,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -176,6 +179,46 @@ class CliEndToEndTest {
         }
         assertEquals(chains, summary.get("chains").size());
         assertNoTemporaries(run);
+        try (Stream<Path> files = Files.list(run)) {
+            assertEquals(List.of("draws.csv", "run.json", "summary.json"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "part files and checkpoints removed");
+        }
+    }
+
+    @Test
+    void runJsonRecordsWhatAResumeNeeds() throws IOException, NoSuchAlgorithmException {
+        Path run = dir.resolve("run");
+        ok(fitArgs(run, "2", "--thin", "2", "--x", "x1", "--prior-gate-sd", "0.1", "--checkpoint-every", "7"));
+        JsonNode spec = JSON.readTree(run.resolve("run.json").toFile());
+        assertEquals(data.toAbsolutePath().toString(), spec.get("data").get("path").asText());
+        assertEquals(data.toString(), spec.get("data").get("as_given").asText());
+        assertEquals(Files.size(data), spec.get("data").get("size").asLong());
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(data)));
+        assertEquals(sha, spec.get("data").get("sha256").asText());
+        assertEquals(JSON.readTree("[\"x1\"]"), spec.get("x"));
+        assertEquals("y", spec.get("y").asText());
+        assertTrue(spec.get("standardize").asBoolean());
+        for (String[] kv : new String[][] {{"experts", "2"}, {"chains", "2"}, {"warmup", "20"}, {"draws", "20"},
+            {"thin", "2"}, {"seed", "1"}, {"prior_gate_sd", "0.1"}, {"prior_expert_sd", "5.0"},
+            {"prior_sigma_shape", "2.0"}, {"prior_sigma_scale", "1.0"}, {"backend", "cpu"}, {"block_size", "16384"},
+            {"checkpoint_every", "7"}}) {
+            assertEquals(kv[1], spec.get(kv[0]).asText(), kv[0]);
+        }
+        assertFalse(spec.has("threads"), "the thread count does not define a run");
+    }
+
+    @Test
+    void progressCanBeForcedOnForLogs() {
+        Path run = dir.resolve("run");
+        CliRun r = CliRun.of(fitArgs(run, "2", "--progress", "--quiet"));
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.out());
+        // no terminal here: plain lines (every 10 s), and always the final one
+        List<String> lines = r.err().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.matches("sweep 80/80 \\(sampling\\), [0-9.]+ sweeps/s, ETA 0:00, backend cpu \\(2 threads\\)"),
+                r.err());
+        assertFalse(r.err().contains("\r"));
     }
 
     @Test
