@@ -1,6 +1,7 @@
 package bmoe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bmoe.model.Params;
@@ -76,7 +77,7 @@ class ProgressTest {
     @Test
     void testsAreNotInteractive() {
         // surefire runs without a console, so no test ever sees the line unless it asks for it
-        assertEquals(false, Progress.interactive());
+        assertFalse(Progress.interactive());
     }
 
     @Test
@@ -103,7 +104,7 @@ class ProgressTest {
         List<String> lines = err.toString().lines().toList();
         assertEquals(1, lines.size(), "one final line (the next would come after 10 s)");
         assertTrue(lines.get(0).startsWith("sweep 2000/2000 (sampling), "), lines.get(0));
-        assertTrue(!err.toString().contains("\r"));
+        assertFalse(err.toString().contains("\r"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bmoe.sampler.Chain;
@@ -123,7 +124,7 @@ class ResumeTest {
         assertInstanceOf(Stop.class, fit(stop, args(run, threads, extra)));
         assertIncomplete(run);
         StopAt counter = new StopAt(-1, -1);
-        assertEquals(null, fit(counter, "fit", "--resume", run.toString(), "--threads", threads, "--quiet"));
+        assertNull(fit(counter, "fit", "--resume", run.toString(), "--threads", threads, "--quiet"));
         assertComplete(run);
         return counter;
     }
@@ -177,7 +178,7 @@ class ResumeTest {
         assertEquals(4, Files.readAllLines(run.resolve("chain-2.part.csv")).size(), "draws after the checkpoint");
         assertTrue(cp.get("part_bytes").asLong() < Files.size(run.resolve("chain-2.part.csv")));
         StopAt counter = new StopAt(-1, -1);
-        assertEquals(null, fit(counter, "fit", "--resume", run.toString(), "--threads", "1", "--quiet"));
+        assertNull(fit(counter, "fit", "--resume", run.toString(), "--threads", "1", "--quiet"));
         assertEquals(SWEEPS - 35, counter.sweeps.get(1), "chain 2 goes on from its checkpoint");
         assertComplete(run);
     }
@@ -203,7 +204,7 @@ class ResumeTest {
         assertInstanceOf(Stop.class, fit(new StopAt(0, 8), args(run, "2", "--checkpoint-every", "3")));
         assertInstanceOf(Stop.class, fit(new StopAt(1, 41), "fit", "--resume", run.toString(), "--threads", "2"));
         assertIncomplete(run);
-        assertEquals(null, fit(null, "fit", "--resume", run.toString(), "--threads", "2", "--quiet"));
+        assertNull(fit(null, "fit", "--resume", run.toString(), "--threads", "2", "--quiet"));
         assertComplete(run);
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.model.Dataset;
@@ -11,8 +12,8 @@ import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.sim.Preset;
 import bmoe.sim.Simulator;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +28,7 @@ class ResumableChainTest {
     private static final Dataset DATA = Dataset.fromColumns(SAMPLE.xColumns(), SAMPLE.y(), PRESET.xNames(), "y", true);
     private static final RunConfig CFG = new RunConfig(3, 2, 20, 30, 3, 42, Priors.DEFAULT);
     private static final double LOG_LIK_TOLERANCE = 1e-4;
+    private static final List<ChainState> FROM_THE_START = Collections.nCopies(CFG.chains(), null);
 
     /** Keeps each chain's state after the given sweep. */
     private static final class Snapshot implements Chain.Listener {
@@ -56,7 +58,7 @@ class ResumableChainTest {
         // sweep 17 is in the warm-up, 34 between kept sweeps (kept: 23, 26, ..., 50)
         for (int at : new int[] {17, 34}) {
             Snapshot snap = new Snapshot(at);
-            List<Chain.Result> whole = run(new ArrayList<>(Arrays.asList(new ChainState[CFG.chains()])), snap);
+            List<Chain.Result> whole = run(FROM_THE_START, snap);
             List<Chain.Result> rest = run(Arrays.asList(snap.states), null);
             for (int c = 0; c < CFG.chains(); c++) {
                 Chain.Result w = whole.get(c);
@@ -79,7 +81,7 @@ class ResumableChainTest {
     @Test
     void aChainAtItsLastSweepDoesNothing() {
         Snapshot end = new Snapshot(CFG.sweepsPerChain());
-        run(new ArrayList<>(Arrays.asList(new ChainState[CFG.chains()])), end);
+        run(FROM_THE_START, end);
         AtomicInteger calls = new AtomicInteger();
         List<Chain.Result> again = run(Arrays.asList(end.states), new Chain.Listener() {
             @Override
@@ -96,7 +98,7 @@ class ResumableChainTest {
 
     @Test
     void keptThroughCountsTheSweepsAChainKeeps() {
-        int[] iterations = run(new ArrayList<>(Arrays.asList(new ChainState[CFG.chains()])), null).get(0).iterations();
+        int[] iterations = run(FROM_THE_START, null).get(0).iterations();
         for (int s = 0; s <= CFG.sweepsPerChain(); s++) {
             int sweep = s;
             long kept = Arrays.stream(iterations).filter(i -> CFG.warmup() + i <= sweep).count();
@@ -120,7 +122,7 @@ class ResumableChainTest {
             r = Sampler.run(backend, DATA, cfg, 1, null).get(0);
         }
         double jacobian = DATA.n() * Math.log(DATA.scaling().ySd());
-        assertEquals(true, Math.abs(jacobian) > 100, "the test needs a scale that matters: " + jacobian);
+        assertTrue(Math.abs(jacobian) > 100, "the test needs a scale that matters: " + jacobian);
         for (int k = 1; k < r.draws().length; k++) {
             Params previous = DrawColumns.unflatten(r.draws()[k - 1], 3, PRESET.p());
             double expected = 0;
@@ -172,7 +174,7 @@ class ResumableChainTest {
             }
         };
         RuntimeException thrown = assertThrows(RuntimeException.class,
-                () -> run(new ArrayList<>(Arrays.asList(new ChainState[CFG.chains()])), listener));
+                () -> run(FROM_THE_START, listener));
         assertSame(boom, thrown);
         assertEquals(3, lastSweepOfChain2.get(), "chain 2 stops at the sweep boundary after its interrupt");
     }
