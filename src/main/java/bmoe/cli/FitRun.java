@@ -9,6 +9,7 @@ import bmoe.io.Stats;
 import bmoe.model.Dataset;
 import bmoe.model.Scaling;
 import bmoe.sampler.Chain;
+import bmoe.sampler.ChainState;
 import bmoe.sampler.DrawColumns;
 import bmoe.sampler.RunConfig;
 import bmoe.sampler.Sampler;
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,27 +30,48 @@ import java.util.stream.Collectors;
  *
  * @param backend what ran the kernels, in full (threads included): for people, not part of the run's definition
  * @param backendName the backend's short name, which with the block size defines the draws
+ * @param seconds the sampling time of this session
+ * @param sweeps the sweeps run in this session, all chains together (fewer than all when it resumed a fit)
  */
 record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, int blockSize, int threads,
-              List<Chain.Result> chains, double seconds) {
+              List<Chain.Result> chains, double seconds, long sweeps) {
 
-    /**
-     * Runs the chains on the backend and closes it. On the CPU, chains share {@code threads} workers; a
-     * device runs all chains at once (each has its own queue, and the host work between kernels is small).
-     */
+    /** A whole fit from sweep 0 without a run folder (the demo); closes the backend. */
     static FitRun fit(Backend backend, Dataset data, RunConfig cfg, int threads) {
         try (backend) {
-            int parallelChains = backend instanceof CpuBackend ? threads : cfg.chains();
-            long t0 = System.nanoTime();
-            List<Chain.Result> chains = Sampler.run(backend, data, cfg, parallelChains, null);
-            double seconds = (System.nanoTime() - t0) * 1e-9;
-            return new FitRun(data, cfg, backend.describe(), backend.name(), backend.blockSize(), threads, chains,
-                    seconds);
+            return fit(backend, backend.blockSize(), threads, data, cfg, Collections.nCopies(cfg.chains(), null), null);
         }
     }
 
+    /**
+     * Runs every chain from its start (null: sweep 0) to its end, as {@link Sampler#run} does; a chain that
+     * starts from a state keeps only the draws after it.
+     *
+     * @param starts one entry per chain. Not modified.
+     * @param listener told of every kept draw and sweep; null for none
+     */
+    static FitRun fit(Backend backend, int blockSize, int threads, Dataset data, RunConfig cfg,
+                      List<ChainState> starts, Chain.Listener listener) {
+        // On the CPU chains share the worker threads; a device runs all chains at once (each has its own
+        // queue, and the host work between kernels is small).
+        int parallelChains = backend instanceof CpuBackend ? threads : cfg.chains();
+        long t0 = System.nanoTime();
+        List<Chain.Result> chains = Sampler.run(backend, data, cfg, parallelChains, starts, listener);
+        double seconds = (System.nanoTime() - t0) * 1e-9;
+        long sweeps = 0;
+        for (ChainState start : starts) {
+            sweeps += cfg.sweepsPerChain() - (start == null ? 0 : start.sweep());
+        }
+        return new FitRun(data, cfg, backend.describe(), backend.name(), blockSize, threads, chains, seconds, sweeps);
+    }
+
+    /** The same fit with other results for its chains (all of each chain's draws, read back from disk). */
+    FitRun withChains(List<Chain.Result> all) {
+        return new FitRun(data, cfg, backend, backendName, blockSize, threads, List.copyOf(all), seconds, sweeps);
+    }
+
     double sweepsPerSecond() {
-        return (double) cfg.chains() * (cfg.warmup() + cfg.draws()) / seconds;
+        return sweeps / seconds;
     }
 
     /** The configuration lines at the top of draws.csv. */
@@ -88,7 +111,41 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         return Arrays.stream(v).mapToObj(Double::toString).collect(Collectors.joining(","));
     }
 
-    void write(Path out, String source) {
+    /** Diagnostics and relabelled summaries of this fit's chains (the costly part of writing it up). */
+    PosteriorReport report() {
+        List<PosteriorReport.ChainDraws> draws = chains.stream().map(c -> new PosteriorReport.ChainDraws(c.chain() + 1,
+                c.draws(), c.logLikelihood(), c.nonEmpty())).toList();
+        return PosteriorReport.of(cfg.experts(), data.p(), trackedPoints(), draws);
+    }
+
+    /** Where E[y|x] is tracked: around the x means, one sd either way, on the original scale. */
+    double[][] trackedPoints() {
+        Scaling s = data.scaling();
+        if (!s.isIdentity()) {
+            return PosteriorReport.points(s.xMean(), s.xSd());
+        }
+        int p = data.p();
+        double[] mean = new double[p];
+        double[] sd = new double[p];
+        float[] x = data.x();
+        for (int j = 0; j < p; j++) {
+            double m = 0;
+            for (int i = 0; i < data.n(); i++) {
+                m += x[i * p + j];
+            }
+            m /= data.n();
+            double ss = 0;
+            for (int i = 0; i < data.n(); i++) {
+                double dx = x[i * p + j] - m;
+                ss += dx * dx;
+            }
+            mean[j] = m;
+            sd[j] = Math.sqrt(ss / Math.max(1, data.n() - 1));
+        }
+        return PosteriorReport.points(mean, sd);
+    }
+
+    void write(Path out, String source, PosteriorReport report) {
         Map<String, String> config = config(source);
         ObjectNode root = Json.MAPPER.createObjectNode();
         ObjectNode conf = root.putObject("config");
@@ -97,29 +154,18 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         conf.put("backend_detail", backend);
         ObjectNode timing = root.putObject("timing");
         timing.put("seconds", seconds);
+        timing.put("sweeps", sweeps);
         timing.put("sweeps_per_second", sweepsPerSecond());
         ArrayNode perChain = root.putArray("chains");
         for (Chain.Result c : chains) {
             ObjectNode o = perChain.addObject();
             o.put("chain", c.chain() + 1);
             o.put("kept_draws", c.draws().length);
-            o.put("mean_log_likelihood", mean(c.logLikelihood()));
+            o.put("mean_log_likelihood", mean(c.logLikelihood())); // original scale, as draws.csv's log_lik
             o.put("mean_nonempty_experts", mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()));
             o.put("clamped_residuals", c.clampedResiduals());
         }
-        root.put("note", "per-expert summaries pool chains without relabelling: labels may differ between "
-                + "chains; E[y|x] and densities (bmoe predict) are label invariant");
-        ObjectNode params = root.putObject("parameters");
-        List<String> names = DrawColumns.names(cfg.experts(), data.p());
-        for (int j = 0; j < names.size(); j++) {
-            Stats st = Stats.of(column(j));
-            ObjectNode o = params.putObject(names.get(j));
-            o.put("mean", st.mean());
-            o.put("sd", st.sd());
-            o.put("q5", st.q5());
-            o.put("q50", st.q50());
-            o.put("q95", st.q95());
-        }
+        report.addTo(root);
         // summary.json last: its presence marks a complete run
         Map<Path, AtomicFiles.Body> files = new LinkedHashMap<>();
         files.put(out.resolve(DrawsFile.NAME), DrawsFile.body(config, cfg.experts(), data.p(), chains));
@@ -135,7 +181,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         return Arrays.stream(v).average().orElse(Double.NaN);
     }
 
-    void printSummary(PrintWriter out) {
+    void printSummary(PrintWriter out, PosteriorReport report) {
         out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %d, %d chains x (%d warm-up + %d draws, thin %d), seed %d%n",
                 data.n(), data.p(), cfg.experts(), cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(), cfg.seed());
         out.printf(Locale.ROOT, "backend: %s; %.1f s, %.0f sweeps/s; %s%n", backend, seconds, sweepsPerSecond(),
@@ -145,13 +191,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
                     mean(c.logLikelihood()), mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()),
                     c.clampedResiduals() > 0 ? ", " + c.clampedResiduals() + " clamped residuals" : "");
         }
-        out.println("parameters (pooled over chains, not relabelled):");
-        out.printf(Locale.ROOT, "  %-14s %12s %12s %12s %12s%n", "name", "mean", "sd", "5%", "95%");
-        List<String> names = DrawColumns.names(cfg.experts(), data.p());
-        for (int j = 0; j < names.size(); j++) {
-            Stats st = Stats.of(column(j));
-            out.printf(Locale.ROOT, "  %-14s %12.4f %12.4f %12.4f %12.4f%n", names.get(j), st.mean(), st.sd(), st.q5(), st.q95());
-        }
+        report.print(out);
         out.flush();
     }
 }

@@ -28,6 +28,12 @@ final class PosteriorReport {
     /** Draws of one chain: rows in {@link DrawColumns} order; logLik and nonEmpty may be null (older runs). */
     record ChainDraws(int chain, double[][] draws, double[] logLik, int[] nonEmpty) {}
 
+    /**
+     * Relabelling solves K assignment problems of size K per draw and pass (O(K^4)): beyond this K it would
+     * take longer than the fit, and per-expert summaries of so many experts are rarely read.
+     */
+    static final int MAX_RELABEL_EXPERTS = 12;
+
     /** Coordinates along which E[y|x] is tracked, beyond the mean point. */
     private static final int TRACKED_COORDINATES = 4;
 
@@ -38,9 +44,11 @@ final class PosteriorReport {
     private final Relabel.Result relabel;
     private final List<Convergence.Summary> parameters;
     private final String skipped;
+    private final String relabelSkipped;
 
     private PosteriorReport(int experts, int p, double[][] points, List<Convergence.Summary> invariants,
-                            Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped) {
+                            Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped,
+                            String relabelSkipped) {
         this.experts = experts;
         this.p = p;
         this.points = points;
@@ -48,6 +56,7 @@ final class PosteriorReport {
         this.relabel = relabel;
         this.parameters = parameters;
         this.skipped = skipped;
+        this.relabelSkipped = relabelSkipped;
     }
 
     /** The points x at which E[y|x] is tracked: the mean, and mean +- sd along the first coordinates. */
@@ -68,11 +77,11 @@ final class PosteriorReport {
         int length = chains.stream().mapToInt(c -> c.draws().length).min().orElse(0);
         if (chains.stream().anyMatch(c -> c.draws().length != length)) {
             return new PosteriorReport(experts, p, points, List.of(), null, List.of(),
-                    "chains hold different numbers of draws");
+                    "chains hold different numbers of draws", null);
         }
         if (length < 4) {
             return new PosteriorReport(experts, p, points, List.of(), null, List.of(),
-                    "fewer than 4 draws per chain");
+                    "fewer than 4 draws per chain", null);
         }
         int c = chains.size();
         List<List<Params>> params = new ArrayList<>();
@@ -102,6 +111,10 @@ final class PosteriorReport {
                     .toArray(double[][]::new);
             invariants.add(Convergence.summarize("nonempty", ne));
         }
+        if (experts > MAX_RELABEL_EXPERTS) {
+            return new PosteriorReport(experts, p, points, invariants, null, List.of(),
+                    null, "relabelling skipped for K > " + MAX_RELABEL_EXPERTS + " (per-expert summaries omitted)");
+        }
         Relabel.Result relabel = Relabel.run(params, logLik);
         List<String> names = DrawColumns.names(experts, p);
         List<Convergence.Summary> parameters = new ArrayList<>();
@@ -114,7 +127,7 @@ final class PosteriorReport {
             }
             parameters.add(Convergence.summarize(names.get(j), v));
         }
-        return new PosteriorReport(experts, p, points, invariants, relabel, parameters, null);
+        return new PosteriorReport(experts, p, points, invariants, relabel, parameters, null, null);
     }
 
     private static String format(double[] x) {
@@ -132,6 +145,9 @@ final class PosteriorReport {
             if (s.warn()) {
                 w.add(s.name() + ": " + s.reason());
             }
+        }
+        if (relabel == null) {
+            return w;
         }
         for (int k = 0; k < experts; k++) {
             if (relabel.labelAmbiguous()[k]) {
@@ -154,6 +170,12 @@ final class PosteriorReport {
         out.println("convergence of label-invariant quantities (rank-normalised split R-hat, bulk and tail ESS):");
         header(out, "quantity");
         invariants.forEach(s -> line(out, s));
+        if (relabel == null) {
+            out.println("parameters: " + relabelSkipped);
+            warnings().forEach(w -> out.println("warning: " + w));
+            out.flush();
+            return;
+        }
         long relabelledChains = relabel.chains().stream().filter(Relabel.ChainSummary::relabelled).count();
         out.printf(Locale.ROOT, "parameters, relabelled (pivot on beta, log sigma2 and centred gates; %d of %d chains "
                 + "relabelled, %d draws permuted, %.1f%% ambiguous):%n", relabelledChains, relabel.chains().size(),
@@ -206,6 +228,10 @@ final class PosteriorReport {
         ArrayNode warnings = d.putArray("warnings");
         warnings().forEach(warnings::add);
         ObjectNode r = root.putObject("relabelling");
+        if (relabel == null) {
+            r.put("skipped", relabelSkipped);
+            return;
+        }
         r.put("method", "pivot relabelling on (beta, log sigma2, centred gates) with Hungarian assignment; gates "
                 + "re-expressed against the new last expert");
         r.put("ambiguous_fraction", relabel.ambiguousFraction());

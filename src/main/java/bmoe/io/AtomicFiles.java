@@ -112,7 +112,7 @@ public final class AtomicFiles {
     }
 
     /** The reason in words, for a one-line message: no exception class names (those read as a crash). */
-    private static String describe(Exception e, Path subject) {
+    static String describe(Exception e, Path subject) {
         if (e instanceof FileSystemException f) {
             String reason;
             if (f instanceof AccessDeniedException) {

@@ -16,38 +16,61 @@ import java.util.Map;
 
 /**
  * draws.csv, Stan-CSV style: '#' lines "key = value" with the configuration, a header
- * {@code chain,iteration,w.k.j...,beta.k.j...,sigma2.k...}, one row per kept draw on the original scale.
- * Numbers are written with Java's shortest round-trip representation, so reading gives the same doubles.
+ * {@code chain,iteration,log_lik,nonempty,w.k.j...,beta.k.j...,sigma2.k...}, one row per kept draw on the
+ * original scale. {@code log_lik} is the data log-likelihood entering the kept sweep and {@code nonempty} the
+ * number of non-empty experts in it: both label invariant, so they can be compared across chains as they
+ * stand. Numbers are written with Java's shortest round-trip representation, so reading gives the same doubles.
  */
 public final class DrawsFile {
     public static final String NAME = "draws.csv";
+    /** The columns before the parameters. */
+    static final List<String> LEADING = List.of("chain", "iteration", "log_lik", "nonempty");
 
     private DrawsFile() {}
 
-    /** What a reader needs back: the configuration comments, K, the x and y names, and the rows. */
+    /**
+     * What a reader needs back: the configuration comments, K, the x and y names, and the rows.
+     *
+     * @param logLik each row's data log-likelihood (original scale)
+     * @param nonEmpty each row's number of non-empty experts
+     * @param draws each row's parameters in {@link DrawColumns} order
+     */
     public record Contents(Map<String, String> config, int experts, List<String> xNames, String yName,
-                           int[] chain, int[] iteration, double[][] draws) {}
+                           int[] chain, int[] iteration, double[] logLik, int[] nonEmpty, double[][] draws) {}
+
+    /** The header's columns for K experts and p covariates. */
+    public static List<String> columns(int experts, int p) {
+        List<String> columns = new ArrayList<>(LEADING);
+        columns.addAll(DrawColumns.names(experts, p));
+        return columns;
+    }
+
+    /** One row of draws.csv, newline included, for chain {@code chain} (0-based; written 1-based). */
+    public static String row(int chain, Chain.Draw draw) {
+        return row(chain, draw.iteration(), draw.logLikelihood(), draw.nonEmpty(), draw.values());
+    }
+
+    private static String row(int chain, int iteration, double logLik, int nonEmpty, double[] values) {
+        StringBuilder line = new StringBuilder(24 * (values.length + 4));
+        line.append(chain + 1).append(',').append(iteration).append(',').append(logLik).append(',').append(nonEmpty);
+        for (double v : values) {
+            line.append(',').append(v);
+        }
+        return line.append('\n').toString();
+    }
 
     /** The content of draws.csv, for {@link AtomicFiles#writeAll}. */
     public static AtomicFiles.Body body(Map<String, String> config, int experts, int p, List<Chain.Result> chains) {
-        List<String> columns = new ArrayList<>(List.of("chain", "iteration"));
-        columns.addAll(DrawColumns.names(experts, p));
+        List<String> columns = columns(experts, p);
         return out -> {
             for (Map.Entry<String, String> e : config.entrySet()) {
                 out.write("# " + e.getKey() + " = " + e.getValue() + "\n");
             }
             out.write(String.join(",", columns));
             out.write('\n');
-            StringBuilder line = new StringBuilder();
             for (Chain.Result c : chains) {
                 for (int r = 0; r < c.draws().length; r++) {
-                    line.setLength(0);
-                    line.append(c.chain() + 1).append(',').append(c.iterations()[r]);
-                    for (double v : c.draws()[r]) {
-                        line.append(',').append(v);
-                    }
-                    line.append('\n');
-                    out.write(line.toString());
+                    out.write(row(c.chain(), c.iterations()[r], c.logLikelihood()[r], c.nonEmpty()[r], c.draws()[r]));
                 }
             }
         };
@@ -76,20 +99,7 @@ public final class DrawsFile {
                 } else if (header == null) {
                     header = Arrays.asList(line.split(","));
                 } else {
-                    String[] cells = line.split(",");
-                    if (cells.length != header.size()) {
-                        throw new UserError(file + ": line " + lineNo + " has " + cells.length + " fields, header has "
-                                + header.size());
-                    }
-                    double[] row = new double[cells.length];
-                    for (int j = 0; j < cells.length; j++) {
-                        try {
-                            row[j] = Double.parseDouble(cells[j]);
-                        } catch (NumberFormatException e) {
-                            throw new UserError(file + ": line " + lineNo + ": not a number: '" + cells[j] + "'");
-                        }
-                    }
-                    rows.add(row);
+                    rows.add(parseRow(line, header.size(), file, lineNo));
                 }
             }
         } catch (IOException e) {
@@ -107,21 +117,41 @@ public final class DrawsFile {
             throw new UserError(file + ": bad 'experts' line");
         }
         List<String> xNames = xs.isEmpty() ? List.of() : Arrays.asList(xs.split(","));
-        List<String> expected = new ArrayList<>(List.of("chain", "iteration"));
-        expected.addAll(DrawColumns.names(experts, xNames.size()));
-        if (!header.equals(expected)) {
-            throw new UserError(file + ": header does not match K = " + experts + " and x columns " + xNames);
+        if (!header.equals(columns(experts, xNames.size()))) {
+            throw new UserError(file + ": header does not match K = " + experts + " and x columns " + xNames
+                    + " (files from before the log_lik and nonempty columns need a new fit)");
         }
         int[] chain = new int[rows.size()];
         int[] iteration = new int[rows.size()];
+        double[] logLik = new double[rows.size()];
+        int[] nonEmpty = new int[rows.size()];
         double[][] draws = new double[rows.size()][];
         for (int r = 0; r < rows.size(); r++) {
             double[] row = rows.get(r);
             chain[r] = (int) row[0];
             iteration[r] = (int) row[1];
-            draws[r] = Arrays.copyOfRange(row, 2, row.length);
+            logLik[r] = row[2];
+            nonEmpty[r] = (int) row[3];
+            draws[r] = Arrays.copyOfRange(row, LEADING.size(), row.length);
         }
-        return new Contents(config, experts, xNames, yName, chain, iteration, draws);
+        return new Contents(config, experts, xNames, yName, chain, iteration, logLik, nonEmpty, draws);
+    }
+
+    /** One data row's cells as numbers, or a one-line error naming the file and line. */
+    static double[] parseRow(String line, int columns, Path file, long lineNo) {
+        String[] cells = line.split(",", -1);
+        if (cells.length != columns) {
+            throw new UserError(file + ": line " + lineNo + " has " + cells.length + " fields, header has " + columns);
+        }
+        double[] row = new double[cells.length];
+        for (int j = 0; j < cells.length; j++) {
+            try {
+                row[j] = Double.parseDouble(cells[j]);
+            } catch (NumberFormatException e) {
+                throw new UserError(file + ": line " + lineNo + ": not a number: '" + cells[j] + "'");
+            }
+        }
+        return row;
     }
 
     private static String require(Map<String, String> config, String key, Path file) {

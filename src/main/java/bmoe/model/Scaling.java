@@ -81,6 +81,15 @@ public record Scaling(double[] xMean, double[] xSd, double yMean, double ySd) {
         return out;
     }
 
+    /**
+     * The data log-likelihood on the original scale from the one on the sampler's scale. Y = yMean + ySd y,
+     * so p(Y | X) = p(y | x) / ySd per observation and log p(Y | X) = log p(y | x) - n log(ySd); x is only
+     * conditioned on, so its scaling changes nothing. Exact (unchanged) when y is not standardised.
+     */
+    public double logLikelihoodToOriginal(double logLikelihood, int n) {
+        return logLikelihood - n * Math.log(ySd);
+    }
+
     /** Design row x~ = (1, x) on the sampler's scale for an original-scale x. */
     public double[] designRow(double[] x) {
         double[] row = new double[x.length + 1];

@@ -3,57 +3,133 @@ package bmoe.sampler;
 import bmoe.backend.Backend;
 import bmoe.model.Dataset;
 import bmoe.rng.RngKey;
+import java.util.concurrent.CancellationException;
 
-/** One chain: initialise from its key, warm up, then keep every thin-th sweep on the original scale. */
+/**
+ * One chain: initialise from its key (or continue from a saved {@link ChainState}), warm up, then keep every
+ * thin-th sweep on the original scale.
+ */
 public final class Chain {
     private Chain() {}
 
     /**
-     * The kept draws of one chain.
+     * The draws one call kept: all of the chain's when it started at sweep 0, else those after its start.
      *
      * @param draws kept draws, one row per draw in {@link DrawColumns} order, original scale
      * @param iterations the post-warmup sweep number (1-based) of each kept draw
-     * @param logLikelihood the data log-likelihood (sampler's scale) entering each kept sweep
+     * @param logLikelihood the data log-likelihood entering each kept sweep, on the original scale
      * @param nonEmpty non-empty experts in each kept sweep
-     * @param clampedResiduals total clamps over the whole chain (0 in a healthy run)
+     * @param last the chain's state at the end (its clamps count the whole chain, earlier calls included)
      */
     public record Result(int chain, double[][] draws, int[] iterations, double[] logLikelihood, int[] nonEmpty,
-                         SweepState last, long clampedResiduals) {}
-
-    /** Called after every sweep (warmup included) from the chain's thread. */
-    public interface Listener {
-        void sweepDone(int chain, int sweep);
+                         ChainState last) {
+        /** Numerical clamps over the whole chain (0 in a healthy run). */
+        public long clampedResiduals() {
+            return last.clampedResiduals();
+        }
     }
 
+    /**
+     * One kept draw, as a row of draws.csv holds it.
+     *
+     * @param iteration the post-warm-up sweep number (1-based)
+     * @param logLikelihood the data log-likelihood entering the sweep, on the original scale (label invariant)
+     * @param nonEmpty experts with at least one observation in the sweep (label invariant)
+     * @param values the parameters on the original scale, in {@link DrawColumns} order
+     */
+    public record Draw(int iteration, double logLikelihood, int nonEmpty, double[] values) {}
+
+    /**
+     * What a chain reports as it goes, from the chain's own thread (so an implementation shared by chains must
+     * be thread-safe). An exception thrown here stops the chain, and {@link Sampler} then stops the others.
+     */
+    public interface Listener {
+        Listener NONE = new Listener() {};
+
+        /** A kept draw; called before {@link #sweepDone} of the same sweep. */
+        default void drawKept(int chain, Draw draw) {}
+
+        /** After every sweep, warm-up included, with everything needed to continue the chain from here. */
+        default void sweepDone(int chain, ChainState state) {}
+
+        /** This listener, then {@code next}, for every call. */
+        default Listener andThen(Listener next) {
+            Listener first = this;
+            return new Listener() {
+                @Override
+                public void drawKept(int chain, Draw draw) {
+                    first.drawKept(chain, draw);
+                    next.drawKept(chain, draw);
+                }
+
+                @Override
+                public void sweepDone(int chain, ChainState state) {
+                    first.sweepDone(chain, state);
+                    next.sweepDone(chain, state);
+                }
+            };
+        }
+    }
+
+    /** Runs chain {@code chain} from its initial state. */
     public static Result run(Backend backend, Backend.Resident resident, Dataset data, RunConfig cfg, int chain,
                              Listener listener) {
+        return run(backend, resident, data, cfg, chain, null, listener);
+    }
+
+    /**
+     * Runs chain {@code chain} from {@code from} (null: the initial state, sweep 0) to its last sweep. A chain
+     * continued from a state reached by an earlier run makes the same draws, bit for bit, as that run would
+     * have; one already at its last sweep does nothing. Stops with a {@link CancellationException} between
+     * sweeps once its thread is interrupted.
+     *
+     * @param listener told of every kept draw and every sweep; null for none
+     */
+    public static Result run(Backend backend, Backend.Resident resident, Dataset data, RunConfig cfg, int chain,
+                             ChainState from, Listener listener) {
+        Listener report = listener != null ? listener : Listener.NONE;
         RngKey key = new RngKey(cfg.seed(), chain);
-        Backend.Workspace ws = backend.workspace(resident, cfg.experts());
-        SweepState state = Initializer.initialState(data, cfg.experts(), cfg.priors(), key);
-        int kept = cfg.keptPerChain();
+        int total = cfg.sweepsPerChain();
+        ChainState start = from != null ? from
+                : ChainState.of(Initializer.initialState(data, cfg.experts(), cfg.priors(), key), 0);
+        if (start.sweep() > total) {
+            throw new IllegalArgumentException("chain " + (chain + 1) + " starts at sweep " + start.sweep()
+                    + ", past its last sweep " + total);
+        }
+        int first = cfg.keptThrough(start.sweep());
+        int kept = cfg.keptPerChain() - first;
         double[][] draws = new double[kept][];
         int[] iterations = new int[kept];
         double[] logLik = new double[kept];
         int[] nonEmpty = new int[kept];
-        long clamped = 0;
-        int total = cfg.warmup() + cfg.draws();
+        if (start.sweep() == total) {
+            return new Result(chain, draws, iterations, logLik, nonEmpty, start);
+        }
+        Backend.Workspace ws = backend.workspace(resident, cfg.experts());
+        SweepState state = start.sweepState();
+        long clamped = start.clampedResiduals();
         int next = 0;
-        for (int s = 1; s <= total; s++) {
+        for (int s = start.sweep() + 1; s <= total; s++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("chain " + (chain + 1) + " stopped after sweep " + (s - 1));
+            }
             GibbsSweep.Result r = GibbsSweep.step(backend, ws, state, key, cfg.priors());
             state = r.state();
             clamped += r.info().clampedResiduals();
             int postWarmup = s - cfg.warmup();
             if (postWarmup > 0 && postWarmup % cfg.thin() == 0 && next < kept) {
-                draws[next] = DrawColumns.flatten(data.scaling().toOriginal(state.params()));
-                iterations[next] = postWarmup;
-                logLik[next] = r.info().logLikelihood();
-                nonEmpty[next] = r.info().nonEmptyExperts();
+                Draw d = new Draw(postWarmup,
+                        data.scaling().logLikelihoodToOriginal(r.info().logLikelihood(), data.n()),
+                        r.info().nonEmptyExperts(), DrawColumns.flatten(data.scaling().toOriginal(state.params())));
+                draws[next] = d.values();
+                iterations[next] = d.iteration();
+                logLik[next] = d.logLikelihood();
+                nonEmpty[next] = d.nonEmpty();
                 next++;
+                report.drawKept(chain, d);
             }
-            if (listener != null) {
-                listener.sweepDone(chain, s);
-            }
+            report.sweepDone(chain, ChainState.of(state, clamped));
         }
-        return new Result(chain, draws, iterations, logLik, nonEmpty, state, clamped);
+        return new Result(chain, draws, iterations, logLik, nonEmpty, ChainState.of(state, clamped));
     }
 }

@@ -39,4 +39,20 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
     public int keptPerChain() {
         return draws / thin;
     }
+
+    /** Sweeps per chain, warm-up included. */
+    public int sweepsPerChain() {
+        return warmup + draws;
+    }
+
+    /**
+     * Draws a chain has kept once it has completed {@code sweep} sweeps: the post-warm-up sweeps
+     * thin, 2 thin, ... up to {@code draws}.
+     */
+    public int keptThrough(int sweep) {
+        if (sweep < 0 || sweep > sweepsPerChain()) {
+            throw new IllegalArgumentException("sweep must be in [0, " + sweepsPerChain() + "], got " + sweep);
+        }
+        return Math.max(0, sweep - warmup) / thin;
+    }
 }

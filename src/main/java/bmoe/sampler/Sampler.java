@@ -3,11 +3,14 @@ package bmoe.sampler;
 import bmoe.backend.Backend;
 import bmoe.model.Dataset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the chains of a fit. Chains run side by side (at most {@code parallelChains} at once), each on its
@@ -17,10 +20,27 @@ import java.util.concurrent.Future;
 public final class Sampler {
     private Sampler() {}
 
+    /** Runs every chain from its initial state. */
     public static List<Chain.Result> run(Backend backend, Dataset data, RunConfig cfg, int parallelChains,
                                          Chain.Listener listener) {
+        return run(backend, data, cfg, parallelChains, Collections.nCopies(cfg.chains(), null), listener);
+    }
+
+    /**
+     * Runs every chain from its entry in {@code starts} (null: from the initial state), as
+     * {@link Chain#run(Backend, Backend.Resident, Dataset, RunConfig, int, ChainState, Chain.Listener)} does.
+     * When one chain fails (its listener threw, say), the others are stopped at their next sweep and have
+     * stopped when this method throws that first failure: nothing calls the listener after it returns.
+     *
+     * @param starts one entry per chain. Not modified.
+     */
+    public static List<Chain.Result> run(Backend backend, Dataset data, RunConfig cfg, int parallelChains,
+                                         List<ChainState> starts, Chain.Listener listener) {
         if (data.n() < 2 * cfg.experts()) {
             throw new IllegalArgumentException("need at least 2K = " + 2 * cfg.experts() + " rows, got " + data.n());
+        }
+        if (starts.size() != cfg.chains()) {
+            throw new IllegalArgumentException("need one start per chain (" + cfg.chains() + "), got " + starts.size());
         }
         Backend.Resident resident = backend.upload(data);
         int workers = Math.max(1, Math.min(parallelChains, cfg.chains()));
@@ -30,10 +50,16 @@ public final class Sampler {
             return t;
         });
         try {
+            ExecutorCompletionService<Chain.Result> completion = new ExecutorCompletionService<>(pool);
             List<Future<Chain.Result>> futures = new ArrayList<>();
             for (int c = 0; c < cfg.chains(); c++) {
                 int chain = c;
-                futures.add(pool.submit(() -> Chain.run(backend, resident, data, cfg, chain, listener)));
+                ChainState from = starts.get(c);
+                futures.add(completion.submit(() -> Chain.run(backend, resident, data, cfg, chain, from, listener)));
+            }
+            // in the order chains finish, so that the first failure stops the others at once
+            for (int c = 0; c < cfg.chains(); c++) {
+                completion.take().get();
             }
             List<Chain.Result> results = new ArrayList<>();
             for (Future<Chain.Result> f : futures) {
@@ -48,9 +74,24 @@ public final class Sampler {
             if (cause instanceof RuntimeException re) {
                 throw re;
             }
+            if (cause instanceof Error err) {
+                throw err;
+            }
             throw new IllegalStateException(cause);
         } finally {
-            pool.shutdownNow();
+            stop(pool);
+        }
+    }
+
+    /** Interrupts the chains still running and waits until they have stopped. */
+    private static void stop(ExecutorService pool) {
+        pool.shutdownNow();
+        try {
+            while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                // a chain stops at its next sweep boundary, and one sweep at large n can take a while
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -124,7 +126,40 @@ class BadInputTest {
         String run() {
             return fittedRun.toString();
         }
+
+        /**
+         * An unfinished run's folder, "half": the shared fit's run.json with its data path pointed at
+         * {@code dataPath} (the case's data.csv has the shared fit's bytes, so pointing there changes nothing).
+         */
+        String halfRun(String dataPath) {
+            try {
+                ObjectNode spec = (ObjectNode) JSON.readTree(fittedRun.resolve("run.json").toFile());
+                ((ObjectNode) spec.get("data")).put("path", dataPath);
+                return Path.of(file("half/run.json", JSON.writeValueAsString(spec))).getParent().toString();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The shared data with one digit changed: the same length, other content. */
+        String editedData() {
+            try {
+                String text = Files.readString(fittedRun.resolveSibling("train.csv"));
+                int at = text.indexOf('7', text.indexOf('\n'));
+                return file("edited.csv", text.substring(0, at) + '8' + text.substring(at + 1));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A well-formed checkpoint for chain 1 at sweep 25 (5 kept draws) of the shared fit's settings. */
+    static final String CHECKPOINT_AT_25 = "{\"format\": \"bmoe checkpoint 1\", \"chain\": 1, \"sweep\": 25, "
+            + "\"kept_draws\": 5, \"part_bytes\": 500, \"clamped_residuals\": 0, \"params\": {"
+            + "\"w\": [[\"0x1.0p0\", \"0x0.0p0\"]], \"beta\": [[\"0x1.0p0\", \"0x1.0p0\"], [\"-0x1.0p0\", \"0x1.0p0\"]], "
+            + "\"s2\": [\"0x1.0p-2\", \"0x1.0p-2\"]}}";
 
     enum Kind {
         FIT("run"), PREDICT("pred.csv"), SIMULATE("sim.csv"), DEMO("none");
@@ -149,6 +184,13 @@ class BadInputTest {
         o.put("--backend", "cpu"); // auto would add a notice line on a machine without a GPU
         o.put("--out", f.out());
         return command("fit", o, overrides);
+    }
+
+    /** fit --resume RUN with more arguments. */
+    static String[] resume(String run, String... more) {
+        List<String> args = new ArrayList<>(List.of("fit", "--resume", run));
+        args.addAll(Arrays.asList(more));
+        return args.toArray(String[]::new);
     }
 
     static String[] predict(Fx f, String... overrides) {
@@ -271,6 +313,41 @@ class BadInputTest {
             bad("--backend opencl on a device that is not there", Kind.FIT,
                 f -> fit(f, "--backend", "opencl", "--device", "99"), "--backend opencl"),
             bad("--chains not an integer", Kind.FIT, f -> fit(f, "--chains", "1.5"), "--chains", "1.5"),
+            bad("--checkpoint-every -1", Kind.FIT, f -> fit(f, "--checkpoint-every", "-1"), "--checkpoint-every"),
+            // resume
+            bad("resume a missing run folder", Kind.FIT,
+                f -> resume(f.dir.resolve("norun").toString()), "norun", "no run folder"),
+            bad("resume a folder that is not a run", Kind.FIT, f -> resume(f.dir.toString()), "run.json"),
+            bad("resume a file, not a folder", Kind.FIT, f -> resume(f.data()), "data.csv", "not a run folder"),
+            bad("resume a complete run", Kind.FIT, f -> resume(f.run()), "already complete"),
+            bad("resume with data of another size", Kind.FIT,
+                f -> resume(f.halfRun(f.table("other.csv", "x1,y", 30, -1, -1, ""))), "other.csv", "changed"),
+            bad("resume with data of the same size, other content", Kind.FIT,
+                f -> resume(f.halfRun(f.editedData())), "edited.csv", "changed", "other content"),
+            bad("resume with the data file gone", Kind.FIT,
+                f -> resume(f.halfRun(f.dir.resolve("gone.csv").toString())), "gone.csv", "missing"),
+            bad("resume with --seed", Kind.FIT, f -> resume(f.halfRun(f.data()), "--seed", "2"), "--resume", "--seed"),
+            bad("resume with --out", Kind.FIT, f -> resume(f.halfRun(f.data()), "--out", f.out()), "--resume", "--out"),
+            bad("resume with --experts", Kind.FIT, f -> resume(f.halfRun(f.data()), "-K", "3"), "--experts"),
+            bad("resume with a damaged run.json", Kind.FIT, f -> {
+                f.file("half/run.json", "{ not json");
+                return resume(f.dir.resolve("half").toString());
+            }, "run.json", "not valid JSON"),
+            bad("resume with a run.json that lacks a setting", Kind.FIT, f -> {
+                f.file("half/run.json", "{\"format\": \"bmoe run 1\", \"experts\": 2}");
+                return resume(f.dir.resolve("half").toString());
+            }, "run.json", "prior_gate_sd"),
+            bad("resume with a damaged checkpoint", Kind.FIT, f -> {
+                String half = f.halfRun(f.data());
+                f.file("half/checkpoint/chain-1.json", "{\"format\": \"bmoe checkpoint 1\", \"chain\": 1, \"sweep\": 9999}");
+                return resume(half);
+            }, "chain-1.json", "sweep 9999", "delete it"),
+            bad("resume with a checkpoint past the end of its part file", Kind.FIT, f -> {
+                String half = f.halfRun(f.data());
+                f.file("half/checkpoint/chain-1.json", CHECKPOINT_AT_25);
+                f.file("half/chain-1.part.csv", "1,1,-300.5,2,1,1,1,1,1,1,1,1\n");
+                return resume(half);
+            }, "chain-1.part.csv", "500", "chain-1.json"),
             // output
             bad("fit --out under a regular file", Kind.FIT,
                 f -> fit(f, "--out", f.file("blocker", "not a folder\n") + "/run"), "blocker"),
@@ -419,6 +496,8 @@ class BadInputTest {
             Arguments.of("--no-standardize", (Function<Fx, String[]>) f -> fit(f, "--no-standardize", "")),
             Arguments.of("--block-size 1", (Function<Fx, String[]>) f -> fit(f, "--block-size", "1")),
             Arguments.of("--backend cpu", (Function<Fx, String[]>) f -> fit(f, "--backend", "cpu")),
+            Arguments.of("--checkpoint-every 1", (Function<Fx, String[]>) f -> fit(f, "--checkpoint-every", "1")),
+            Arguments.of("--checkpoint-every 0", (Function<Fx, String[]>) f -> fit(f, "--checkpoint-every", "0")),
             Arguments.of("--x explicit, with spaces around names", (Function<Fx, String[]>) f ->
                 fit(f, "--data", f.table("two.csv", "x1,x2,y", 30, -1, -1, ""), "--x", "x2, x1")),
             Arguments.of("comments, blank-padded cells, exponent notation", (Function<Fx, String[]>) f ->
@@ -447,8 +526,9 @@ class BadInputTest {
         assertTrue(Files.isRegularFile(run.resolve("summary.json")), name);
         List<String> leftovers;
         try (Stream<Path> s = Files.list(run)) {
-            leftovers = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+            leftovers = s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(".") || n.endsWith(".part.csv") || n.equals("checkpoint")).toList();
         }
-        assertEquals(List.of(), leftovers, "temporary files left in the run folder");
+        assertEquals(List.of(), leftovers, "temporary, part or checkpoint files left in the run folder");
     }
 }

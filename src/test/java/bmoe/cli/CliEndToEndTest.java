@@ -13,8 +13,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CliEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DRAWS_HEADER =
-            "chain,iteration,w.1.0,w.1.1,beta.1.0,beta.1.1,beta.2.0,beta.2.1,sigma2.1,sigma2.2";
+            "chain,iteration,log_lik,nonempty,w.1.0,w.1.1,beta.1.0,beta.1.1,beta.2.0,beta.2.1,sigma2.1,sigma2.2";
 
     /** One simulated neurips23 data set (n = 300, seed 7) shared by the tests that only read it. */
     @TempDir
@@ -139,16 +142,18 @@ class CliEndToEndTest {
         for (String row : rows) {
             assertFalse(row.startsWith("#"), "no comments after the header");
             String[] cells = row.split(",");
-            assertEquals(10, cells.length, row);
+            assertEquals(12, cells.length, row);
             int chain = Integer.parseInt(cells[0]);
             assertTrue(chain == 1 || chain == 2, "chain values are 1-based: " + row);
             perChain[chain]++;
             iterations.get(chain).add(Integer.parseInt(cells[1]));
+            int nonEmpty = Integer.parseInt(cells[3]);
+            assertTrue(nonEmpty >= 1 && nonEmpty <= 2, "nonempty is a count of experts: " + row);
             for (int j = 2; j < cells.length; j++) {
                 assertTrue(Double.isFinite(Double.parseDouble(cells[j])), row);
             }
-            assertTrue(Double.parseDouble(cells[8]) > 0, "sigma2.1 > 0: " + row);
-            assertTrue(Double.parseDouble(cells[9]) > 0, "sigma2.2 > 0: " + row);
+            assertTrue(Double.parseDouble(cells[10]) > 0, "sigma2.1 > 0: " + row);
+            assertTrue(Double.parseDouble(cells[11]) > 0, "sigma2.2 > 0: " + row);
         }
         assertEquals(draws / thin, perChain[1]);
         assertEquals(draws / thin, perChain[2]);
@@ -166,7 +171,7 @@ class CliEndToEndTest {
         assertTrue(params != null && params.isObject(), "summary.json has parameters");
         List<String> names = new ArrayList<>();
         params.fieldNames().forEachRemaining(names::add);
-        assertEquals(Arrays.asList(DRAWS_HEADER.split(",")).subList(2, 10), names);
+        assertEquals(Arrays.asList(DRAWS_HEADER.split(",")).subList(4, 12), names);
         for (JsonNode p : params) {
             assertTrue(p.get("q5").asDouble() <= p.get("q50").asDouble(), p.toString());
             assertTrue(p.get("q50").asDouble() <= p.get("q95").asDouble(), p.toString());
@@ -174,6 +179,46 @@ class CliEndToEndTest {
         }
         assertEquals(chains, summary.get("chains").size());
         assertNoTemporaries(run);
+        try (Stream<Path> files = Files.list(run)) {
+            assertEquals(List.of("draws.csv", "run.json", "summary.json"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "part files and checkpoints removed");
+        }
+    }
+
+    @Test
+    void runJsonRecordsWhatAResumeNeeds() throws IOException, NoSuchAlgorithmException {
+        Path run = dir.resolve("run");
+        ok(fitArgs(run, "2", "--thin", "2", "--x", "x1", "--prior-gate-sd", "0.1", "--checkpoint-every", "7"));
+        JsonNode spec = JSON.readTree(run.resolve("run.json").toFile());
+        assertEquals(data.toAbsolutePath().toString(), spec.get("data").get("path").asText());
+        assertEquals(data.toString(), spec.get("data").get("as_given").asText());
+        assertEquals(Files.size(data), spec.get("data").get("size").asLong());
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(data)));
+        assertEquals(sha, spec.get("data").get("sha256").asText());
+        assertEquals(JSON.readTree("[\"x1\"]"), spec.get("x"));
+        assertEquals("y", spec.get("y").asText());
+        assertTrue(spec.get("standardize").asBoolean());
+        for (String[] kv : new String[][] {{"experts", "2"}, {"chains", "2"}, {"warmup", "20"}, {"draws", "20"},
+            {"thin", "2"}, {"seed", "1"}, {"prior_gate_sd", "0.1"}, {"prior_expert_sd", "5.0"},
+            {"prior_sigma_shape", "2.0"}, {"prior_sigma_scale", "1.0"}, {"backend", "cpu"}, {"block_size", "16384"},
+            {"checkpoint_every", "7"}}) {
+            assertEquals(kv[1], spec.get(kv[0]).asText(), kv[0]);
+        }
+        assertFalse(spec.has("threads"), "the thread count does not define a run");
+    }
+
+    @Test
+    void progressCanBeForcedOnForLogs() {
+        Path run = dir.resolve("run");
+        CliRun r = CliRun.of(fitArgs(run, "2", "--progress", "--quiet"));
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.out());
+        // no terminal here: plain lines (every 10 s), and always the final one
+        List<String> lines = r.err().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.matches("sweep 80/80 \\(sampling\\), [0-9.]+ sweeps/s, ETA 0:00, backend cpu \\(2 threads\\)"),
+                r.err());
+        assertFalse(r.err().contains("\r"));
     }
 
     @Test

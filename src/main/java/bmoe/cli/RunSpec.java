@@ -1,0 +1,191 @@
+package bmoe.cli;
+
+import bmoe.io.AtomicFiles;
+import bmoe.io.Json;
+import bmoe.model.Priors;
+import bmoe.sampler.RunConfig;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * RUN/run.json: every setting of a fit that its draws depend on, written once when the fit starts, so that
+ * {@code fit --resume RUN} can redo exactly that fit. The thread count is not among them (draws do not depend
+ * on it), nor anything about timing.
+ *
+ * @param data the data file, absolute, so a resume works from any working folder
+ * @param dataAsGiven the data path as it was typed, which draws.csv records (so a resumed run's draws.csv is
+ *     the same, byte for byte, as an uninterrupted one's)
+ * @param dataSize the data file's length in bytes when the fit started
+ * @param dataSha256 its SHA-256, hexadecimal
+ * @param x the --x columns as given, or null for "every column but y"
+ * @param backend the backend's short name; with the block size, it is part of what defines the draws
+ * @param checkpointEvery sweeps between checkpoints (0: none)
+ */
+record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, String y, List<String> x,
+               boolean standardize, RunConfig config, String backend, int blockSize, int checkpointEvery) {
+    static final String FILE = "run.json";
+    private static final String FORMAT = "bmoe run 1";
+
+    /** A file's identity for a resume: its length and SHA-256. */
+    record Fingerprint(long size, String sha256) {}
+
+    RunSpec {
+        x = x == null ? null : List.copyOf(x);
+    }
+
+    /**
+     * Fingerprints the data file. Hashing reads the whole file (about a second per GB), so it runs once when
+     * a fit starts and once when it resumes, never per checkpoint. A hash rather than a modification time:
+     * copies and restores change times but not content, and an edit that keeps the length and time
+     * (rare, but a silent one would make the resumed draws belong to no data set) still changes the hash.
+     */
+    static Fingerprint fingerprint(Path file) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
+            byte[] buffer = new byte[1 << 16];
+            long size = 0;
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                size += read;
+            }
+            MessageDigest digest = ((DigestInputStream) in).getMessageDigest();
+            return new Fingerprint(size, HexFormat.of().formatHex(digest.digest()));
+        } catch (IOException e) {
+            throw new UserError("cannot read data file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /**
+     * Refuses a resume when the data file has changed since the fit started: the draws made so far would
+     * belong to other data. The length is compared first, so a changed length fails without reading the file.
+     */
+    void checkDataUnchanged() {
+        if (!Files.isRegularFile(data)) {
+            throw new UserError("data file " + data + " of the run is missing; resume needs the same data");
+        }
+        long size;
+        try {
+            size = Files.size(data);
+        } catch (IOException e) {
+            throw new UserError("cannot read data file " + data + ": " + e.getMessage());
+        }
+        if (size != dataSize || !fingerprint(data).sha256().equals(dataSha256)) {
+            throw new UserError("data file " + data + " changed since the run started ("
+                    + (size != dataSize ? dataSize + " bytes then, " + size + " now" : "same size, other content")
+                    + "); resume needs the same data");
+        }
+    }
+
+    void write(Path runFolder) {
+        RunConfig c = config;
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("note", "the settings of this fit, for 'bmoe fit --resume'; do not edit");
+        ObjectNode d = root.putObject("data");
+        d.put("path", data.toString());
+        d.put("as_given", dataAsGiven);
+        d.put("size", dataSize);
+        d.put("sha256", dataSha256);
+        root.put("y", y);
+        if (x == null) {
+            root.putNull("x");
+        } else {
+            x.forEach(root.putArray("x")::add);
+        }
+        root.put("standardize", standardize);
+        root.put("experts", c.experts());
+        root.put("chains", c.chains());
+        root.put("warmup", c.warmup());
+        root.put("draws", c.draws());
+        root.put("thin", c.thin());
+        root.put("seed", c.seed());
+        // Jackson writes doubles in Java's shortest round-trip form, so they read back as the same doubles
+        root.put("prior_gate_sd", c.priors().gateSd());
+        root.put("prior_expert_sd", c.priors().expertSd());
+        root.put("prior_sigma_shape", c.priors().sigmaShape());
+        root.put("prior_sigma_scale", c.priors().sigmaScale());
+        root.put("backend", backend);
+        root.put("block_size", blockSize);
+        root.put("checkpoint_every", checkpointEvery);
+        AtomicFiles.write(runFolder.resolve(FILE), Json.body(root));
+    }
+
+    /** Reads RUN/run.json; a file that is not one gives a one-line error. */
+    static RunSpec read(Path runFolder) {
+        Path file = runFolder.resolve(FILE);
+        try {
+            JsonNode root = Json.MAPPER.readTree(file.toFile());
+            if (root == null || !FORMAT.equals(root.path("format").asText())) {
+                throw new IllegalArgumentException("not a bmoe run file");
+            }
+            JsonNode d = root.path("data");
+            List<String> x = null;
+            if (root.path("x").isArray()) {
+                x = new ArrayList<>();
+                for (JsonNode name : root.path("x")) {
+                    x.add(name.asText());
+                }
+            }
+            Priors priors = new Priors(number(root, "prior_gate_sd"), number(root, "prior_expert_sd"),
+                    number(root, "prior_sigma_shape"), number(root, "prior_sigma_scale"));
+            RunConfig cfg = new RunConfig(integer(root, "experts"), integer(root, "chains"), integer(root, "warmup"),
+                    integer(root, "draws"), integer(root, "thin"), root.path("seed").asLong(-1), priors);
+            int blockSize = integer(root, "block_size");
+            int every = integer(root, "checkpoint_every");
+            if (blockSize < 1 || every < 0) {
+                throw new IllegalArgumentException("bad block_size or checkpoint_every");
+            }
+            return new RunSpec(Path.of(text(d, "path")), text(d, "as_given"), d.path("size").asLong(-1),
+                    text(d, "sha256"), text(root, "y"), x, root.path("standardize").asBoolean(), cfg,
+                    text(root, "backend"), blockSize, every);
+        } catch (JsonProcessingException e) {
+            throw new UserError("cannot resume from " + file + ": not valid JSON");
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + Main.oneLine(e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            throw new UserError("cannot resume from " + file + ": " + Main.oneLine(e.getMessage()));
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.path(field);
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException("no '" + field + "'");
+        }
+        return v.asText();
+    }
+
+    private static int integer(JsonNode node, String field) {
+        JsonNode v = node.path(field);
+        if (!v.canConvertToInt()) {
+            throw new IllegalArgumentException("no integer '" + field + "'");
+        }
+        return v.asInt();
+    }
+
+    private static double number(JsonNode node, String field) {
+        JsonNode v = node.path(field);
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException("no number '" + field + "'");
+        }
+        return v.asDouble();
+    }
+}

@@ -1,0 +1,122 @@
+package bmoe.io;
+
+import bmoe.cli.UserError;
+import bmoe.model.Params;
+import bmoe.sampler.ChainState;
+import bmoe.sampler.RunConfig;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A chain's checkpoint, RUN/checkpoint/chain-N.json: its whole {@link ChainState} and how far its part file
+ * had got. Parameters are written as Java hexadecimal floating-point strings ({@link Double#toHexString}),
+ * which name every double exactly, so a resumed chain continues from the very bits it stopped at.
+ *
+ * @param state the chain's state after {@code state.sweep()} sweeps
+ * @param keptDraws draws kept (and written to the part file) by then
+ * @param partBytes the part file's length by then: exactly its first {@code keptDraws} rows
+ */
+public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
+    static final String FORMAT = "bmoe checkpoint 1";
+
+    public Checkpoint {
+        if (keptDraws < 0 || partBytes < 0) {
+            throw new IllegalArgumentException("keptDraws and partBytes must be >= 0");
+        }
+    }
+
+    /** Writes the checkpoint of chain {@code chain} (0-based) under a temporary name, then renames it into place. */
+    public void write(Path file, int chain) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("chain", chain + 1);
+        root.put("sweep", state.sweep());
+        root.put("kept_draws", keptDraws);
+        root.put("part_bytes", partBytes);
+        root.put("clamped_residuals", state.clampedResiduals());
+        ObjectNode params = root.putObject("params");
+        params.put("scale", "sampler");
+        Params p = state.params();
+        matrix(params.putArray("w"), p.w());
+        matrix(params.putArray("beta"), p.beta());
+        vector(params.putArray("s2"), p.s2());
+        Json.write(file, root);
+    }
+
+    /**
+     * Reads and checks chain {@code chain}'s checkpoint against the run's configuration.
+     *
+     * @param dim d = p + 1
+     * @throws UserError naming the file if it is unreadable or does not fit the run
+     */
+    public static Checkpoint read(Path file, int chain, RunConfig cfg, int dim) {
+        try {
+            JsonNode root = Json.MAPPER.readTree(file.toFile());
+            require(root != null && FORMAT.equals(root.path("format").asText()), "not a bmoe checkpoint");
+            require(root.path("chain").asInt() == chain + 1, "it is chain " + root.path("chain").asInt() + "'s");
+            int sweep = integer(root, "sweep");
+            require(sweep >= 0 && sweep <= cfg.sweepsPerChain(), "sweep " + sweep + " is outside the run");
+            int kept = integer(root, "kept_draws");
+            require(kept == cfg.keptThrough(sweep), "kept_draws " + kept + " does not match sweep " + sweep);
+            long bytes = root.path("part_bytes").asLong(-1);
+            require(bytes >= 0 && (bytes > 0) == (kept > 0), "bad part_bytes");
+            long clamped = root.path("clamped_residuals").asLong(-1);
+            require(clamped >= 0, "bad clamped_residuals");
+            JsonNode params = root.path("params");
+            int experts = cfg.experts();
+            Params p = new Params(matrix(params.path("w"), experts - 1, dim), matrix(params.path("beta"), experts, dim),
+                    vector(params.path("s2"), experts));
+            return new Checkpoint(new ChainState(p, sweep, clamped), kept, bytes);
+        } catch (IOException | IllegalArgumentException e) {
+            String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();
+            throw new UserError("damaged checkpoint " + file + " (" + why + "); delete it to rerun that chain from the start");
+        }
+    }
+
+    private static void require(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalArgumentException(what);
+        }
+    }
+
+    private static int integer(JsonNode root, String field) {
+        JsonNode v = root.path(field);
+        require(v.canConvertToInt(), "no integer '" + field + "'");
+        return v.asInt();
+    }
+
+    private static void matrix(ArrayNode out, double[][] m) {
+        for (double[] row : m) {
+            vector(out.addArray(), row);
+        }
+    }
+
+    private static void vector(ArrayNode out, double[] v) {
+        for (double x : v) {
+            out.add(Double.toHexString(x));
+        }
+    }
+
+    private static double[][] matrix(JsonNode node, int rows, int cols) {
+        require(node.isArray() && node.size() == rows, "expected " + rows + " rows");
+        double[][] m = new double[rows][];
+        for (int r = 0; r < rows; r++) {
+            m[r] = vector(node.get(r), cols);
+        }
+        return m;
+    }
+
+    private static double[] vector(JsonNode node, int size) {
+        require(node.isArray() && node.size() == size, "expected " + size + " values");
+        double[] v = new double[size];
+        for (int j = 0; j < size; j++) {
+            require(node.get(j).isTextual(), "values are hexadecimal strings");
+            v[j] = Double.parseDouble(node.get(j).asText());
+        }
+        return v;
+    }
+}

@@ -1,0 +1,232 @@
+package bmoe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bmoe.sampler.Chain;
+import bmoe.sampler.ChainState;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * fit --resume after a fit stopped in-process at a chosen sweep (a listener throws there, as a crash would stop
+ * it): the resumed draws.csv must equal, byte for byte, the one of a fit that never stopped. The fits are tiny
+ * (n = 300, 2 chains of 20 warm-up + 30 sweeps, thin 4, checkpoints every 5 sweeps), so each stop lands between
+ * checkpoints and after kept draws that the resume has to cut off and make again.
+ */
+class ResumeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int WARMUP = 20;
+    private static final int DRAWS = 30;
+    private static final int SWEEPS = WARMUP + DRAWS;
+    private static final int THIN = 4;
+
+    @TempDir
+    static Path shared;
+
+    private static Path data;
+    /** draws.csv of the uninterrupted fit (without checkpoints: they must not change the draws either). */
+    private static byte[] reference;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void referenceFit() throws IOException {
+        data = shared.resolve("data.csv");
+        CliRun sim = CliRun.of("simulate", "--preset", "neurips23", "--n", "300", "--seed", "7", "--out", data.toString());
+        assertEquals(0, sim.code(), sim.err());
+        Path run = shared.resolve("reference");
+        CliRun r = CliRun.of(args(run, "2", "--checkpoint-every", "0"));
+        assertEquals(0, r.code(), r.err());
+        reference = Files.readAllBytes(run.resolve("draws.csv"));
+    }
+
+    /** The fit's arguments, with the given threads and more options (seed 11 unless they give one). */
+    private static String[] args(Path run, String threads, String... extra) {
+        List<String> a = new ArrayList<>(List.of("fit", "--data", data.toString(), "-K", "2", "--chains", "2",
+                "--warmup", "" + WARMUP, "--draws", "" + DRAWS, "--thin", "" + THIN,
+                "--threads", threads, "--out", run.toString(), "--quiet"));
+        if (!Arrays.asList(extra).contains("--seed")) {
+            a.addAll(List.of("--seed", "11"));
+        }
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(String[]::new);
+    }
+
+    /** The stand-in for a crash. */
+    private static final class Stop extends RuntimeException {
+        Stop(int chain, int sweep) {
+            super("stopped chain " + (chain + 1) + " after sweep " + sweep);
+        }
+    }
+
+    /** Throws after the given sweep of the given chain (0-based); counts every chain's sweeps. */
+    private static final class StopAt implements Chain.Listener {
+        final int chain;
+        final int sweep;
+        final AtomicIntegerArray sweeps = new AtomicIntegerArray(2);
+
+        StopAt(int chain, int sweep) {
+            this.chain = chain;
+            this.sweep = sweep;
+        }
+
+        @Override
+        public void sweepDone(int c, ChainState state) {
+            sweeps.incrementAndGet(c);
+            if (c == chain && state.sweep() == sweep) {
+                throw new Stop(c, sweep);
+            }
+        }
+    }
+
+    /** Runs "fit ARGS" through FitCommand with a listener; returns what it threw (null: it finished). */
+    private static Throwable fit(Chain.Listener listener, String... argv) {
+        FitCommand command = new FitCommand();
+        command.testListener = listener;
+        Throwable[] thrown = new Throwable[1];
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            thrown[0] = ex;
+            return Main.EXIT_FAILURE;
+        });
+        int code = cl.execute(Arrays.copyOfRange(argv, 1, argv.length));
+        assertEquals(thrown[0] == null ? 0 : Main.EXIT_FAILURE, code, err::toString);
+        return thrown[0];
+    }
+
+    /** Stops a fit as listed, checks the folder looks incomplete, resumes it and compares with the reference. */
+    private StopAt stopThenResume(String threads, StopAt stop, String... extra) throws IOException {
+        Path run = dir.resolve("run");
+        assertInstanceOf(Stop.class, fit(stop, args(run, threads, extra)));
+        assertIncomplete(run);
+        StopAt counter = new StopAt(-1, -1);
+        assertNull(fit(counter, "fit", "--resume", run.toString(), "--threads", threads, "--quiet"));
+        assertComplete(run);
+        return counter;
+    }
+
+    private static void assertIncomplete(Path run) {
+        assertFalse(Files.exists(run.resolve("summary.json")), "a stopped fit must not look complete");
+        assertFalse(Files.exists(run.resolve("draws.csv")), "a stopped fit has no draws.csv");
+        assertTrue(Files.isRegularFile(run.resolve("run.json")));
+        assertTrue(Files.isRegularFile(run.resolve("chain-1.part.csv")));
+    }
+
+    private static void assertComplete(Path run) throws IOException {
+        assertArrayEquals(reference, Files.readAllBytes(run.resolve("draws.csv")),
+                () -> "resumed draws.csv differs from the uninterrupted one:\n" + diff(run));
+        assertTrue(Files.isRegularFile(run.resolve("summary.json")));
+        try (Stream<Path> s = Files.list(run)) {
+            assertEquals(List.of("draws.csv", "run.json", "summary.json"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList(), "part files and checkpoints are gone");
+        }
+    }
+
+    private static String diff(Path run) {
+        try {
+            List<String> a = new String(reference, StandardCharsets.UTF_8).lines().toList();
+            List<String> b = Files.readAllLines(run.resolve("draws.csv"));
+            for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+                if (!a.get(i).equals(b.get(i))) {
+                    return "line " + (i + 1) + ":\n  " + a.get(i) + "\n  " + b.get(i);
+                }
+            }
+            return a.size() + " lines vs " + b.size();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    void stoppedDuringWarmupResumesToTheSameDraws() throws IOException {
+        // chain 1 stops at sweep 12 (last checkpoint 10); chain 2, beside it, is stopped wherever it is
+        stopThenResume("2", new StopAt(0, 12), "--checkpoint-every", "5");
+    }
+
+    @Test
+    void stoppedDuringSamplingResumesToTheSameDraws() throws IOException {
+        Path run = dir.resolve("run");
+        // sweep 37: kept draws at sweeps 24, 28, 32 and 36 are on disk, the checkpoint (sweep 35) counts three
+        assertInstanceOf(Stop.class, fit(new StopAt(1, 37), args(run, "2", "--checkpoint-every", "5")));
+        JsonNode cp = JSON.readTree(run.resolve("checkpoint/chain-2.json").toFile());
+        assertEquals(35, cp.get("sweep").asInt());
+        assertEquals(3, cp.get("kept_draws").asInt());
+        assertEquals(4, Files.readAllLines(run.resolve("chain-2.part.csv")).size(), "draws after the checkpoint");
+        assertTrue(cp.get("part_bytes").asLong() < Files.size(run.resolve("chain-2.part.csv")));
+        StopAt counter = new StopAt(-1, -1);
+        assertNull(fit(counter, "fit", "--resume", run.toString(), "--threads", "1", "--quiet"));
+        assertEquals(SWEEPS - 35, counter.sweeps.get(1), "chain 2 goes on from its checkpoint");
+        assertComplete(run);
+    }
+
+    @Test
+    void aFinishedChainIsNotRerun() throws IOException {
+        // one thread runs the chains one after the other: chain 1 finishes, chain 2 stops at sweep 30
+        StopAt resumed = stopThenResume("1", new StopAt(1, 30), "--checkpoint-every", "5");
+        assertEquals(0, resumed.sweeps.get(0), "chain 1 had finished");
+        assertEquals(SWEEPS - 30, resumed.sweeps.get(1), "chain 2 goes on from sweep 30");
+    }
+
+    @Test
+    void withoutCheckpointsResumeRerunsEveryChain() throws IOException {
+        StopAt resumed = stopThenResume("2", new StopAt(0, 33), "--checkpoint-every", "0");
+        assertEquals(SWEEPS, resumed.sweeps.get(0));
+        assertEquals(SWEEPS, resumed.sweeps.get(1));
+    }
+
+    @Test
+    void aResumeThatStopsCanBeResumedAgain() throws IOException {
+        Path run = dir.resolve("run");
+        assertInstanceOf(Stop.class, fit(new StopAt(0, 8), args(run, "2", "--checkpoint-every", "3")));
+        assertInstanceOf(Stop.class, fit(new StopAt(1, 41), "fit", "--resume", run.toString(), "--threads", "2"));
+        assertIncomplete(run);
+        assertNull(fit(null, "fit", "--resume", run.toString(), "--threads", "2", "--quiet"));
+        assertComplete(run);
+    }
+
+    @Test
+    void aNewFitIntoAStoppedRunsFolderStartsAfresh() throws IOException {
+        Path run = dir.resolve("run");
+        assertInstanceOf(Stop.class, fit(new StopAt(0, 30), args(run, "2", "--seed", "3")));
+        // the same folder, the reference's settings: nothing of the stopped fit may leak in
+        CliRun r = CliRun.of(args(run, "2"));
+        assertEquals(0, r.code(), r.err());
+        assertComplete(run);
+    }
+
+    @Test
+    void resumeReportsWhereEachChainGoesOn() throws IOException {
+        Path run = dir.resolve("run");
+        assertInstanceOf(Stop.class, fit(new StopAt(1, 30), args(run, "1", "--checkpoint-every", "5")));
+        CliRun r = CliRun.of("fit", "--resume", run.toString(), "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().startsWith("resuming " + run + ": chain 1 at sweep 50, chain 2 at sweep 30 of 50"),
+                r.out());
+        assertComplete(run);
+    }
+}
