@@ -173,6 +173,7 @@ class OpenClTwinTest {
             deviceLast = b.params();
         }
         double rate = differing / ((double) n * sweeps);
+        System.out.printf("OpenCL vs CPU over %d sweeps: %d of %d allocations differ%n", sweeps, differing, n * sweeps);
         assertTrue(rate < 1e-5, "allocations differ at rate " + rate + " (" + differing + " of " + n * sweeps + ")");
         for (int k = 0; k < experts; k++) {
             for (int j = 0; j < 3; j++) {
