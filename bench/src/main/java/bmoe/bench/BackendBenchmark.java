@@ -1,0 +1,267 @@
+package bmoe.bench;
+
+import static org.jocl.CL.CL_MEM_READ_WRITE;
+
+import bmoe.backend.Backend;
+import bmoe.backend.ExpertStats;
+import bmoe.backend.GateStats;
+import bmoe.backend.ParamsBlock;
+import bmoe.backend.cpu.CpuBackend;
+import bmoe.backend.opencl.OpenClBackend;
+import bmoe.backend.opencl.OpenClDevices;
+import bmoe.model.Dataset;
+import bmoe.model.Priors;
+import bmoe.rng.RngKey;
+import bmoe.sampler.GibbsSweep;
+import bmoe.sampler.SweepInfo;
+import bmoe.sampler.SweepState;
+import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_device_id;
+import org.jocl.cl_mem;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The CPU backend against the OpenCL backend on the same data: one Gibbs sweep, each per-observation kernel,
+ * and the copy bandwidth of the device the kernels run on, the ceiling for a memory-bound kernel.
+ *
+ * <pre>
+ *   sweep        GibbsSweep.step: allocate + expertStats + K host draws + (K-1) x (gateStats + gate draw)
+ *   allocate     kernel (a): reads x, y, writes z           n (4p + 4 + 1) bytes
+ *   expertStats  kernel (b): reads x, y, z                  n (4p + 4 + 1) bytes
+ *   gateStats    kernel (c) for ONE gate: reads x, z        n (4p + 1) bytes
+ *   copyBandwidth    cpu: System.arraycopy of 256 MiB in blocks spread over the backend's threads;
+ *                    opencl: clEnqueueCopyBuffer of 256 MiB on the device, then clFinish
+ *   copyOneThread    one System.arraycopy of 256 MiB on one thread (no backend parameter)
+ * </pre>
+ *
+ * Both copies move 2 x 256 MiB per op (read + write); bench/summarize_backends.py turns the times into GB/s.
+ * Every OpenCL call above ends with a blocking read of the reduced sums, so an op is complete when it returns.
+ *
+ * <p>Parameters: {@code backend} (cpu, opencl), {@code n}, {@code experts}; any subset with JMH's
+ * {@code -p name=v1,v2}. The OpenCL device is {@code -Dbmoe.device=N} (default 0, numbered as {@code bmoe
+ * devices} numbers them); the forks inherit it from the launching JVM. The CPU backend uses all available
+ * processors. Both use their default blocks ({@link CpuBackend#DEFAULT_BLOCK_SIZE},
+ * {@link OpenClBackend#DEFAULT_CHUNK}).
+ *
+ * <p>The iterations below suit n up to 1e6. At n = 1e7 one op of the sweep takes seconds, so
+ * bench/run-backends.sh passes {@code -wi 1 -i 3}, one op per iteration: single-shot in all but name.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
+@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
+public class BackendBenchmark {
+
+    /** Bytes each copy op reads, and again writes. */
+    static final long COPY_BYTES = 256L << 20;
+
+    /** Which backend, on which OpenCL device: a name only; {@link Chain} and {@link DeviceCopy} open what they need. */
+    @State(Scope.Benchmark)
+    public static class Target {
+        @Param({"cpu", "opencl"})
+        public String backend;
+
+        int device;
+        int threads;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            if (!backend.equals("cpu") && !backend.equals("opencl")) {
+                throw new IllegalArgumentException("backend must be cpu or opencl, got " + backend);
+            }
+            device = Integer.getInteger("bmoe.device", 0);
+            threads = Runtime.getRuntime().availableProcessors();
+        }
+
+        Backend open() {
+            return backend.equals("cpu") ? new CpuBackend(threads, CpuBackend.DEFAULT_BLOCK_SIZE)
+                    : OpenClBackend.open(device, OpenClBackend.DEFAULT_CHUNK);
+        }
+    }
+
+    /**
+     * One chain on n rows: the backend, the resident data, a workspace, and a state warmed up by
+     * {@link Fixture#warmState} (the same parameters at every n); z is drawn once at those parameters, so
+     * expertStats and gateStats find the allocations a sweep would leave.
+     */
+    @State(Scope.Benchmark)
+    public static class Chain {
+        @Param({"100000", "1000000", "10000000"})
+        public int n;
+
+        @Param({"4", "8"})
+        public int experts;
+
+        final RngKey key = new RngKey(Fixture.SEED, 0);
+        final Priors priors = Priors.DEFAULT;
+        Backend backend;
+        Backend.Resident resident;
+        Backend.Workspace ws;
+        /** The chain's state; {@link #sweep} advances it. */
+        SweepState state;
+        /** The warmed-up parameters, as the kernel benchmarks read them. */
+        ParamsBlock block;
+        /** Sweep counter of the kernel benchmarks: each call draws from fresh streams. */
+        int sweepCounter;
+
+        @Setup(Level.Trial)
+        public void setUp(Target target) {
+            backend = target.open();
+            state = Fixture.warmState(backend, experts, key, priors);
+            Dataset data = Fixture.data(n);
+            resident = backend.upload(data);
+            ws = backend.workspace(resident, experts);
+            block = ParamsBlock.of(state.params());
+            sweepCounter = state.sweep() + 1;
+            backend.allocate(ws, block, key, sweepCounter);
+            System.out.println("# bmoe: n = " + n + ", p = " + data.p() + ", K = " + experts + ", "
+                    + backend.describe());
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            backend.close();
+        }
+    }
+
+    /** 2 x 256 MiB where the kernels run: Java arrays and a pool for cpu, two device buffers for opencl. */
+    @State(Scope.Benchmark)
+    public static class DeviceCopy {
+        byte[] from;
+        byte[] to;
+        ForkJoinPool pool;
+        cl_context context;
+        cl_command_queue queue;
+        cl_mem source;
+        cl_mem destination;
+
+        @Setup(Level.Trial)
+        public void setUp(Target target) {
+            if (target.backend.equals("cpu")) {
+                from = filled(COPY_BYTES);
+                to = filled(COPY_BYTES);
+                pool = new ForkJoinPool(target.threads);
+                System.out.println("# bmoe: copy on the CPU, " + target.threads + " threads");
+                return;
+            }
+            OpenClDevices.Device device = OpenClDevices.list().get(target.device);
+            cl_device_id id = device.deviceId();
+            context = CL.clCreateContext(null, 1, new cl_device_id[] {id}, null, null, null);
+            queue = CL.clCreateCommandQueue(context, id, 0, null);
+            source = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, COPY_BYTES, null, null);
+            destination = CL.clCreateBuffer(context, CL_MEM_READ_WRITE, COPY_BYTES, null, null);
+            // touch both buffers so the first copy does not pay for the device's first-use allocation
+            byte[] pattern = {1};
+            CL.clEnqueueFillBuffer(queue, source, Pointer.to(pattern), 1, 0, COPY_BYTES, 0, null, null);
+            CL.clEnqueueFillBuffer(queue, destination, Pointer.to(pattern), 1, 0, COPY_BYTES, 0, null, null);
+            CL.clFinish(queue);
+            System.out.println("# bmoe: copy on OpenCL device " + target.device + ": " + device.describe());
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (pool != null) {
+                pool.shutdown();
+            }
+            if (context != null) {
+                CL.clReleaseMemObject(source);
+                CL.clReleaseMemObject(destination);
+                CL.clReleaseCommandQueue(queue);
+                CL.clReleaseContext(context);
+            }
+        }
+    }
+
+    /** 2 x 256 MiB of Java arrays for the one-thread copy. */
+    @State(Scope.Benchmark)
+    public static class HostCopy {
+        byte[] from;
+        byte[] to;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            from = filled(COPY_BYTES);
+            to = filled(COPY_BYTES);
+        }
+    }
+
+    /** A byte array of the given size with every page written, so no copy pays for first touch. */
+    static byte[] filled(long bytes) {
+        byte[] a = new byte[Math.toIntExact(bytes)];
+        Arrays.fill(a, (byte) 1);
+        return a;
+    }
+
+    /** One full sweep; the chain's state advances with every op. */
+    @Benchmark
+    public SweepInfo sweep(Target t, Chain c) {
+        GibbsSweep.Result r = GibbsSweep.step(c.backend, c.ws, c.state, c.key, c.priors);
+        c.state = r.state();
+        return r.info();
+    }
+
+    /** Kernel (a) at the warmed-up parameters, fresh streams each op. */
+    @Benchmark
+    public double allocate(Target t, Chain c) {
+        return c.backend.allocate(c.ws, c.block, c.key, ++c.sweepCounter);
+    }
+
+    /** Kernel (b) on the allocations drawn in setup. */
+    @Benchmark
+    public ExpertStats expertStats(Target t, Chain c) {
+        return c.backend.expertStats(c.ws);
+    }
+
+    /** Kernel (c) for ONE gate, cycling through 0..K-2 from op to op: the score is their average. */
+    @Benchmark
+    public GateStats gateStats(Target t, Chain c) {
+        int sweep = ++c.sweepCounter;
+        return c.backend.gateStats(c.ws, c.block, sweep % (c.experts - 1), c.key, sweep);
+    }
+
+    /**
+     * Reads and writes {@link #COPY_BYTES} where the backend computes: on the OpenCL device with one
+     * clEnqueueCopyBuffer (blocking on clFinish), on the CPU as 1 MiB System.arraycopy blocks over a pool
+     * of the backend's size.
+     */
+    @Benchmark
+    public int copyBandwidth(Target t, DeviceCopy c) {
+        if (c.pool == null) {
+            CL.clEnqueueCopyBuffer(c.queue, c.source, c.destination, 0, 0, COPY_BYTES, 0, null, null);
+            CL.clFinish(c.queue);
+            return 0;
+        }
+        int block = 1 << 20;
+        int blocks = Math.toIntExact(COPY_BYTES / block);
+        c.pool.submit(() -> IntStream.range(0, blocks).parallel()
+                .forEach(b -> System.arraycopy(c.from, b * block, c.to, b * block, block))).join();
+        return c.to[c.to.length - 1];
+    }
+
+    /** Reads and writes {@link #COPY_BYTES} with one System.arraycopy on the benchmark thread. */
+    @Benchmark
+    public int copyOneThread(HostCopy c) {
+        System.arraycopy(c.from, 0, c.to, 0, c.from.length);
+        return c.to[c.to.length - 1];
+    }
+}
