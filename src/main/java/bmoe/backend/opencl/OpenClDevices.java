@@ -17,9 +17,13 @@ import static org.jocl.CL.CL_DRIVER_VERSION;
 import static org.jocl.CL.CL_PLATFORM_NAME;
 
 import bmoe.backend.BackendUnavailableException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -88,12 +92,53 @@ public final class OpenClDevices {
      * java.lang.Error from a static initialiser, hence the Throwable.
      */
     static void loadLibrary() {
+        if (!libraryInstalled()) {
+            throw new BackendUnavailableException("no OpenCL library: libOpenCL.so.1 is not installed (on Debian: "
+                    + "apt-get install ocl-icd-libopencl1, plus a driver such as NVIDIA's or pocl-opencl-icd)");
+        }
         try {
             CL.setExceptionsEnabled(true);
         } catch (Throwable e) {
             throw new BackendUnavailableException("no OpenCL library (libOpenCL.so.1) could be loaded: "
                     + firstLine(e), e);
         }
+    }
+
+    /**
+     * Whether libOpenCL can be found where the dynamic loader looks, checked before JOCL tries: a failed
+     * native load makes JOCL print to the process's stderr, which would break the one-line notice. Only
+     * on Linux; elsewhere (and when unsure) JOCL is left to try.
+     */
+    static boolean libraryInstalled() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return true;
+        }
+        List<Path> dirs = new ArrayList<>();
+        String ld = System.getenv("LD_LIBRARY_PATH");
+        if (ld != null) {
+            for (String d : ld.split(":")) {
+                if (!d.isBlank()) {
+                    dirs.add(Path.of(d));
+                }
+            }
+        }
+        for (String d : List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+                "/usr/lib64", "/lib64", "/usr/lib", "/lib", "/usr/local/lib", "/usr/local/cuda/lib64")) {
+            dirs.add(Path.of(d));
+        }
+        try (DirectoryStream<Path> confs = Files.newDirectoryStream(Path.of("/etc/ld.so.conf.d"), "*.conf")) {
+            for (Path conf : confs) {
+                for (String line : Files.readAllLines(conf)) {
+                    String l = line.strip();
+                    if (l.startsWith("/")) {
+                        dirs.add(Path.of(l));
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return true; // cannot tell: let JOCL try
+        }
+        return dirs.stream().anyMatch(d -> Files.exists(d.resolve("libOpenCL.so.1")) || Files.exists(d.resolve("libOpenCL.so")));
     }
 
     private static List<cl_platform_id> platforms() {
