@@ -21,8 +21,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "criteria", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"WAIC and PSIS-LOO (with Pareto k diagnostics) of a run on its data or on held-out data,",
-            "from the per-observation log-likelihood draws log p(y_i | x_i, theta_s), computed here from the draws."})
+        description = {"WAIC and PSIS-LOO, with Pareto k diagnostics, of a run on its data or on held-out data.",
+            "They come from the per-observation log-likelihood draws log p(y_i | x_i, theta_s), computed here."})
 final class CriteriaCommand implements Callable<Integer> {
     /** Observations per work block: blocks are merged in order, so the result does not depend on threads. */
     static final int BLOCK = 4096;

@@ -26,9 +26,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Losses of a fit against the true model of a simulation (bmoe simulate's .truth.json):",
-            "the Voronoi loss D1 (K = K*) or D2 (K > K*) of the seed paper and the Hellinger distance between the",
-            "fitted and true conditional densities, each computed per draw and then averaged over the draws."})
+        description = {"Losses of a fit against the true model of a simulation (Voronoi D1 or D2, Hellinger).",
+            "The truth is bmoe simulate's .truth.json. D1 (K = K*) or D2 (K > K*) is the seed paper's Voronoi loss;",
+            "the Hellinger distance is between the fitted and true conditional densities; each is computed per",
+            "draw and then averaged over the draws."})
 final class EvaluateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -98,7 +98,7 @@ final class FitCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "RUN",
             description = "Finish the stopped fit in run folder RUN with its recorded settings (RUN/run.json); "
-                + "only --threads, --quiet and --progress may be given with it.")
+                + "only --threads, --device, --quiet and --progress may be given with it.")
     Path resume;
 
     /**
