@@ -39,17 +39,16 @@ __kernel void allocate(__global const float *x, __global const float *y, uint n,
         logLik += lpMax + log(total) - logGateNorm;
         rng_reset(&rng, (uint2)(k0, k1), i, sweep, STEP_ALLOCATE);
         double u = rng_uniform(&rng) * total;
-        // the first k whose cumulative weight exceeds u; the last positive one if rounding runs past it
+        // the first k whose cumulative weight exceeds u; the last positive one if rounding runs past it.
+        // Without an early exit, so work-items stay in step (same result as CpuKernels.pick).
         double cumulative = 0.0;
         int pick = 0;
+        int found = 0;
         for (int k = 0; k < EXPERTS; k++) {
-            if (weight[k] > 0) {
-                cumulative += weight[k];
-                pick = k;
-                if (u < cumulative) {
-                    break;
-                }
-            }
+            int live = !found && weight[k] > 0;
+            cumulative += live ? weight[k] : 0.0;
+            pick = live ? k : pick;
+            found = found || (live && u < cumulative);
         }
         z[i] = (uchar) pick;
     }
