@@ -4,17 +4,14 @@ import bmoe.analysis.Criteria;
 import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;
 import bmoe.io.Json;
-import bmoe.io.Table;
 import bmoe.model.Params;
-import bmoe.sampler.DrawColumns;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,38 +56,15 @@ final class CriteriaCommand implements Callable<Integer> {
             AtomicFiles.checkWritable(out);
         }
         DrawsFile.Contents fit = DrawsFile.read(run);
-        Path file = dataFile(fit);
-        List<String> xNames = fit.xNames();
-        Table table = Table.read(file, name -> xNames.contains(name) || name.equals(fit.yName()));
-        int p = xNames.size();
-        double[][] x = new double[p][];
-        for (int j = 0; j < p; j++) {
-            x[j] = table.column(xNames.get(j));
-        }
-        double[] y = table.column(fit.yName());
-        int n = table.rows();
-        if (n == 0) {
-            throw new UserError(file + ": no data rows after the header");
-        }
-        List<Params> draws = EvaluateCommand.evenlySpaced(fit, maxDraws);
-        Criteria.Result r = compute(draws, x, y, nThreads);
+        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, data));
+        Path file = obs.file();
+        List<Params> draws = RunInputs.evenlySpaced(fit, maxDraws);
+        Criteria.Result r = compute(draws, obs.x(), obs.y(), nThreads);
         print(spec.commandLine().getOut(), r, file, fit.draws().length);
         if (out != null) {
-            AtomicFiles.writeAll(Map.of(out, Json.body(json(r, file))));
+            Json.write(out, json(r, file));
         }
         return Main.EXIT_OK;
-    }
-
-    private Path dataFile(DrawsFile.Contents fit) {
-        if (data != null) {
-            return data;
-        }
-        String recorded = fit.config().get("data");
-        if (recorded == null || !Files.isRegularFile(Path.of(recorded))) {
-            throw new UserError("the fit's data file " + (recorded == null ? "is not recorded" : "'" + recorded
-                    + "' is not there") + "; give it with --data");
-        }
-        return Path.of(recorded);
     }
 
     /** Blocks of observations in parallel, each with its own accumulator, merged in block order. */
@@ -115,7 +89,7 @@ final class CriteriaCommand implements Callable<Integer> {
             }
             parts[b] = acc;
         });
-        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        ForkJoinPool pool = new ForkJoinPool(threads);
         try {
             pool.submit(work).join();
         } finally {

@@ -10,7 +10,6 @@ import bmoe.model.Params;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.rng.Step;
-import bmoe.sampler.DrawColumns;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -77,7 +76,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (!t.xNames().isEmpty() && !t.xNames().equals(fit.xNames())) {
             throw new UserError(truth + " names x columns " + t.xNames() + " but the fit used " + fit.xNames());
         }
-        List<Params> draws = evenlySpaced(fit, maxDraws);
+        List<Params> draws = RunInputs.evenlySpaced(fit, maxDraws);
         int trueK = t.params().experts();
         int k = fit.experts();
         double[][] xs = xPoints(t, p, xSamples, seed);
@@ -118,7 +117,7 @@ final class EvaluateCommand implements Callable<Integer> {
             root.put("x_points", xs.length);
             root.put("x_law", t.xLaw());
             root.put("note", "each loss is computed per draw and then averaged; never on averaged parameters");
-            AtomicFiles.writeAll(java.util.Map.of(out, Json.body(root)));
+            Json.write(out, root);
         }
         return Main.EXIT_OK;
     }
@@ -129,18 +128,6 @@ final class EvaluateCommand implements Callable<Integer> {
         node.put("q5", s.q5());
         node.put("q50", s.q50());
         node.put("q95", s.q95());
-    }
-
-    /** At most max draws, evenly spaced over the file's rows (all chains). */
-    static List<Params> evenlySpaced(DrawsFile.Contents fit, int max) {
-        int total = fit.draws().length;
-        int count = Math.min(total, max);
-        List<Params> out = new ArrayList<>(count);
-        for (int s = 0; s < count; s++) {
-            int row = (int) ((long) s * total / count);
-            out.add(DrawColumns.unflatten(fit.draws()[row], fit.experts(), fit.xNames().size()));
-        }
-        return out;
     }
 
     /** x points from the truth's uniform law, from the SIMULATE stream under (seed, chain 1). */

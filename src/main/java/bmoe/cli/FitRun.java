@@ -5,12 +5,10 @@ import bmoe.backend.cpu.CpuBackend;
 import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;
 import bmoe.io.Json;
-import bmoe.io.Stats;
 import bmoe.model.Dataset;
 import bmoe.model.Scaling;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
-import bmoe.sampler.DrawColumns;
 import bmoe.sampler.RunConfig;
 import bmoe.sampler.Sampler;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -171,10 +169,6 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         files.put(out.resolve(DrawsFile.NAME), DrawsFile.body(config, cfg.experts(), data.p(), chains));
         files.put(out.resolve("summary.json"), Json.body(root));
         AtomicFiles.writeAll(files);
-    }
-
-    double[] column(int j) {
-        return chains.stream().flatMap(c -> Arrays.stream(c.draws())).mapToDouble(r -> r[j]).toArray();
     }
 
     private static double mean(double[] v) {

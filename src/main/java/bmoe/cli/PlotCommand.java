@@ -3,12 +3,10 @@ package bmoe.cli;
 import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;
 import bmoe.io.Stats;
-import bmoe.io.Table;
 import bmoe.model.Params;
 import bmoe.plot.Plots;
 import bmoe.sampler.DrawColumns;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,16 +51,9 @@ final class PlotCommand implements Callable<Integer> {
         Path folder = out != null ? out : run.resolve("plots");
         int p = fit.xNames().size();
         List<double[]> atPoints = parseAt(p);
-        Path file = data != null ? data : recordedData(fit);
-        Table table = Table.read(file, name -> fit.xNames().contains(name) || name.equals(fit.yName()));
-        double[][] x = new double[p][];
-        for (int j = 0; j < p; j++) {
-            x[j] = table.column(fit.xNames().get(j));
-        }
-        double[] y = table.column(fit.yName());
-        if (y.length == 0) {
-            throw new UserError(file + ": no data rows after the header");
-        }
+        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, data));
+        double[][] x = obs.x();
+        double[] y = obs.y();
         AtomicFiles.prepareFolder(folder);
         List<Path> written = new ArrayList<>();
 
@@ -87,7 +78,7 @@ final class PlotCommand implements Callable<Integer> {
                                 .regression(row)));
             }
         }
-        List<Params> draws = EvaluateCommand.evenlySpaced(fit, BAND_DRAWS);
+        List<Params> draws = RunInputs.evenlySpaced(fit, BAND_DRAWS);
         if (p == 1) {
             written.add(regression(folder, fit, draws, x[0], y));
         }
@@ -228,14 +219,5 @@ final class PlotCommand implements Callable<Integer> {
             mean[j] = Arrays.stream(x[j]).average().orElse(0);
         }
         return List.of(mean);
-    }
-
-    static Path recordedData(DrawsFile.Contents fit) {
-        String recorded = fit.config().get("data");
-        if (recorded == null || !Files.isRegularFile(Path.of(recorded))) {
-            throw new UserError("the fit's data file " + (recorded == null ? "is not recorded" : "'" + recorded
-                    + "' is not there") + "; give it with --data");
-        }
-        return Path.of(recorded);
     }
 }
