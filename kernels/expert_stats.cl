@@ -1,11 +1,13 @@
 // Kernel (b): per-expert sufficient statistics (n_k, S_k packed lower triangle, r_k, q_k) of the current z.
-// Twin of CpuKernels.expertStats. Launch: (groups x LOCAL, K) with local size (LOCAL, 1): dimension 1 is
-// the expert, so each work-item keeps one expert's EXPERT_STRIDE sums rather than all K of them.
-// partial[(g K + k) EXPERT_STRIDE ...] = group g's sums for expert k.
+// Twin of CpuKernels.expertStats. Launch: groups x K work groups of LOCAL: work group G takes chunk
+// g = G / K for expert k = G % K, so each work-item keeps one expert's EXPERT_STRIDE sums rather than all
+// K of them, and the K groups reading the same chunk run next to each other (the chunk stays in cache).
+// partial[(g K + k) EXPERT_STRIDE ...] = partial[G EXPERT_STRIDE ...] = chunk g's sums for expert k.
 __kernel void expertStats(__global const float *x, __global const float *y, uint n, uint chunk,
                           __global const uchar *z, __global double *partial, __local double *scratch) {
-    uint g = get_group_id(0);
-    int expert = get_global_id(1);
+    uint group = get_group_id(0);
+    uint g = group / EXPERTS;
+    int expert = (int) (group % EXPERTS);
     uint from = g * chunk;
     uint to = min(n, from + chunk);
     double row[DIM];
@@ -32,5 +34,5 @@ __kernel void expertStats(__global const float *x, __global const float *y, uint
         }
         acc[EXPERT_STRIDE - 1] += yi * yi;
     }
-    group_sum(acc, EXPERT_STRIDE, scratch, partial + ((ulong) g * EXPERTS + expert) * EXPERT_STRIDE);
+    group_sum(acc, EXPERT_STRIDE, scratch, partial + (ulong) group * EXPERT_STRIDE);
 }

@@ -176,7 +176,7 @@ public final class OpenClBackend implements Backend {
     public ExpertStats expertStats(Workspace workspace) {
         DeviceWorkspace ws = (DeviceWorkspace) workspace;
         int dim = ws.data.p() + 1;
-        ws.run(ws.expertStats, new long[] {(long) ws.groups * local, ws.experts}, new long[] {local, 1});
+        ws.run(ws.expertStats, new long[] {(long) ws.groups * ws.experts * local}, new long[] {local});
         return new ExpertStats(ws.experts, dim, ws.reduce(ws.experts * ExpertStats.stride(dim), local));
     }
 
