@@ -1,7 +1,11 @@
 package bmoe.io;
 
 import bmoe.cli.UserError;
+import java.io.BufferedOutputStream;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -14,9 +18,9 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Output that never looks complete when it is not: written under a temporary name beside the target,
@@ -26,9 +30,14 @@ public final class AtomicFiles {
     private static final AtomicLong TEMP_COUNTER = new AtomicLong();
     private AtomicFiles() {}
 
-    /** Writes the content of one file. */
+    /** Writes the content of one text file (UTF-8). */
     public interface Body {
         void write(Writer out) throws IOException;
+    }
+
+    /** Writes the content of one binary file (an image, say). */
+    public interface BinaryBody {
+        void write(OutputStream out) throws IOException;
     }
 
     /** Creates the folder if needed and checks that files can be created in it. */
@@ -67,24 +76,41 @@ public final class AtomicFiles {
         writeAll(one);
     }
 
+    /** {@link #write} for bytes: the same temporary name, rename and clean-up. */
+    public static void writeBytes(Path target, BinaryBody body) {
+        Map<Path, BinaryBody> one = new LinkedHashMap<>();
+        one.put(target, body);
+        writeAllBytes(one);
+    }
+
     /**
      * Writes several files as one output: every file goes to a temporary name first, and only when all
      * are written are they renamed into place, in the given order (put the file that marks completion
      * last). A failure while writing leaves none of them.
      */
     public static void writeAll(Map<Path, Body> files) {
+        Map<Path, BinaryBody> binary = new LinkedHashMap<>();
+        files.forEach((path, text) -> binary.put(path, out -> {
+            Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+            text.write(writer);
+            writer.flush();
+        }));
+        writeAllBytes(binary);
+    }
+
+    private static void writeAllBytes(Map<Path, BinaryBody> files) {
         Map<Path, Path> written = new LinkedHashMap<>();
         Path current = null;
         try {
-            for (Map.Entry<Path, Body> f : files.entrySet()) {
+            for (Map.Entry<Path, BinaryBody> f : files.entrySet()) {
                 current = f.getKey();
                 Path parent = current.toAbsolutePath().getParent();
                 // Not Files.createTempFile: that makes the file owner-only (0600), and the renamed output
                 // would keep it; a plain CREATE_NEW honours the user's umask like any other tool.
                 Path tmp = parent.resolve("." + current.getFileName() + "." + ProcessHandle.current().pid() + "."
                         + TEMP_COUNTER.incrementAndGet() + ".part");
-                try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE)) {
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp,
+                        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
                     written.put(current, tmp);
                     f.getValue().write(out);
                 }

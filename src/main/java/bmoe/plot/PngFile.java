@@ -6,29 +6,17 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.jfree.chart.JFreeChart;
 
 /**
- * Renders a chart to a PNG under a temporary name beside the target, then renames it into place: the same
- * contract and temporary naming as {@link AtomicFiles}, whose writer is for text and cannot carry bytes.
+ * Renders a chart to a PNG and writes it through {@link AtomicFiles}: a temporary name beside the target,
+ * renamed into place when complete.
  */
 final class PngFile {
-    private static final AtomicLong TEMP_COUNTER = new AtomicLong();
-
     private PngFile() {}
 
     /** Writes {@code chart} as a {@code width} x {@code height} PNG at {@code target}, replacing any file there. */
@@ -45,33 +33,15 @@ final class PngFile {
             }
             throw e;
         }
-        Path tmp = target.toAbsolutePath().getParent().resolve("." + target.getFileName() + "."
-                + ProcessHandle.current().pid() + "." + TEMP_COUNTER.incrementAndGet() + ".part");
-        try {
-            // CREATE_NEW as in AtomicFiles: honours the umask, unlike Files.createTempFile's owner-only mode.
-            // A memory-cached image stream: ImageIO's default file cache would put a second temporary file in
-            // java.io.tmpdir.
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
-                    ImageOutputStream imageOut = new MemoryCacheImageOutputStream(out)) {
+        // A memory-cached image stream: ImageIO's default file cache would put a second temporary file in
+        // java.io.tmpdir. Closing it flushes into AtomicFiles' stream without closing that.
+        AtomicFiles.writeBytes(target, out -> {
+            try (ImageOutputStream imageOut = new MemoryCacheImageOutputStream(out)) {
                 if (!ImageIO.write(image, "png", imageOut)) {
                     throw new IllegalStateException("this JDK has no PNG writer");
                 }
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UserError("cannot write " + target + ": " + reason(e));
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort: the temporary name never looks like the real output
-            }
-        }
+        });
     }
 
     /** On an opaque white canvas: PNG viewers show transparent pixels in many ways, not all of them white. */
@@ -100,19 +70,5 @@ final class PngFile {
             }
         }
         return false;
-    }
-
-    /** The reason in words, without exception class names (those read as a crash). */
-    private static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof DirectoryNotEmptyException) {
-            return "a folder of that name is in the way";
-        }
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() == null || e.getMessage().isBlank() ? "input/output error" : e.getMessage();
     }
 }
