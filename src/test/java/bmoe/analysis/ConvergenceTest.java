@@ -43,10 +43,11 @@ class ConvergenceTest {
      * Computed by src/test/resources/bmoe/analysis/convergence_reference.py (numpy/scipy, written from
      * posterior's R source: direct autocovariance sums, scipy ranks and ndtri) and checked there against
      * posterior 1.4.0 itself to 1e-15. Together the cases reach every branch of posterior's ESS: a negative
-     * pair ending Geyer's positive sequence, the monotone correction (twoChainsMonotone), max_t = 0 with R's
-     * 1:0 indexing (twoChainsShort: 7 draws per chain), the cap at S log10 S for antithetic chains; odd
-     * length (the middle draw dropped), ties, a single chain, stuck chains (R-hat NA or Inf) and an
-     * infinite draw (rank-based R-hat and bulk ESS still defined, the rest NA).
+     * pair ending Geyer's positive sequence, the monotone correction (twoChainsMonotone), the improved last
+     * term (twoChainsImprovedTerm), max_t = 0 with R's 1:0 indexing (twoChainsShort: 7 draws per chain) and
+     * the cap at S log10 S for antithetic chains; and odd length (the middle draw dropped), ties, a single
+     * chain, stuck chains (R-hat NA or Inf) and an infinite draw (rank-based R-hat and bulk ESS still
+     * defined, the rest NA).
      */
     static final List<Reference> REFERENCE = List.of(
         new Reference("fourChainsShifted", new double[][] {
@@ -95,7 +96,11 @@ class ConvergenceTest {
         new Reference("infiniteDraw", new double[][] {
                 {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, INF},
                 {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0}},
-                1.7448550834972452, 10.0, NaN, NaN, NaN, NaN, NaN, 1.0, 5.5, INF));
+                1.7448550834972452, 10.0, NaN, NaN, NaN, NaN, NaN, 1.0, 5.5, INF),
+        new Reference("twoChainsImprovedTerm", new double[][] {
+                {0.037, 1.17, 0.522, 1.446, 0.773, 1.565, -0.158, -0.448, -1.996, -1.903, -1.645, -0.056, -1.067, 1.322, 2.436, 0.197},
+                {-0.156, -0.45, -0.478, 0.516, 0.871, 0.76, 0.315, -1.221, -0.482, 0.118, 0.754, 0.708, -1.414, -0.753, -0.582, -0.288}},
+                1.0420460769080524, 17.50442990231879, 14.222222222222225, 18.344746077979472, 0.24496757026544505, 0.4645, 0.1975, -1.7611, -0.009500000000000001, 1.4995499999999997));
 
     static Stream<Reference> reference() {
         return REFERENCE.stream();
