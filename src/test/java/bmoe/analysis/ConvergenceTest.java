@@ -1,5 +1,6 @@
 package bmoe.analysis;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import bmoe.rng.Draws;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.testing.Moments;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.commons.math3.distribution.FDistribution;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConvergenceTest {
     /** Relative agreement with the reference values; the reference and posterior agree to 1e-15. */
@@ -137,7 +140,7 @@ class ConvergenceTest {
         assertClose(Moments.mean(pooled), s.mean(), "mean");
         assertClose(Math.sqrt(Moments.variance(pooled)), s.sd(), "sd");
         for (int c = 0; c < chains.length; c++) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(copy[c], chains[c], "input modified");
+            assertArrayEquals(copy[c], chains[c], "input modified");
         }
     }
 
@@ -145,7 +148,7 @@ class ConvergenceTest {
 
     /** The FFT autocovariance against the direct sum (1/N) sum_t yc_t yc_{t+k}, on awkward lengths. */
     @ParameterizedTest(name = "N = {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {4, 5, 7, 17, 64, 65, 1000})
+    @ValueSource(ints = {4, 5, 7, 17, 64, 65, 1000})
     void autocovarianceByFftEqualsTheDirectSum(int n) {
         double[] x = ar1(7, 1, n, 0.7)[0];
         double mean = Moments.mean(x);
@@ -188,7 +191,7 @@ class ConvergenceTest {
     @Test
     void splitDropsTheMiddleDrawOfAnOddChain() {
         double[][] halves = Convergence.split(new double[][] {{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}});
-        org.junit.jupiter.api.Assertions.assertArrayEquals(
+        assertArrayEquals(
                 new double[][] {{1, 2}, {6, 7}, {4, 5}, {9, 10}}, halves);
     }
 
@@ -197,7 +200,7 @@ class ConvergenceTest {
         double[][] x = ar1(3, 4, 300, 0.5);
         double[][] expX = new double[x.length][];
         for (int c = 0; c < x.length; c++) {
-            expX[c] = java.util.Arrays.stream(x[c]).map(Math::exp).toArray();
+            expX[c] = Arrays.stream(x[c]).map(Math::exp).toArray();
         }
         assertEquals(Convergence.essBulk(x), Convergence.essBulk(expX));
         assertTrue(Math.abs(Convergence.essBasic(x) - Convergence.essBasic(expX)) > 1,
