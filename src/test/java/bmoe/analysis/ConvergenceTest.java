@@ -136,7 +136,7 @@ class ConvergenceTest {
         assertClose(ref.essBulk(), s.essBulk(), "essBulk");
         assertClose(ref.essTail(), s.essTail(), "essTail");
         assertClose(ref.mcseMean(), s.mcseMean(), "mcseMean");
-        double[] pooled = Stream.of(chains).flatMapToDouble(java.util.Arrays::stream).toArray();
+        double[] pooled = Stream.of(chains).flatMapToDouble(Arrays::stream).toArray();
         assertClose(Moments.mean(pooled), s.mean(), "mean");
         assertClose(Math.sqrt(Moments.variance(pooled)), s.sd(), "sd");
         for (int c = 0; c < chains.length; c++) {
