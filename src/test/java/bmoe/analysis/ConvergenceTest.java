@@ -1,5 +1,6 @@
 package bmoe.analysis;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import bmoe.rng.Draws;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.testing.Moments;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.commons.math3.distribution.FDistribution;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConvergenceTest {
     /** Relative agreement with the reference values; the reference and posterior agree to 1e-15. */
@@ -43,10 +46,11 @@ class ConvergenceTest {
      * Computed by src/test/resources/bmoe/analysis/convergence_reference.py (numpy/scipy, written from
      * posterior's R source: direct autocovariance sums, scipy ranks and ndtri) and checked there against
      * posterior 1.4.0 itself to 1e-15. Together the cases reach every branch of posterior's ESS: a negative
-     * pair ending Geyer's positive sequence, the monotone correction (twoChainsMonotone), max_t = 0 with R's
-     * 1:0 indexing (twoChainsShort: 7 draws per chain), the cap at S log10 S for antithetic chains; odd
-     * length (the middle draw dropped), ties, a single chain, stuck chains (R-hat NA or Inf) and an
-     * infinite draw (rank-based R-hat and bulk ESS still defined, the rest NA).
+     * pair ending Geyer's positive sequence, the monotone correction (twoChainsMonotone), the improved last
+     * term (twoChainsImprovedTerm), max_t = 0 with R's 1:0 indexing (twoChainsShort: 7 draws per chain) and
+     * the cap at S log10 S for antithetic chains; and odd length (the middle draw dropped), ties, a single
+     * chain, stuck chains (R-hat NA or Inf) and an infinite draw (rank-based R-hat and bulk ESS still
+     * defined, the rest NA).
      */
     static final List<Reference> REFERENCE = List.of(
         new Reference("fourChainsShifted", new double[][] {
@@ -95,7 +99,11 @@ class ConvergenceTest {
         new Reference("infiniteDraw", new double[][] {
                 {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, INF},
                 {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0}},
-                1.7448550834972452, 10.0, NaN, NaN, NaN, NaN, NaN, 1.0, 5.5, INF));
+                1.7448550834972452, 10.0, NaN, NaN, NaN, NaN, NaN, 1.0, 5.5, INF),
+        new Reference("twoChainsImprovedTerm", new double[][] {
+                {0.037, 1.17, 0.522, 1.446, 0.773, 1.565, -0.158, -0.448, -1.996, -1.903, -1.645, -0.056, -1.067, 1.322, 2.436, 0.197},
+                {-0.156, -0.45, -0.478, 0.516, 0.871, 0.76, 0.315, -1.221, -0.482, 0.118, 0.754, 0.708, -1.414, -0.753, -0.582, -0.288}},
+                1.0420460769080524, 17.50442990231879, 14.222222222222225, 18.344746077979472, 0.24496757026544505, 0.4645, 0.1975, -1.7611, -0.009500000000000001, 1.4995499999999997));
 
     static Stream<Reference> reference() {
         return REFERENCE.stream();
@@ -128,11 +136,11 @@ class ConvergenceTest {
         assertClose(ref.essBulk(), s.essBulk(), "essBulk");
         assertClose(ref.essTail(), s.essTail(), "essTail");
         assertClose(ref.mcseMean(), s.mcseMean(), "mcseMean");
-        double[] pooled = Stream.of(chains).flatMapToDouble(java.util.Arrays::stream).toArray();
+        double[] pooled = Stream.of(chains).flatMapToDouble(Arrays::stream).toArray();
         assertClose(Moments.mean(pooled), s.mean(), "mean");
         assertClose(Math.sqrt(Moments.variance(pooled)), s.sd(), "sd");
         for (int c = 0; c < chains.length; c++) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(copy[c], chains[c], "input modified");
+            assertArrayEquals(copy[c], chains[c], "input modified");
         }
     }
 
@@ -140,7 +148,7 @@ class ConvergenceTest {
 
     /** The FFT autocovariance against the direct sum (1/N) sum_t yc_t yc_{t+k}, on awkward lengths. */
     @ParameterizedTest(name = "N = {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {4, 5, 7, 17, 64, 65, 1000})
+    @ValueSource(ints = {4, 5, 7, 17, 64, 65, 1000})
     void autocovarianceByFftEqualsTheDirectSum(int n) {
         double[] x = ar1(7, 1, n, 0.7)[0];
         double mean = Moments.mean(x);
@@ -183,7 +191,7 @@ class ConvergenceTest {
     @Test
     void splitDropsTheMiddleDrawOfAnOddChain() {
         double[][] halves = Convergence.split(new double[][] {{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}});
-        org.junit.jupiter.api.Assertions.assertArrayEquals(
+        assertArrayEquals(
                 new double[][] {{1, 2}, {6, 7}, {4, 5}, {9, 10}}, halves);
     }
 
@@ -192,7 +200,7 @@ class ConvergenceTest {
         double[][] x = ar1(3, 4, 300, 0.5);
         double[][] expX = new double[x.length][];
         for (int c = 0; c < x.length; c++) {
-            expX[c] = java.util.Arrays.stream(x[c]).map(Math::exp).toArray();
+            expX[c] = Arrays.stream(x[c]).map(Math::exp).toArray();
         }
         assertEquals(Convergence.essBulk(x), Convergence.essBulk(expX));
         assertTrue(Math.abs(Convergence.essBasic(x) - Convergence.essBasic(expX)) > 1,

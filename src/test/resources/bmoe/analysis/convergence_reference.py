@@ -133,6 +133,8 @@ def ess_core(x):
             BRANCHES.add("negative pair")
     max_t = t
     if even > 0:
+        if rho[max_t] != even:
+            BRANCHES.add("improved last term")
         rho[max_t] = even
     t = 0
     while t <= max_t - 4:
@@ -209,6 +211,7 @@ CASES = {
     "twoChainsStuck": [[0.0] * 10, [1.0] * 10],
     "threeChainsStuck": [[0.0] * 8, [1.0] * 8, [2.0] * 8],
     "infiniteDraw": [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, INF], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]],
+    "twoChainsImprovedTerm": [[0.037, 1.17, 0.522, 1.446, 0.773, 1.565, -0.158, -0.448, -1.996, -1.903, -1.645, -0.056, -1.067, 1.322, 2.436, 0.197], [-0.156, -0.45, -0.478, 0.516, 0.871, 0.76, 0.315, -1.221, -0.482, 0.118, 0.754, 0.708, -1.414, -0.753, -0.582, -0.288]],
 }
 
 COLUMNS = ["rhat", "essBulk", "essTail", "essBasic", "mcseMean", "mcseQ5", "mcseQ95", "q5", "q50", "q95"]
