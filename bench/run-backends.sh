@@ -14,6 +14,8 @@
 # e.g. -p backend=opencl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# JMH's forks inherit it: the JVM keeps its SIGSEGV handler once PoCL is loaded
+. scripts/signal-chaining.sh
 NS=${NS-"100000 1000000"}
 KS=${KS-"4 8"}
 LARGE_N=${LARGE_N-10000000}

@@ -5,6 +5,8 @@
 # Then prints per-benchmark sample statistics from the JSON (needs python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# JMH's forks inherit it: the JVM keeps its SIGSEGV handler once PoCL is loaded
+. scripts/signal-chaining.sh
 mvn -q -B -f bench/pom.xml package
 java -jar bench/target/benchmarks.jar SweepBenchmark -rf json -rff bench/target/results.json "$@" | tee bench/target/results.txt
 if command -v python3 >/dev/null; then

@@ -23,6 +23,11 @@ final class BackendOptions {
                     + "(default: 16384 on cpu, 4096 on opencl).")
     Integer blockSize;
 
+    /** False only for an explicit --backend cpu: auto lists the OpenCL devices, opencl opens one. */
+    boolean mayLoadOpenCl() {
+        return !Backends.Choice.CPU.option().equals(backend.strip());
+    }
+
     int threads() {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (t < 1) {

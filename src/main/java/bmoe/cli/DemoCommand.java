@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Simulate the neurips23 example, fit it with K = 2 and compare E[y|x] with the truth.")
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -30,6 +30,11 @@ final class DemoCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     BackendOptions backendOptions = new BackendOptions();
+
+    @Override
+    public boolean mayLoadOpenCl() {
+        return backendOptions.mayLoadOpenCl();
+    }
 
     @Override
     public Integer call() {

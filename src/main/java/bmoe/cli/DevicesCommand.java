@@ -14,9 +14,14 @@ import picocli.CommandLine.Command;
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = {"List the OpenCL platforms and devices, numbered as --device takes them, and say which one "
             + "--backend auto would use."})
-final class DevicesCommand implements Callable<Integer> {
+final class DevicesCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public boolean mayLoadOpenCl() {
+        return true;
+    }
 
     @Override
     public Integer call() {

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
                 + "original scale, unless --no-standardize.",
             "While it runs, kept draws stream to RUN/chain-N.part.csv and chains are checkpointed, so that "
                 + "'fit --resume RUN' finishes a fit that was stopped, with the same draws."})
-final class FitCommand implements Callable<Integer> {
+final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -115,6 +115,11 @@ final class FitCommand implements Callable<Integer> {
 
     /** Tests only: told of every sweep after the run folder's own listener (e.g. to stop a fit at a chosen sweep). */
     Chain.Listener testListener;
+
+    @Override
+    public boolean mayLoadOpenCl() {
+        return backendOptions.mayLoadOpenCl();
+    }
 
     @Override
     public Integer call() {

@@ -2,6 +2,7 @@ package bmoe.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.OptionalInt;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,7 +25,35 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (mayLoadOpenCl(args) && SignalChaining.wanted()) {
+            OptionalInt code = SignalChaining.relaunch();
+            if (code.isPresent()) {
+                System.exit(code.getAsInt());
+            }
+        }
         System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Whether the command line names a command that may load an OpenCL library ({@link LoadsOpenCl}); a
+     * command line that does not parse is left to {@link #run} to report.
+     */
+    static boolean mayLoadOpenCl(String[] args) {
+        try {
+            CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(args);
+            while (parsed.hasSubcommand()) {
+                parsed = parsed.subcommand();
+            }
+            return !parsed.isUsageHelpRequested() && !parsed.isVersionHelpRequested()
+                    && parsed.commandSpec().userObject() instanceof LoadsOpenCl command && command.mayLoadOpenCl();
+        } catch (CommandLine.ParameterException e) {
+            return false;
+        }
+    }
+
+    /** A command that may load an OpenCL library, and with it a driver that replaces the JVM's signal handlers. */
+    interface LoadsOpenCl {
+        boolean mayLoadOpenCl();
     }
 
     /** Runs the command line with the given streams; returns the exit code (used by tests as well). */

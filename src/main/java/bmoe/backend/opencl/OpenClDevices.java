@@ -109,7 +109,7 @@ public final class OpenClDevices {
      * native load makes JOCL print to the process's stderr, which would break the one-line notice. Only
      * on Linux; elsewhere (and when unsure) JOCL is left to try.
      */
-    static boolean libraryInstalled() {
+    public static boolean libraryInstalled() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return true;
         }
