@@ -9,7 +9,7 @@
 #
 # Environment: NS (default "100000 1000000"), KS ("4 8"), LARGE_N (10000000; empty to skip),
 # LARGE_KERNELS=1 to run the three kernels at LARGE_N too, LARGE_JMH ("-wi 1 -i 3", the iterations at
-# LARGE_N; set it empty when the extra arguments below set -wi or -i themselves), BMOE_DEVICE (OpenCL device, default 0),
+# LARGE_N; set it empty when the extra arguments below set -wi or -i themselves), BMOE_DEVICE (OpenCL device; default: the first GPU with fp64, else 0),
 # SKIP_BUILD=1 to reuse bench/target/benchmarks.jar. Extra arguments go to every JMH launch,
 # e.g. -p backend=opencl.
 set -euo pipefail
@@ -39,7 +39,7 @@ jmh() {
     local name=$1
     shift
     echo "== $name (load $(cut -d' ' -f1 /proc/loadavg))" | tee -a "$out/machine.txt"
-    java -Dbmoe.device="${BMOE_DEVICE:-0}" -jar bench/target/benchmarks.jar "$@" -rf json -rff "$out/$name.json" \
+    java ${BMOE_DEVICE:+-Dbmoe.device=$BMOE_DEVICE} -jar bench/target/benchmarks.jar "$@" -rf json -rff "$out/$name.json" \
         > "$out/$name.txt" 2>&1 || { tail -40 "$out/$name.txt"; exit 1; }
     grep -E '^Benchmark|^BackendBenchmark' "$out/$name.txt" || true
 }

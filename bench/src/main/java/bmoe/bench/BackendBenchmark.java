@@ -57,8 +57,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Every OpenCL call above ends with a blocking read of the reduced sums, so an op is complete when it returns.
  *
  * <p>Parameters: {@code backend} (cpu, opencl), {@code n}, {@code experts}; any subset with JMH's
- * {@code -p name=v1,v2}. The OpenCL device is {@code -Dbmoe.device=N} (default 0, numbered as {@code bmoe
- * devices} numbers them); the forks inherit it from the launching JVM. The CPU backend uses all available
+ * {@code -p name=v1,v2}. The OpenCL device is {@code -Dbmoe.device=N} (numbered as {@code bmoe
+ * devices} numbers them; default: the first GPU with fp64, else device 0); the forks inherit it from the launching JVM. The CPU backend uses all available
  * processors. Both use their default blocks ({@link CpuBackend#DEFAULT_BLOCK_SIZE},
  * {@link OpenClBackend#DEFAULT_CHUNK}).
  *
@@ -89,7 +89,10 @@ public class BackendBenchmark {
             if (!backend.equals("cpu") && !backend.equals("opencl")) {
                 throw new IllegalArgumentException("backend must be cpu or opencl, got " + backend);
             }
-            device = Integer.getInteger("bmoe.device", 0);
+            String chosen = System.getProperty("bmoe.device");
+            // as --backend auto chooses: the first GPU with fp64, so one command serves any machine
+            device = chosen != null ? Integer.parseInt(chosen.strip())
+                    : backend.equals("opencl") ? OpenClBackend.firstGpu().map(OpenClDevices.Device::index).orElse(0) : 0;
             threads = Runtime.getRuntime().availableProcessors();
         }
 
