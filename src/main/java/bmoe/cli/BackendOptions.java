@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import bmoe.backend.Backend;
 import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.Backends;

@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import bmoe.analysis.Criteria;
 import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;

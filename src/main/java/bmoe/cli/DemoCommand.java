@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import bmoe.model.Dataset;
 import bmoe.model.Params;
 import bmoe.model.Priors;

@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import bmoe.analysis.Hellinger;
 import bmoe.analysis.VoronoiLoss;
 import bmoe.io.AtomicFiles;

@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.OptionalInt;

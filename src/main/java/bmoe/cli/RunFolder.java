@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import bmoe.io.Checkpoint;
 import bmoe.io.DrawsFile;
 import bmoe.io.PartFile;

@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import bmoe.io.DrawsFile;
 import bmoe.io.Table;
 import bmoe.model.Params;

@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Json;
 import bmoe.model.Params;

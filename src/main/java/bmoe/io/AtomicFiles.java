@@ -1,6 +1,5 @@
 package bmoe.io;
 
-import bmoe.cli.UserError;
 import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package bmoe.io;
 
-import bmoe.cli.UserError;
 import bmoe.model.Params;
 import bmoe.sampler.ChainState;
 import bmoe.sampler.RunConfig;

@@ -1,6 +1,5 @@
 package bmoe.io;
 
-import bmoe.cli.UserError;
 import bmoe.sampler.Chain;
 import bmoe.sampler.DrawColumns;
 import java.io.BufferedReader;

@@ -1,6 +1,5 @@
 package bmoe.io;
 
-import bmoe.cli.UserError;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

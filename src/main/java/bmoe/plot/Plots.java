@@ -17,7 +17,7 @@ import java.util.Set;
  * data or from posterior summaries, so a non-finite value is a fault upstream, and a plot that quietly left
  * points out would hide it. Other bad input (null, mismatched lengths, empty or too short series, unsorted
  * grids, {@code lo > hi}, values spread wider than an axis can show) is rejected the same way, before anything is written. A folder that is missing or
- * not writable, or a failed write, is a {@link bmoe.cli.UserError}, as for every other output file.
+ * not writable, or a failed write, is a {@link bmoe.io.UserError}, as for every other output file.
  *
  * <p>Rendering is headless: loading this class sets {@code java.awt.headless=true} unless the property was
  * set already, so the plots work on machines without a display (CI). The chart code itself lives in

@@ -1,6 +1,6 @@
 package bmoe.plot;
 
-import bmoe.cli.UserError;
+import bmoe.io.UserError;
 import bmoe.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;

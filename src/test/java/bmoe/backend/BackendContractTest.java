@@ -10,7 +10,7 @@ import bmoe.model.Priors;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.rng.Step;
-import bmoe.sampler.PolyaGamma;
+import bmoe.rng.PolyaGamma;
 import bmoe.sampler.PriorSampler;
 import java.util.stream.Stream;
 import org.apache.commons.math3.stat.inference.ChiSquareTest;

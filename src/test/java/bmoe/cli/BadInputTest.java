@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.io.UserError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * boundary values must be accepted, so the checks cannot pass by rejecting everything.
  */
 class BadInputTest {
-    /** A fully qualified JVM class name, e.g. java.lang.NumberFormatException or bmoe.cli.UserError. */
+    /** A fully qualified JVM class name, e.g. java.lang.NumberFormatException or bmoe.io.UserError. */
     private static final Pattern CLASS_NAME =
             Pattern.compile("\\b(java|javax|jdk|sun|picocli|bmoe|org\\.apache|com\\.fasterxml)\\.[a-z]+[.\\w]*");
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import bmoe.cli.UserError;
+import bmoe.io.UserError;
 import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.sampler.Chain;

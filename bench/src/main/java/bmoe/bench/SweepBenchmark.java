@@ -15,7 +15,7 @@ import bmoe.sampler.ExpertUpdate;
 import bmoe.sampler.GateUpdate;
 import bmoe.sampler.GibbsSweep;
 import bmoe.sampler.Initializer;
-import bmoe.sampler.PolyaGamma;
+import bmoe.rng.PolyaGamma;
 import bmoe.sampler.SweepInfo;
 import bmoe.sampler.SweepState;
 import java.util.concurrent.ForkJoinPool;

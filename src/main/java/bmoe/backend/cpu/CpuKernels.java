@@ -6,7 +6,7 @@ import bmoe.backend.ParamsBlock;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.rng.Step;
-import bmoe.sampler.PolyaGamma;
+import bmoe.rng.PolyaGamma;
 
 /**
  * The kernels of a sweep as plain loops over a block of observations [from, to): one method per kernel

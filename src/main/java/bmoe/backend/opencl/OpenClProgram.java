@@ -2,7 +2,7 @@ package bmoe.backend.opencl;
 
 import static org.jocl.CL.CL_PROGRAM_BUILD_LOG;
 
-import bmoe.sampler.PolyaGamma;
+import bmoe.rng.PolyaGamma;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -18,7 +18,7 @@ import bmoe.rng.RngStream;
 import bmoe.rng.Step;
 import bmoe.sampler.GibbsSweep;
 import bmoe.sampler.Initializer;
-import bmoe.sampler.PolyaGamma;
+import bmoe.rng.PolyaGamma;
 import bmoe.sampler.SweepState;
 import bmoe.sim.Preset;
 import bmoe.sim.Simulator;

@@ -1,10 +1,8 @@
-package bmoe.sampler;
+package bmoe.rng;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import bmoe.rng.RngKey;
-import bmoe.rng.RngStream;
 import org.apache.commons.math3.special.Erf;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;

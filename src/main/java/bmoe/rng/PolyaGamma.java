@@ -1,7 +1,5 @@
-package bmoe.sampler;
+package bmoe.rng;
 
-import bmoe.rng.Draws;
-import bmoe.rng.RngStream;
 import org.apache.commons.numbers.gamma.Erfc;
 import org.apache.commons.numbers.gamma.Erfcx;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package bmoe.cli;
+package bmoe.io;
 
 /** A problem with the user's input or environment: reported as one line on stderr, exit code 2. */
 public final class UserError extends RuntimeException {
