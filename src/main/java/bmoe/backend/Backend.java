@@ -5,7 +5,9 @@ import bmoe.rng.RngKey;
 
 /**
  * The per-observation work of a sweep, as three kernels over resident data. Every backend implements
- * the same kernels with the same names; the CPU one is the oracle for the others.
+ * the same kernels with the same names; the CPU one is the oracle for the others. Each is one pass over
+ * the data: the default sweep (collapsed gates) makes three, {@link #gateGradient} twice then
+ * {@link #allocate}; the Polya-Gamma sweep makes K, {@link #allocate} then {@link #gateStats} per gate.
  *
  * <p>Transfers: {@link #upload} moves x and y to the device once per run; each kernel call moves only
  * a {@link ParamsBlock} up and O(K d^2) sums down. Allocations stay on the device unless asked for.
@@ -30,14 +32,23 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Kernel (a): gate probabilities, expert log-likelihoods and the allocation draw z_i for every
-     * observation, with the uniform from stream (i, sweep, ALLOCATE). Overwrites the workspace's z.
+     * observation, with the uniform from stream (i, sweep, ALLOCATE), and in the same pass the experts'
+     * sufficient statistics (n_k, S_k, r_k, q_k) of the new allocations. Overwrites the workspace's z.
      *
-     * @return sum_i log p(y_i | x_i, params), the data log-likelihood (label invariant)
+     * @return sum_i log p(y_i | x_i, params), the data log-likelihood (label invariant), and the statistics
      */
-    double allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep);
+    Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep);
 
-    /** Kernel (b): per-expert sufficient statistics of the current allocations. Reads z only. */
-    ExpertStats expertStats(Workspace ws);
+    /**
+     * Kernel (b), the collapsed gate move's per-observation work (allocations summed out): the data
+     * log-likelihood at the gates of params, its gradient in the gates and, when {@code metric}, the
+     * multinomial-logit Fisher metric, and with {@code referenceGates} the sum of per-observation
+     * log-likelihood differences against those gates (the experts taken from params for both). Reads no z
+     * and draws nothing.
+     *
+     * @param referenceGates (K-1) d gate coefficients laid out as {@link ParamsBlock#w()}, or null
+     */
+    GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric);
 
     /**
      * Kernel (c) for gate k: C_ik, psi_ik, omega_ik ~ PG(1, psi_ik) from stream (i, sweep, PG | k), and the

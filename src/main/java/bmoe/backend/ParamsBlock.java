@@ -27,6 +27,14 @@ public record ParamsBlock(int experts, int dim, double[] w, double[] beta, doubl
         return new ParamsBlock(experts, d, w, beta, logNorm, halfPrecision);
     }
 
+    /** The same experts with other gates (flat, as {@link #w()}); the experts' constants are not recomputed. */
+    public ParamsBlock withGates(double[] gates) {
+        if (gates.length != w.length) {
+            throw new IllegalArgumentException("need " + w.length + " gate coefficients, got " + gates.length);
+        }
+        return new ParamsBlock(experts, dim, gates.clone(), beta, logNorm, halfPrecision);
+    }
+
     /** Number of doubles this block carries across the bus. */
     public int size() {
         return w.length + beta.length + logNorm.length + halfPrecision.length;

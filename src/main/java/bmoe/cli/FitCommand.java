@@ -11,6 +11,7 @@ import bmoe.model.Dataset;
 import bmoe.model.Priors;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
+import bmoe.sampler.GateMethod;
 import bmoe.sampler.RunConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -82,6 +83,12 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @Option(names = "--no-standardize", description = "Sample on the original scale (priors apply there).")
     boolean noStandardize;
 
+    @Option(names = "--gates", defaultValue = "mala", paramLabel = "mala|pg",
+            description = "How the gates are sampled: mala (default), all gates jointly with the allocations summed "
+                + "out, by a Metropolis-adjusted Langevin move whose step size adapts during warm-up; pg, the exact "
+                + "Polya-Gamma Gibbs step one gate at a time (mixes slowly when gates are steep).")
+    String gates;
+
     @CommandLine.Mixin
     BackendOptions backendOptions = new BackendOptions();
 
@@ -132,7 +139,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         requireOption(out, "--out=<out>");
         Priors priors = priors(priorGateSd, priorExpertSd, priorSigmaShape, priorSigmaScale);
         long s = seed != null ? seed : new SecureRandom().nextInt() & 0xFFFFFFFFL;
-        RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priors);
+        RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priors, gateMethod(gates));
         backendOptions.validate();
         int nThreads = backendOptions.threads();
         if (checkpointEvery < 0) {
@@ -249,6 +256,15 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         return load(table, yName, xNames, standardize, experts);
     }
 
+    /** The --gates value as a method, or a one-line error. */
+    static GateMethod gateMethod(String name) {
+        try {
+            return GateMethod.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--" + e.getMessage());
+        }
+    }
+
     /** The priors, with a bad value reported under its option name. */
     static Priors priors(double gateSd, double expertSd, double shape, double scale) {
         try {
@@ -259,9 +275,10 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     }
 
     /** The run's configuration; RunConfig checks it, and a bad value is reported under its option name. */
-    static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
+    static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
+                            GateMethod gates) {
         try {
-            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors);
+            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
         }

@@ -76,7 +76,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
     Map<String, String> config(String source) {
         Map<String, String> c = new LinkedHashMap<>();
         Scaling s = data.scaling();
-        c.put("bmoe", "softmax-gated mixture of experts, exact Gibbs sampler");
+        c.put("bmoe", "softmax-gated mixture of experts, exact MCMC");
         c.put("data", source);
         c.put("y_column", data.yName());
         c.put("x_columns", String.join(",", data.xNames()));
@@ -91,6 +91,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         c.put("prior_expert_sd", Double.toString(cfg.priors().expertSd()));
         c.put("prior_sigma_shape", Double.toString(cfg.priors().sigmaShape()));
         c.put("prior_sigma_scale", Double.toString(cfg.priors().sigmaScale()));
+        c.put("gates", cfg.gates().cliName());
         c.put("standardize", Boolean.toString(!s.isIdentity()));
         c.put("x_mean", join(s.xMean()));
         c.put("x_sd", join(s.xSd()));

@@ -4,6 +4,7 @@ import bmoe.io.UserError;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Json;
 import bmoe.model.Priors;
+import bmoe.sampler.GateMethod;
 import bmoe.sampler.RunConfig;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -123,6 +124,7 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         root.put("prior_expert_sd", c.priors().expertSd());
         root.put("prior_sigma_shape", c.priors().sigmaShape());
         root.put("prior_sigma_scale", c.priors().sigmaScale());
+        root.put("gates", c.gates().cliName());
         root.put("backend", backend);
         root.put("block_size", blockSize);
         root.put("checkpoint_every", checkpointEvery);
@@ -147,8 +149,10 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
             }
             Priors priors = new Priors(number(root, "prior_gate_sd"), number(root, "prior_expert_sd"),
                     number(root, "prior_sigma_shape"), number(root, "prior_sigma_scale"));
+            // run folders written before the collapsed gate move existed sampled the gates by Polya-Gamma
+            GateMethod gates = root.has("gates") ? GateMethod.parse(text(root, "gates")) : GateMethod.PG;
             RunConfig cfg = new RunConfig(integer(root, "experts"), integer(root, "chains"), integer(root, "warmup"),
-                    integer(root, "draws"), integer(root, "thin"), root.path("seed").asLong(-1), priors);
+                    integer(root, "draws"), integer(root, "thin"), root.path("seed").asLong(-1), priors, gates);
             int blockSize = integer(root, "block_size");
             int every = integer(root, "checkpoint_every");
             if (blockSize < 1 || every < 0) {

@@ -1,7 +1,9 @@
 package bmoe.io;
 
 import bmoe.model.Params;
+import bmoe.sampler.Acceptance;
 import bmoe.sampler.ChainState;
+import bmoe.sampler.StepSize;
 import bmoe.sampler.RunConfig;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +22,7 @@ import java.nio.file.Path;
  * @param partBytes the part file's length by then: exactly its first {@code keptDraws} rows
  */
 public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
-    static final String FORMAT = "bmoe checkpoint 1";
+    static final String FORMAT = "bmoe checkpoint 2";
 
     public Checkpoint {
         if (keptDraws < 0 || partBytes < 0) {
@@ -43,6 +45,17 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         matrix(params.putArray("w"), p.w());
         matrix(params.putArray("beta"), p.beta());
         vector(params.putArray("s2"), p.s2());
+        StepSize step = state.stepSize();
+        ObjectNode gate = root.putObject("gate_move");
+        gate.put("log_step", Double.toHexString(step.logEps()));
+        gate.put("log_step_bar", Double.toHexString(step.logEpsBar()));
+        gate.put("h_bar", Double.toHexString(step.hBar()));
+        gate.put("adaptations", step.adaptations());
+        gate.put("frozen", step.frozen());
+        Acceptance acc = state.acceptance();
+        gate.put("proposed", acc.proposed());
+        gate.put("accepted", acc.accepted());
+        gate.put("sum_accept_prob", Double.toHexString(acc.sumAcceptProb()));
         Json.write(file, root);
     }
 
@@ -69,7 +82,13 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             int experts = cfg.experts();
             Params p = new Params(matrix(params.path("w"), experts - 1, dim), matrix(params.path("beta"), experts, dim),
                     vector(params.path("s2"), experts));
-            return new Checkpoint(new ChainState(p, sweep, clamped), kept, bytes);
+            JsonNode gate = root.path("gate_move");
+            require(gate.isObject(), "no gate_move");
+            StepSize step = new StepSize(hex(gate, "log_step"), hex(gate, "log_step_bar"), hex(gate, "h_bar"),
+                    integer(gate, "adaptations"), gate.path("frozen").asBoolean());
+            Acceptance acc = new Acceptance(gate.path("proposed").asLong(-1), gate.path("accepted").asLong(-1),
+                    hex(gate, "sum_accept_prob"));
+            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc), kept, bytes);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();
             throw new UserError("damaged checkpoint " + file + " (" + why + "); delete it to rerun that chain from the start");
@@ -86,6 +105,12 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         JsonNode v = root.path(field);
         require(v.canConvertToInt(), "no integer '" + field + "'");
         return v.asInt();
+    }
+
+    private static double hex(JsonNode node, String field) {
+        JsonNode v = node.path(field);
+        require(v.isTextual(), "no hexadecimal '" + field + "'");
+        return Double.parseDouble(v.asText());
     }
 
     private static void matrix(ArrayNode out, double[][] m) {

@@ -36,6 +36,19 @@ public record Params(double[][] w, double[][] beta, double[] s2) {
         return new Params(g, beta, s2);
     }
 
+    /** All K-1 gates at once from a flat array laid out as (k, j) at k d + j. */
+    public Params withGates(double[] flat) {
+        int d = dim();
+        if (flat.length != w.length * d) {
+            throw new IllegalArgumentException("need " + w.length * d + " gate coefficients, got " + flat.length);
+        }
+        double[][] g = new double[w.length][];
+        for (int k = 0; k < w.length; k++) {
+            g[k] = Arrays.copyOfRange(flat, k * d, (k + 1) * d);
+        }
+        return new Params(g, beta, s2);
+    }
+
     /** Gate logits eta_k(x~) = w_k' x~ for k < K-1 and 0 for the last. */
     public void gateLogits(double[] xTilde, double[] eta) {
         int experts = experts();

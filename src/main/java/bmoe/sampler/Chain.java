@@ -27,6 +27,16 @@ public final class Chain {
         public long clampedResiduals() {
             return last.clampedResiduals();
         }
+
+        /** The collapsed gate move's post-warm-up acceptance over the whole chain. */
+        public Acceptance acceptance() {
+            return last.acceptance();
+        }
+
+        /** The step size the draws were made with (after warm-up's adaptation). */
+        public double stepSize() {
+            return last.stepSize().eps();
+        }
     }
 
     /**
@@ -91,7 +101,7 @@ public final class Chain {
         RngKey key = new RngKey(cfg.seed(), chain);
         int total = cfg.sweepsPerChain();
         ChainState start = from != null ? from
-                : ChainState.of(Initializer.initialState(data, cfg.experts(), cfg.priors(), key), 0);
+                : ChainState.of(Initializer.initialState(data, cfg.experts(), cfg.priors(), key), 0, Acceptance.NONE);
         if (start.sweep() > total) {
             throw new IllegalArgumentException("chain " + (chain + 1) + " starts at sweep " + start.sweep()
                     + ", past its last sweep " + total);
@@ -108,15 +118,28 @@ public final class Chain {
         Backend.Workspace ws = backend.workspace(resident, cfg.experts());
         SweepState state = start.sweepState();
         long clamped = start.clampedResiduals();
+        Acceptance acceptance = start.acceptance();
         int next = 0;
         for (int s = start.sweep() + 1; s <= total; s++) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("chain " + (chain + 1) + " stopped after sweep " + (s - 1));
             }
-            GibbsSweep.Result r = GibbsSweep.step(backend, ws, state, key, cfg.priors());
+            GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), backend, ws, state, key, cfg.priors());
             state = r.state();
             clamped += r.info().clampedResiduals();
             int postWarmup = s - cfg.warmup();
+            if (cfg.gates() == GateMethod.MALA) {
+                // the step size adapts on warm-up sweeps only and is frozen from the first draw on
+                if (postWarmup <= 0) {
+                    state = state.withStepSize(state.stepSize().adapt(r.info().gateAcceptProb()));
+                }
+                if (postWarmup >= 0) {
+                    state = state.withStepSize(state.stepSize().freeze());
+                }
+                if (postWarmup > 0) {
+                    acceptance = acceptance.add(r.info().gateAccepted(), r.info().gateAcceptProb());
+                }
+            }
             if (postWarmup > 0 && postWarmup % cfg.thin() == 0 && next < kept) {
                 Draw d = new Draw(postWarmup,
                         data.scaling().logLikelihoodToOriginal(r.info().logLikelihood(), data.n()),
@@ -128,8 +151,8 @@ public final class Chain {
                 next++;
                 report.drawKept(chain, d);
             }
-            report.sweepDone(chain, ChainState.of(state, clamped));
+            report.sweepDone(chain, ChainState.of(state, clamped, acceptance));
         }
-        return new Result(chain, draws, iterations, logLik, nonEmpty, ChainState.of(state, clamped));
+        return new Result(chain, draws, iterations, logLik, nonEmpty, ChainState.of(state, clamped, acceptance));
     }
 }

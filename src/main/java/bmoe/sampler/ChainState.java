@@ -11,23 +11,33 @@ import bmoe.model.Params;
  * @param params the parameters after sweep {@code sweep}, on the sampler's scale
  * @param sweep completed sweeps, warm-up included (0 = the initial state)
  * @param clampedResiduals numerical clamps so far (carried so that a resumed chain reports the whole chain's)
+ * @param stepSize the collapsed gate move's step size and its adaptation state
+ * @param acceptance the gate move's post-warm-up acceptance so far
  */
-public record ChainState(Params params, int sweep, long clampedResiduals) {
+public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance) {
     public ChainState {
         if (sweep < 0) {
             throw new IllegalArgumentException("sweep must be >= 0, got " + sweep);
+        }
+        if (stepSize == null || acceptance == null) {
+            throw new IllegalArgumentException("stepSize and acceptance are required");
         }
         if (clampedResiduals < 0) {
             throw new IllegalArgumentException("clampedResiduals must be >= 0, got " + clampedResiduals);
         }
     }
 
-    /** The state after the given sweep, with the clamps counted so far. */
-    static ChainState of(SweepState state, long clampedResiduals) {
-        return new ChainState(state.params(), state.sweep(), clampedResiduals);
+    /** A state with the initial step size and no acceptances yet. */
+    public ChainState(Params params, int sweep, long clampedResiduals) {
+        this(params, sweep, clampedResiduals, StepSize.initial(), Acceptance.NONE);
+    }
+
+    /** The state after the given sweep, with the clamps and acceptances counted so far. */
+    static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance) {
+        return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance);
     }
 
     SweepState sweepState() {
-        return new SweepState(params, sweep);
+        return new SweepState(params, sweep, stepSize);
     }
 }

@@ -1,7 +1,9 @@
 package bmoe.sampler;
 
+import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
 import bmoe.backend.ExpertStats;
+import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.model.Params;
@@ -10,11 +12,12 @@ import bmoe.rng.RngKey;
 import bmoe.rng.Step;
 
 /**
- * One sweep of the exact Gibbs sampler of ../shared/MODEL.md, top to bottom. Per-observation work runs
- * as the backend's kernels; the d x d conjugate draws run here on the host.
+ * One sweep of the sampler (see docs/MODEL.md), top to bottom: per-observation work runs as the backend's
+ * kernels, the d x d draws and the Metropolis-Hastings decision run here on the host.
  *
- * <p>Transfers per sweep: parameters up before kernel (a) and before each gate's kernel (c); sums down
- * after kernels (a) (one double), (b) (K (1 + d(d+1)/2 + d + 1) doubles) and (c) (d(d+1)/2 + d doubles).
+ * <p>{@link #collapsed}, the default, makes three passes over the data per sweep: kernel (b) at the gates,
+ * kernel (b) at the proposed gates, then kernel (a); {@link #polyaGamma} makes K: kernel (a), then kernel (c)
+ * once per gate. Parameters go up before each kernel; only sums come down.
  */
 public final class GibbsSweep {
     private GibbsSweep() {}
@@ -22,16 +25,74 @@ public final class GibbsSweep {
     /** Result of one sweep: the new state and its diagnostics. */
     public record Result(SweepState state, SweepInfo info) {}
 
-    public static Result step(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors) {
+    /** The sweep of {@code method}. */
+    public static Result step(GateMethod method, Backend backend, Backend.Workspace ws, SweepState state, RngKey key,
+                              Priors priors) {
+        return switch (method) {
+            case MALA -> collapsed(backend, ws, state, key, priors);
+            case PG -> polyaGamma(backend, ws, state, key, priors);
+        };
+    }
+
+    /**
+     * The default sweep, a blocked Gibbs sampler on (w, z) given the experts: (1) all gates from
+     * p(w | beta, s2, y) with z summed out, by one MALA move; (2) z | w, beta, s2, y; (3) beta, s2 | z. The
+     * experts must use the z drawn after the gate move: a z drawn before it would not be a draw from
+     * p(z | w, beta, s2, y) for the new w, and updating the experts from it samples the wrong distribution
+     * (van Dyk and Jiao 2015; GewekeTest's negative control).
+     */
+    public static Result collapsed(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors) {
         int sweep = state.sweep() + 1;
         Params params = state.params();
+        ParamsBlock block = ParamsBlock.of(params);
+
+        // 1. Gates w | beta, s2, y, allocations summed out: kernel (b) here, then at the proposal.
+        GateGradient here = backend.gateGradient(ws, block, null, true);
+        GateMove.Result move = GateMove.step(block.w(), here, state.stepSize().eps(), priors,
+                proposal -> backend.gateGradient(ws, block.withGates(proposal), block.w(), true),
+                key.stream(0, sweep, Step.GATE_MOVE));
+        params = params.withGates(move.gates());
+
+        // 2. Allocations z | w, beta, s2 and their statistics (kernel a), 3. experts | z on the host.
+        Allocation allocation = backend.allocate(ws, block.withGates(move.gates()), key, sweep);
+        Experts experts = updateExperts(params, allocation.stats(), key, sweep, priors);
+
+        return new Result(new SweepState(experts.params(), sweep, state.stepSize()),
+                new SweepInfo(here.logLikelihood(), experts.counts(), experts.clamped(), move.accepted(),
+                        move.acceptProb()));
+    }
+
+    /**
+     * The exact Gibbs sweep of MODEL.md with Polya-Gamma gates: z | params (kernel a), experts | z, then the gates
+     * one at a time given z (kernel c per gate); gate k's offsets C_ik use the gates already updated this sweep.
+     */
+    public static Result polyaGamma(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors) {
+        int sweep = state.sweep() + 1;
+        Params params = state.params();
+
+        // 1. Allocations z_i | params and their statistics (kernel a); 2. experts | z on the host.
+        Allocation allocation = backend.allocate(ws, ParamsBlock.of(params), key, sweep);
+        Experts experts = updateExperts(params, allocation.stats(), key, sweep, priors);
+        params = experts.params();
+
+        // 3. Gates one at a time given z (kernel c, then the host's Gaussian draw).
+        for (int k = 0; k < params.experts() - 1; k++) {
+            GateStats g = backend.gateStats(ws, ParamsBlock.of(params), k, key, sweep);
+            double[] wk = GateUpdate.draw(g.weightedGram(), g.weightedResponse(), priors,
+                    key.stream(0, sweep, Step.gate(k)));
+            params = params.withGate(k, wk);
+        }
+
+        return new Result(new SweepState(params, sweep, state.stepSize()),
+                new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), true, 1.0));
+    }
+
+    /** The experts after their conjugate draws, with the counts n_k and the number of clamped residuals. */
+    record Experts(Params params, double[] counts, int clamped) {}
+
+    /** Step (beta_k, s2_k) | z for every k, from the sufficient statistics of kernel (a). */
+    static Experts updateExperts(Params params, ExpertStats stats, RngKey key, int sweep, Priors priors) {
         int experts = params.experts();
-
-        // 1. Allocations z_i | params (kernel a).
-        double logLikelihood = backend.allocate(ws, ParamsBlock.of(params), key, sweep);
-
-        // 2. Experts (beta_k, s2_k) | z from sufficient statistics (kernel b, then host NIG draws).
-        ExpertStats stats = backend.expertStats(ws);
         double[] counts = new double[experts];
         int clamped = 0;
         for (int k = 0; k < experts; k++) {
@@ -42,15 +103,6 @@ public final class GibbsSweep {
             params = params.withExpert(k, draw.beta(), draw.s2());
             clamped += draw.clamped() ? 1 : 0;
         }
-
-        // 3. Gates one at a time: gate k's offsets C_ik use the gates already updated this sweep.
-        for (int k = 0; k < experts - 1; k++) {
-            GateStats g = backend.gateStats(ws, ParamsBlock.of(params), k, key, sweep);
-            double[] wk = GateUpdate.draw(g.weightedGram(), g.weightedResponse(), priors,
-                    key.stream(0, sweep, Step.gate(k)));
-            params = params.withGate(k, wk);
-        }
-
-        return new Result(new SweepState(params, sweep), new SweepInfo(logLikelihood, counts, clamped));
+        return new Experts(params, counts, clamped);
     }
 }

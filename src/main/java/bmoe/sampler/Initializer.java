@@ -54,7 +54,14 @@ public final class Initializer {
         }
         byte[] z = cluster(rows, experts, rng);
         double[] stats = new double[experts * ExpertStats.stride(p + 1)];
-        CpuKernels.expertStats(xs, ys, p, z, 0, m, experts, stats);
+        double[] row = new double[p + 1];
+        row[0] = 1.0;
+        for (int s = 0; s < m; s++) {
+            for (int j = 0; j < p; j++) {
+                row[j + 1] = xs[s * p + j];
+            }
+            CpuKernels.addExpertRow(row, ys[s], z[s], stats);
+        }
         ExpertStats es = new ExpertStats(experts, p + 1, stats);
 
         double[][] beta = new double[experts][];
@@ -67,7 +74,7 @@ public final class Initializer {
             s2[k] = Math.max(MIN_S2, post.scale() / (post.shape() + 1.0));
         }
         double[][] w = new double[experts - 1][p + 1];
-        return new SweepState(new Params(w, beta, s2), 0);
+        return new SweepState(new Params(w, beta, s2), 0, StepSize.initial());
     }
 
     private static byte[] cluster(List<Row> rows, int experts, RngStream rng) {

@@ -8,11 +8,20 @@ import bmoe.rng.RngKey;
  * also its command-line option without the leading "--". {@code draws} counts post-warmup sweeps, of which every
  * {@code thin}-th is kept (Stan's convention).
  */
-public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
+public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
+                        GateMethod gates) {
     /** Allocations are stored as bytes. */
     public static final int MAX_EXPERTS = 127;
 
+    /** The default gate update, {@link GateMethod#MALA}. */
+    public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
+        this(experts, chains, warmup, draws, thin, seed, priors, GateMethod.MALA);
+    }
+
     public RunConfig {
+        if (gates == null) {
+            throw new IllegalArgumentException("gates must be mala or pg");
+        }
         if (experts < 1 || experts > MAX_EXPERTS) {
             throw new IllegalArgumentException("experts must be in [1, " + MAX_EXPERTS + "], got " + experts);
         }

@@ -1,13 +1,16 @@
 package bmoe.sampler;
 
 /**
- * What only diagnostics need from a sweep.
+ * What only diagnostics (and the step-size adaptation) need from a sweep.
  *
  * @param logLikelihood sum_i log p(y_i | x_i) at the parameters the sweep started from (label invariant)
  * @param counts n_k, observations allocated to each expert in this sweep
  * @param clampedResiduals experts whose q - m' V^-1 m rounded below zero and was clamped to zero
+ * @param gateAccepted whether the gate move was accepted (always, for the Gibbs step of the Polya-Gamma sweep)
+ * @param gateAcceptProb the gate move's acceptance probability (1 for the Gibbs step)
  */
-public record SweepInfo(double logLikelihood, double[] counts, int clampedResiduals) {
+public record SweepInfo(double logLikelihood, double[] counts, int clampedResiduals, boolean gateAccepted,
+                        double gateAcceptProb) {
     /** The number of experts with at least one observation (label invariant). */
     public int nonEmptyExperts() {
         int nonEmpty = 0;

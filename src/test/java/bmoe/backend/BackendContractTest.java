@@ -76,7 +76,7 @@ public abstract class BackendContractTest {
         Params theta = params(experts, p + 1, 2);
         try (Backend backend = createBackend(BLOCK)) {
             Backend.Workspace ws = backend.workspace(backend.upload(data), experts);
-            double logLik = backend.allocate(ws, ParamsBlock.of(theta), new RngKey(3, 1), 5);
+            double logLik = backend.allocate(ws, ParamsBlock.of(theta), new RngKey(3, 1), 5).logLikelihood();
             double expected = 0;
             for (int i = 0; i < n; i++) {
                 expected += theta.logDensity(row(data, i), data.y()[i]);
@@ -97,9 +97,8 @@ public abstract class BackendContractTest {
         Params theta = params(experts, p + 1, 5);
         try (Backend backend = createBackend(BLOCK)) {
             Backend.Workspace ws = backend.workspace(backend.upload(data), experts);
-            backend.allocate(ws, ParamsBlock.of(theta), new RngKey(6, 0), 1);
+            ExpertStats stats = backend.allocate(ws, ParamsBlock.of(theta), new RngKey(6, 0), 1).stats();
             byte[] z = backend.allocations(ws);
-            ExpertStats stats = backend.expertStats(ws);
             int d = p + 1;
             for (int k = 0; k < experts; k++) {
                 double count = 0;
@@ -239,8 +238,9 @@ public abstract class BackendContractTest {
         for (int rep = 0; rep < 2; rep++) {
             try (Backend backend = createBackend(BLOCK)) {
                 Backend.Workspace ws = backend.workspace(backend.upload(data), 4);
-                double ll = backend.allocate(ws, ParamsBlock.of(theta), key, 2);
-                ExpertStats es = backend.expertStats(ws);
+                Allocation a = backend.allocate(ws, ParamsBlock.of(theta), key, 2);
+                double ll = a.logLikelihood();
+                ExpertStats es = a.stats();
                 GateStats gs = backend.gateStats(ws, ParamsBlock.of(theta), 1, key, 2);
                 double[] all = new double[1 + es.flat().length + gs.flat().length];
                 all[0] = ll;

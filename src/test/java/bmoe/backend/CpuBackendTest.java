@@ -39,8 +39,9 @@ class CpuBackendTest extends BackendContractTest {
             try (CpuBackend backend = new CpuBackend(t, BLOCK)) {
                 Backend.Workspace ws = backend.workspace(backend.upload(data), 3);
                 RngKey key = new RngKey(22, 0);
-                double ll = backend.allocate(ws, ParamsBlock.of(theta), key, 1);
-                ExpertStats es = backend.expertStats(ws);
+                Allocation a = backend.allocate(ws, ParamsBlock.of(theta), key, 1);
+                double ll = a.logLikelihood();
+                ExpertStats es = a.stats();
                 GateStats g0 = backend.gateStats(ws, ParamsBlock.of(theta), 0, key, 1);
                 GateStats g1 = backend.gateStats(ws, ParamsBlock.of(theta), 1, key, 1);
                 double[] all = new double[1 + es.flat().length + 2 * g0.flat().length];

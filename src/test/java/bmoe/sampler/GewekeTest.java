@@ -4,6 +4,7 @@ import static bmoe.testing.Moments.mean;
 import static bmoe.testing.Moments.variance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
 import bmoe.backend.ExpertStats;
 import bmoe.backend.GateStats;
@@ -88,8 +89,9 @@ class GewekeTest {
                                                     Priors priors) {
         int sweep = state.sweep() + 1;
         Params params = state.params();
-        double logLik = backend.allocate(ws, ParamsBlock.of(params), key, sweep);
-        ExpertStats stats = backend.expertStats(ws);
+        Allocation allocation = backend.allocate(ws, ParamsBlock.of(params), key, sweep);
+        double logLik = allocation.logLikelihood();
+        ExpertStats stats = allocation.stats();
         for (int k = 0; k < params.experts(); k++) {
             ExpertUpdate.Draw draw = ExpertUpdate.draw(ExpertUpdate.posterior(stats.count(k), stats.gram(k),
                     stats.crossProduct(k), stats.sumSquares(k), priors), key.stream(k, sweep, Step.EXPERT));
@@ -101,12 +103,12 @@ class GewekeTest {
             params = params.withGate(k, GateUpdate.draw(g.weightedGram(), g.weightedResponse(), priors,
                     key.stream(0, sweep, Step.gate(k))));
         }
-        return new GibbsSweep.Result(new SweepState(params, sweep), new SweepInfo(logLik, new double[params.experts()], 0));
+        return new GibbsSweep.Result(new SweepState(params, sweep), new SweepInfo(logLik, new double[params.experts()], 0, true, 1.0));
     }
 
     /** z-scores of the difference in means of each functional between the two simulators. */
     static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed) {
-        return zScores(experts, p, truth, sampler, seed, GibbsSweep::step);
+        return zScores(experts, p, truth, sampler, seed, GibbsSweep::polyaGamma);
     }
 
     static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed, Sweep sweep) {

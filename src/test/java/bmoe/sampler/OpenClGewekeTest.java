@@ -27,7 +27,7 @@ class OpenClGewekeTest {
     @CsvSource({"2, 1", "3, 1"})
     void sweepOnTheDeviceLeavesTheJointInvariant(int experts, int p) {
         int device = OpenClTesting.deviceIndex();
-        double[] z = GewekeTest.zScores(experts, p, PRIORS, PRIORS, 11, GibbsSweep::step,
+        double[] z = GewekeTest.zScores(experts, p, PRIORS, PRIORS, 11, GibbsSweep::polyaGamma,
                 () -> OpenClTesting.backend(64), ITERS);
         double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
         assertTrue(Arrays.stream(z).allMatch(Double::isFinite), Arrays.toString(z));
@@ -39,7 +39,7 @@ class OpenClGewekeTest {
     void deviceTestStillSeesAWrongConditional(int experts) {
         OpenClTesting.deviceIndex();
         Priors wrong = new Priors(PRIORS.gateSd(), 1.3, PRIORS.sigmaShape(), PRIORS.sigmaScale());
-        double[] z = GewekeTest.zScores(experts, 1, PRIORS, wrong, 12, GibbsSweep::step,
+        double[] z = GewekeTest.zScores(experts, 1, PRIORS, wrong, 12, GibbsSweep::polyaGamma,
                 () -> OpenClTesting.backend(64), ITERS);
         double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
         assertTrue(worst > 2 * Z_MAX, "the device test failed to see a wrong prior: largest |z| = " + worst);

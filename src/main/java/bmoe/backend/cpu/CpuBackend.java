@@ -1,7 +1,9 @@
 package bmoe.backend.cpu;
 
+import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
 import bmoe.backend.ExpertStats;
+import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.model.Dataset;
@@ -68,28 +70,31 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public double allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
-        HostWorkspace w = (HostWorkspace) ws;
-        HostData d = w.data();
-        double[] partial = new double[w.blocks()];
-        forEachBlock(w.blocks(), b -> partial[b] = CpuKernels.allocate(d.x(), d.y(), d.p(), w.z(), from(b),
-                to(b, d.n()), params, key, sweep));
-        double total = 0;
-        for (double v : partial) {
-            total += v;
-        }
-        return total;
-    }
-
-    @Override
-    public ExpertStats expertStats(Workspace ws) {
+    public Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
         HostWorkspace w = (HostWorkspace) ws;
         HostData d = w.data();
         int size = w.experts() * ExpertStats.stride(d.p() + 1);
+        double[] logLik = new double[w.blocks()];
         double[][] partial = new double[w.blocks()][size];
-        forEachBlock(w.blocks(), b -> CpuKernels.expertStats(d.x(), d.y(), d.p(), w.z(), from(b), to(b, d.n()),
-                w.experts(), partial[b]));
-        ExpertStats out = ExpertStats.zeros(w.experts(), d.p() + 1);
+        forEachBlock(w.blocks(), b -> logLik[b] = CpuKernels.allocate(d.x(), d.y(), d.p(), w.z(), from(b),
+                to(b, d.n()), params, key, sweep, partial[b]));
+        double total = 0;
+        for (double v : logLik) {
+            total += v;
+        }
+        ExpertStats stats = ExpertStats.zeros(w.experts(), d.p() + 1);
+        addInOrder(partial, stats.flat());
+        return new Allocation(total, stats);
+    }
+
+    @Override
+    public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
+        HostWorkspace w = (HostWorkspace) ws;
+        HostData d = w.data();
+        GateGradient out = GateGradient.zeros(w.experts(), d.p() + 1, metric);
+        double[][] partial = new double[w.blocks()][out.flat().length];
+        forEachBlock(w.blocks(), b -> CpuKernels.gateGradient(d.x(), d.y(), d.p(), from(b), to(b, d.n()), params,
+                referenceGates, metric, partial[b]));
         addInOrder(partial, out.flat());
         return out;
     }

@@ -1,6 +1,7 @@
 package bmoe.backend.cpu;
 
 import bmoe.backend.ExpertStats;
+import bmoe.backend.GateGradient;
 import bmoe.backend.Packed;
 import bmoe.backend.ParamsBlock;
 import bmoe.rng.RngKey;
@@ -18,13 +19,15 @@ public final class CpuKernels {
     private CpuKernels() {}
 
     /**
-     * Kernel (a) over [from, to): z_i ~ Categorical(pi_k(x_i) N(y_i | beta_k' x~_i, s2_k)), in log space.
+     * Kernel (a) over [from, to): z_i ~ Categorical(pi_k(x_i) N(y_i | beta_k' x~_i, s2_k)), in log space, and
+     * the new allocations' sufficient statistics added into stats in the same pass.
      *
      * @param z allocations; entries [from, to) are overwritten. Modified.
+     * @param stats K * stride sums, laid out as {@link ExpertStats}. Modified.
      * @return the block's sum of log p(y_i | x_i)
      */
     public static double allocate(float[] x, float[] y, int p, byte[] z, int from, int to, ParamsBlock prm,
-                                  RngKey key, int sweep) {
+                                  RngKey key, int sweep, double[] stats) {
         int experts = prm.experts();
         int d = p + 1;
         double[] w = prm.w();
@@ -63,7 +66,9 @@ public final class CpuKernels {
             }
             logLik += lpMax + Math.log(total) - logGateNorm;
             double u = rng.reset(i, sweep, Step.ALLOCATE).uniform() * total;
-            z[i] = (byte) pick(logPost, experts, u);
+            int k = pick(logPost, experts, u);
+            z[i] = (byte) k;
+            addExpertRow(row, yi, k, stats);
         }
         return logLik;
     }
@@ -85,33 +90,125 @@ public final class CpuKernels {
     }
 
     /**
-     * Kernel (b) over [from, to): adds (n_k, S_k, r_k, q_k) of the block into out.
+     * Adds one observation's (1, x~ x~', x~ y, y^2) to expert k's sufficient statistics.
      *
-     * @param out K * stride sums, laid out as {@link ExpertStats}. Modified.
+     * @param stats K * stride sums, laid out as {@link ExpertStats}. Modified.
      */
-    public static void expertStats(float[] x, float[] y, int p, byte[] z, int from, int to, int experts, double[] out) {
-        int d = p + 1;
+    public static void addExpertRow(double[] row, double yi, int k, double[] stats) {
+        int d = row.length;
         int stride = ExpertStats.stride(d);
-        int tri = Packed.size(d);
+        int base = k * stride;
+        stats[base] += 1.0;
+        int idx = base + 1;
+        for (int a = 0; a < d; a++) {
+            double ra = row[a];
+            for (int b = 0; b <= a; b++) {
+                stats[idx++] += ra * row[b];
+            }
+        }
+        idx = base + 1 + Packed.size(d);
+        for (int a = 0; a < d; a++) {
+            stats[idx + a] += row[a] * yi;
+        }
+        stats[base + stride - 1] += yi * yi;
+    }
+
+    /**
+     * Kernel (b) over [from, to), the collapsed gate move's sums (see {@link GateGradient} for the formulas):
+     * the log-likelihood at the gates of prm, its gradient and, when {@code metric}, the Fisher metric, and with
+     * {@code ref} (reference gates, laid out as prm.w()) the per-observation log-likelihood differences.
+     *
+     * @param out {@link GateGradient#size} sums in its flat layout. Modified.
+     */
+    public static void gateGradient(float[] x, float[] y, int p, int from, int to, ParamsBlock prm, double[] ref,
+                                    boolean metric, double[] out) {
+        int experts = prm.experts();
+        int gates = experts - 1;
+        int d = p + 1;
+        int free = gates * d;
+        double[] w = prm.w();
+        double[] beta = prm.beta();
+        double[] logNorm = prm.logNorm();
+        double[] halfPrecision = prm.halfPrecision();
         double[] row = new double[d];
+        double[] phi = new double[experts];
+        double[] eta = new double[experts];
+        double[] etaRef = new double[experts];
+        double[] pi = new double[experts];
+        double[] resp = new double[experts];
+        double[] outer = new double[d * d];
         for (int i = from; i < to; i++) {
             loadRow(x, p, i, row);
             double yi = y[i];
-            int base = z[i] * stride;
-            out[base] += 1.0;
-            int idx = base + 1;
-            for (int a = 0; a < d; a++) {
-                double ra = row[a];
-                for (int b = 0; b <= a; b++) {
-                    out[idx++] += ra * row[b];
+            for (int k = 0; k < experts; k++) {
+                double r = yi - dot(beta, k * d, row, d);
+                phi[k] = logNorm[k] - r * r * halfPrecision[k];
+            }
+            double li = collapsedLogLik(w, row, phi, experts, eta, pi, resp);
+            out[0] += li;
+            if (ref != null) {
+                out[1] += li - collapsedLogLik(ref, row, phi, experts, etaRef, null, null);
+            }
+            for (int k = 0; k < gates; k++) {
+                double c = resp[k] - pi[k];
+                for (int a = 0; a < d; a++) {
+                    out[2 + k * d + a] += c * row[a];
                 }
             }
-            idx = base + 1 + tri;
-            for (int a = 0; a < d; a++) {
-                out[idx + a] += row[a] * yi;
+            if (metric) {
+                for (int a = 0; a < d; a++) {
+                    for (int b = 0; b < d; b++) {
+                        outer[a * d + b] = row[a] * row[b];
+                    }
+                }
+                // entry (u, v), u = k d + a >= v = l d + b, at 2 + free + u (u + 1) / 2 + v
+                int idx = 2 + free;
+                for (int k = 0; k < gates; k++) {
+                    for (int a = 0; a < d; a++) {
+                        for (int l = 0; l <= k; l++) {
+                            double c = pi[k] * ((k == l ? 1.0 : 0.0) - pi[l]);
+                            int bEnd = l < k ? d : a + 1;
+                            for (int b = 0; b < bEnd; b++) {
+                                out[idx++] += c * outer[a * d + b];
+                            }
+                        }
+                    }
+                }
             }
-            out[base + stride - 1] += yi * yi;
         }
+    }
+
+    /**
+     * l_i(w) = LSE_k(eta_k + phi_k) - LSE_k(eta_k) for one row, with eta_K = 0; leaves the logits in eta and,
+     * when pi is not null, the gate probabilities in pi and the responsibilities in resp.
+     */
+    static double collapsedLogLik(double[] w, double[] row, double[] phi, int experts, double[] eta, double[] pi,
+                                  double[] resp) {
+        int d = row.length;
+        double etaMax = 0.0; // eta_K = 0 is always present
+        double aMax = phi[experts - 1];
+        double[] e = eta;
+        for (int k = 0; k < experts - 1; k++) {
+            e[k] = dot(w, k * d, row, d);
+            etaMax = Math.max(etaMax, e[k]);
+            aMax = Math.max(aMax, e[k] + phi[k]);
+        }
+        e[experts - 1] = 0.0;
+        double etaSum = 0;
+        double aSum = 0;
+        for (int k = 0; k < experts; k++) {
+            etaSum += Math.exp(e[k] - etaMax);
+            aSum += Math.exp(e[k] + phi[k] - aMax);
+        }
+        double logGateNorm = etaMax + Math.log(etaSum);
+        double logMix = aMax + Math.log(aSum);
+        if (pi != null) {
+            for (int k = 0; k < experts; k++) {
+                pi[k] = Math.exp(e[k] - logGateNorm);
+                resp[k] = Math.exp(e[k] + phi[k] - logMix);
+            }
+        }
+        return logMix - logGateNorm;
     }
 
     /**

@@ -5,9 +5,11 @@ import static org.jocl.CL.CL_MEM_READ_ONLY;
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 import static org.jocl.CL.CL_TRUE;
 
+import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
 import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.ExpertStats;
+import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.model.Dataset;
@@ -162,18 +164,23 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public double allocate(Workspace workspace, ParamsBlock params, RngKey key, int sweep) {
+    public Allocation allocate(Workspace workspace, ParamsBlock params, RngKey key, int sweep) {
         DeviceWorkspace ws = (DeviceWorkspace) workspace;
         ws.writeParams(params);
         arg(ws.allocate, 5, key.k0());
         arg(ws.allocate, 6, key.k1());
         arg(ws.allocate, 7, sweep);
         ws.run(ws.allocate, new long[] {(long) ws.groups * local}, new long[] {local});
-        return ws.reduce(1, local)[0];
+        double logLik = ws.reduce(1, local)[0];
+        return new Allocation(logLik, expertStats(workspace));
     }
 
     @Override
-    public ExpertStats expertStats(Workspace workspace) {
+    public GateGradient gateGradient(Workspace workspace, ParamsBlock params, double[] referenceGates, boolean metric) {
+        throw new UnsupportedOperationException("gateGradient is not yet on OpenCL");
+    }
+
+    private ExpertStats expertStats(Workspace workspace) {
         DeviceWorkspace ws = (DeviceWorkspace) workspace;
         int dim = ws.data.p() + 1;
         ws.run(ws.expertStats, new long[] {(long) ws.groups * ws.experts * local}, new long[] {local});

@@ -161,8 +161,8 @@ class OpenClTwinTest {
             SweepState a = start;
             SweepState b = start;
             for (int t = 0; t < sweeps; t++) {
-                a = GibbsSweep.step(cpu, cpuWs, a, key, Priors.DEFAULT).state();
-                b = GibbsSweep.step(device, deviceWs, b, key, Priors.DEFAULT).state();
+                a = GibbsSweep.polyaGamma(cpu, cpuWs, a, key, Priors.DEFAULT).state();
+                b = GibbsSweep.polyaGamma(device, deviceWs, b, key, Priors.DEFAULT).state();
                 byte[] za = cpu.allocations(cpuWs);
                 byte[] zb = device.allocations(deviceWs);
                 for (int i = 0; i < n; i++) {
