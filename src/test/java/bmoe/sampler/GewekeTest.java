@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
 import bmoe.backend.ExpertStats;
+import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.backend.cpu.CpuBackend;
@@ -18,7 +19,9 @@ import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.rng.Step;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,16 +29,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * Geweke's (2004) joint-distribution test of the whole sweep on tiny data. The marginal-conditional
- * simulator draws (theta, z, y) iid from prior and likelihood; the successive-conditional simulator
- * alternates one Gibbs sweep (z, theta | y) with y | (theta, z). Both target the same joint, so every
+ * Geweke's (2004) joint-distribution test of the whole sweep on tiny data, for both sweeps (the default
+ * collapsed one with its MALA gate move at a fixed step size eps = 1, and the Polya-Gamma one). The
+ * marginal-conditional simulator draws (theta, z, y) iid from prior and likelihood; the successive-conditional
+ * simulator alternates one sweep (z, theta | y) with y | (theta, z). Both target the same joint, so every
  * functional has the same mean under both.
  *
  * <p>Error budget: the iid side's standard error is sd / sqrt(M); the sweep side's comes from batch
  * means over 100 batches (autocorrelation included). |z| &lt; 4.5 per functional: with ~20 functionals
  * per case the family-wise false-alarm rate is about 20 * P(|t_99| > 4.5) = 4e-4 (over 36 other seeds
- * the largest |z| per case ranged 1.2 to 2.9). Two negative controls show the machinery has power: a
- * sampler whose expert prior is off by 30%, and one that updates the gates from stale offsets.
+ * the largest |z| per Polya-Gamma case ranged 1.2 to 2.9). Negative controls show the machinery has power,
+ * each required to exceed 2 x 4.5: a sampler whose expert prior is off by 30%; one that updates the PG gates
+ * from stale offsets; a MALA move without its Hastings correction; and the collapsed sweep in the wrong order
+ * (experts updated from a z drawn before the gate move), which only the functional mean_i log pi_{z_i}(x_i)
+ * exposes strongly (|z| 22 there, 3.8 at most among the others).
  */
 @Tag("statistical")
 class GewekeTest {
@@ -45,28 +52,98 @@ class GewekeTest {
     private static final double Z_MAX = 4.5;
     private static final Priors PRIORS = new Priors(1.5, 1.0, 6.0, 5.0);
 
-    @ParameterizedTest(name = "K = {0}, p = {1}")
-    @CsvSource({"2, 1", "3, 1", "2, 2"})
-    void sweepLeavesTheJointInvariant(int experts, int p) {
-        double[] z = zScores(experts, p, PRIORS, PRIORS, 11);
+    @ParameterizedTest(name = "{0}, K = {1}, p = {2}")
+    @CsvSource({"PG, 2, 1", "PG, 3, 1", "PG, 2, 2", "MALA, 2, 1", "MALA, 3, 1", "MALA, 2, 2", "MALA, 3, 2"})
+    void sweepLeavesTheJointInvariant(GateMethod method, int experts, int p) {
+        double[] z = zScores(experts, p, PRIORS, PRIORS, 11,
+                (backend, ws, state, key, priors) -> GibbsSweep.step(method, backend, ws, state, key, priors));
         double worst = 0;
         for (double v : z) {
             assertTrue(Double.isFinite(v));
             worst = Math.max(worst, Math.abs(v));
         }
+        System.out.printf("Geweke %s, K = %d, p = %d: largest |z| = %.2f over %d functionals%n", method, experts, p,
+                worst, z.length);
         assertTrue(worst < Z_MAX, "largest |z| = " + worst + " over " + z.length + " functionals: "
                 + java.util.Arrays.toString(z));
+    }
+
+    /**
+     * The collapsed gate move with its Hastings correction left out (log q(w | w*) - log q(w* | w) dropped, as if
+     * the Langevin proposal were symmetric): no longer invariant, and the test must see it.
+     */
+    @Test
+    void negativeControlDetectsAMissingProposalTerm() {
+        double[] z = zScores(2, 1, PRIORS, PRIORS, 11, (backend, ws, state, key, priors) ->
+                collapsedWith(backend, ws, state, key, priors, GewekeTest::moveWithoutHastings, false));
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke negative control (%s): largest |z| = %.1f%n", "a missing proposal term", worst);
+        assertTrue(worst > 2 * Z_MAX, "the test failed to see a missing proposal term: largest |z| = " + worst);
+    }
+
+    /**
+     * The collapsed sweep in the wrong order: z drawn before the gate move and the experts then updated from
+     * that stale z (the partially collapsed Gibbs pitfall of van Dyk and Jiao). The test must see it.
+     */
+    @Test
+    void negativeControlDetectsTheWrongStepOrder() {
+        double[] z = zScores(2, 1, PRIORS, PRIORS, 11, (backend, ws, state, key, priors) ->
+                collapsedWith(backend, ws, state, key, priors, GateMove::step, true));
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke negative control (%s): largest |z| = %.1f%n", "experts updated from a stale z", worst);
+        assertTrue(worst > 2 * Z_MAX, "the test failed to see experts updated from a stale z: largest |z| = " + worst);
+    }
+
+    /** A gate move's signature, so that a negative control can swap in a broken one. */
+    interface Move {
+        GateMove.Result step(double[] w, GateGradient here, double eps, Priors priors,
+                             Function<double[], GateGradient> atProposal, RngStream rng);
+    }
+
+    /**
+     * GibbsSweep.collapsed with the given move; with {@code staleAllocations} the allocations are drawn before
+     * the move and the experts updated from them (and the returned z is that stale one).
+     */
+    static GibbsSweep.Result collapsedWith(Backend backend, Backend.Workspace ws, SweepState state, RngKey key,
+                                                   Priors priors, Move move, boolean staleAllocations) {
+        int sweep = state.sweep() + 1;
+        Params params = state.params();
+        ParamsBlock block = ParamsBlock.of(params);
+        Allocation stale = staleAllocations ? backend.allocate(ws, block, key, sweep) : null;
+        GateGradient here = backend.gateGradient(ws, block, null, true);
+        GateMove.Result m = move.step(block.w(), here, state.stepSize().eps(), priors,
+                proposal -> backend.gateGradient(ws, block.withGates(proposal), block.w(), true),
+                key.stream(0, sweep, Step.GATE_MOVE));
+        params = params.withGates(m.gates());
+        Allocation allocation = stale != null ? stale : backend.allocate(ws, block.withGates(m.gates()), key, sweep);
+        GibbsSweep.Experts experts = GibbsSweep.updateExperts(params, allocation.stats(), key, sweep, priors);
+        return new GibbsSweep.Result(new SweepState(experts.params(), sweep, state.stepSize()),
+                new SweepInfo(here.logLikelihood(), experts.counts(), experts.clamped(), m.accepted(), m.acceptProb()));
+    }
+
+    /** GateMove.step with log alpha = L(w*) - L(w) only. */
+    static GateMove.Result moveWithoutHastings(double[] w, GateGradient here, double eps, Priors priors,
+                                                       Function<double[], GateGradient> atProposal, RngStream rng) {
+        GateMove.Point from = GateMove.point(w, here, priors, eps);
+        double[] proposal = Mvn.draw(from.proposal(), eps * eps, rng);
+        double u = rng.uniform();
+        GateGradient there = atProposal.apply(proposal);
+        GateMove.Point to = GateMove.point(proposal, there, priors, eps);
+        double logAlpha = there.logLikelihoodDiff() + to.logPrior() - from.logPrior();
+        boolean accept = Math.log(u) < logAlpha;
+        return new GateMove.Result(accept ? proposal : w.clone(), accept, Math.exp(Math.min(0, logAlpha)));
     }
 
     @Test
     void negativeControlDetectsAWrongConditional() {
         // The sweep samples with s_b = 1.3 while the data come from s_b = 1.0.
         Priors wrong = new Priors(PRIORS.gateSd(), 1.3, PRIORS.sigmaShape(), PRIORS.sigmaScale());
-        double[] z = zScores(2, 1, PRIORS, wrong, 12);
+        double[] z = zScores(2, 1, PRIORS, wrong, 12, GibbsSweep::polyaGamma);
         double worst = 0;
         for (double v : z) {
             worst = Math.max(worst, Math.abs(v));
         }
+        System.out.printf("Geweke negative control (%s): largest |z| = %.1f%n", "a wrong prior", worst);
         assertTrue(worst > 2 * Z_MAX, "the test failed to see a wrong prior: largest |z| = " + worst);
     }
 
@@ -81,6 +158,7 @@ class GewekeTest {
         for (double v : z) {
             worst = Math.max(worst, Math.abs(v));
         }
+        System.out.printf("Geweke negative control (%s): largest |z| = %.1f%n", "stale gate offsets", worst);
         assertTrue(worst > 2 * Z_MAX, "the test failed to see stale gate offsets: largest |z| = " + worst);
     }
 
@@ -104,11 +182,6 @@ class GewekeTest {
                     key.stream(0, sweep, Step.gate(k))));
         }
         return new GibbsSweep.Result(new SweepState(params, sweep), new SweepInfo(logLik, new double[params.experts()], 0, true, 1.0));
-    }
-
-    /** z-scores of the difference in means of each functional between the two simulators. */
-    static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed) {
-        return zScores(experts, p, truth, sampler, seed, GibbsSweep::polyaGamma);
     }
 
     static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed, Sweep sweep) {
@@ -141,7 +214,7 @@ class GewekeTest {
             byte[] zs = new byte[N];
             float[] y = new float[N];
             drawAllocationsAndResponse(theta, x, p, rng, zs, y, true);
-            mc.add(functionals(theta, zs, y));
+            mc.add(functionals(theta, x, zs, y));
         }
         // successive-conditional: Gibbs sweep, then y | theta, z
         List<double[]> sc = new ArrayList<>(iters);
@@ -164,7 +237,7 @@ class GewekeTest {
                 }
                 drawAllocationsAndResponse(state.params(), x, p, yRng.reset(t + 1, 0, 2), alloc, y, false);
                 data = data.withResponse(y);
-                sc.add(functionals(state.params(), alloc, y));
+                sc.add(functionals(state.params(), x, alloc, y));
             }
         }
         int f = mc.get(0).length;
@@ -196,7 +269,7 @@ class GewekeTest {
     }
 
     /** Parameters, their squares for the variances, and a few data summaries. */
-    private static double[] functionals(Params theta, byte[] z, float[] y) {
+    private static double[] functionals(Params theta, float[] x, byte[] z, float[] y) {
         List<Double> g = new ArrayList<>();
         for (double[] wk : theta.w()) {
             for (double v : wk) {
@@ -233,6 +306,20 @@ class GewekeTest {
         g.add(sy / y.length);
         g.add(syy / y.length);
         g.add(first / y.length);
+        // how well the allocations fit the gates, mean_i log pi_{z_i}(x_i): a sweep whose z does not belong to
+        // its w (z drawn before the gate move) gets this wrong
+        double[] eta = new double[theta.experts()];
+        double[] xTilde = new double[theta.dim()];
+        double fit = 0;
+        for (int i = 0; i < y.length; i++) {
+            xTilde[0] = 1;
+            for (int j = 1; j < xTilde.length; j++) {
+                xTilde[j] = x[i * (xTilde.length - 1) + j - 1];
+            }
+            theta.gateLogits(xTilde, eta);
+            fit += (eta[z[i]] - Params.logSumExp(eta, eta.length)) / y.length;
+        }
+        g.add(fit);
         return g.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
