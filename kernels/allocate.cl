@@ -1,11 +1,22 @@
-// Kernel (a): gate probabilities, expert log-likelihoods and the allocation draw z_i, in log space.
-// Twin of CpuKernels.allocate. Launch: groups x LOCAL work-items; partial[g] = the group's sum of log p(y_i | x_i).
+// Kernel (a): gate probabilities, expert log-likelihoods and the allocation draw z_i, in log space, and in the
+// same launch the new allocations' sufficient statistics (n_k, S_k packed lower triangle, r_k, q_k).
+// Twin of CpuKernels.allocate (with addExpertRow). Launch: groups x LOCAL work-items;
+// partial[g ALLOCATE_SIZE ...] = group g's [sum of log p(y_i | x_i), expert 0's EXPERT_STRIDE sums, ...,
+// expert K-1's], so one reducePartials over ALLOCATE_SIZE components gives the whole Allocation.
+//
+// The statistics are summed expert by expert, so each work-item holds EXPERT_STRIDE private sums rather than
+// K of them. Each work-item sums exactly the rows whose z it drew itself (the same row stride in both loops),
+// so it only reads back its own stores to z, which OpenCL guarantees it sees ("within a work-item memory has
+// load / store consistency", OpenCL 1.2 section 3.3.1): no barrier, and no local copy of the chunk's z, whose
+// size would depend on the runtime chunk and the device's local memory. Rows are re-read from x and y only
+// for the expert being summed, so each row is read twice in all, the second time mostly from cache.
 __kernel void allocate(__global const float *x, __global const float *y, uint n, uint chunk,
                        __global const double *prm, uint k0, uint k1, uint sweep,
                        __global uchar *z, __global double *partial, __local double *scratch) {
     uint g = get_group_id(0);
     uint from = g * chunk;
     uint to = min(n, from + chunk);
+    __global double *out = partial + (ulong) g * ALLOCATE_SIZE;
     double row[DIM];
     double eta[EXPERTS];
     double weight[EXPERTS];
@@ -52,6 +63,33 @@ __kernel void allocate(__global const float *x, __global const float *y, uint n,
         }
         z[i] = (uchar) pick;
     }
-    double acc[1] = {logLik};
-    group_sum(acc, 1, scratch, partial + g);
+    double logLikSum[1] = {logLik};
+    group_sum(logLikSum, 1, scratch, out);
+
+    double acc[EXPERT_STRIDE];
+    for (int expert = 0; expert < EXPERTS; expert++) {
+        for (int j = 0; j < EXPERT_STRIDE; j++) {
+            acc[j] = 0.0;
+        }
+        for (uint i = from + get_local_id(0); i < to; i += LOCAL) {
+            if (z[i] != expert) {
+                continue;
+            }
+            load_row(x, i, row);
+            double yi = y[i];
+            acc[0] += 1.0;
+            int idx = 1;
+            for (int a = 0; a < DIM; a++) {
+                double ra = row[a];
+                for (int b = 0; b <= a; b++) {
+                    acc[idx++] += ra * row[b];
+                }
+            }
+            for (int a = 0; a < DIM; a++) {
+                acc[1 + TRI + a] += row[a] * yi;
+            }
+            acc[EXPERT_STRIDE - 1] += yi * yi;
+        }
+        group_sum(acc, EXPERT_STRIDE, scratch, out + 1 + expert * EXPERT_STRIDE);
+    }
 }

@@ -27,6 +27,16 @@ public record GateGradient(int gates, int dim, boolean hasMetric, double[] flat)
         return new GateGradient(experts - 1, dim, metric, new double[size(experts, dim, metric)]);
     }
 
+    /** Whether every sum is finite (gates so large that the logits overflow give NaN or infinite sums). */
+    public boolean isFinite() {
+        for (double v : flat) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** D = (K - 1) d, the number of free gate coefficients. */
     public int free() {
         return gates * dim;

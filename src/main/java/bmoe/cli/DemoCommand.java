@@ -72,10 +72,12 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
                     st.q95(), in ? "yes" : "no");
         }
         out.printf(Locale.ROOT, "%d of %d true values inside the 90%% intervals%n", covered, points);
-        for (var c : run.chains()) {
-            out.printf(Locale.ROOT, "chain %d: mean log-likelihood %.1f%n", c.chain() + 1,
-                    java.util.Arrays.stream(c.logLikelihood()).average().orElse(Double.NaN));
+        List<ChainReport> chains = run.chainReports();
+        for (ChainReport c : chains) {
+            out.printf(Locale.ROOT, "chain %d: mean log-likelihood %.1f%s%n", c.chain(), c.meanLogLik(),
+                    c.gateMove() == null ? "" : ", " + ChainReport.gateLine(c.gateMove()));
         }
+        ChainReport.lowAcceptanceWarning(chains).ifPresent(w -> out.println("warning: " + w));
         out.flush();
         return Main.EXIT_OK;
     }

@@ -114,7 +114,13 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
     PosteriorReport report() {
         List<PosteriorReport.ChainDraws> draws = chains.stream().map(c -> new PosteriorReport.ChainDraws(c.chain() + 1,
                 c.draws(), c.logLikelihood(), c.nonEmpty())).toList();
-        return PosteriorReport.of(cfg.experts(), data.p(), trackedPoints(), draws);
+        return PosteriorReport.of(cfg.experts(), data.p(), trackedPoints(), draws,
+                ChainReport.samplerWarnings(chainReports()));
+    }
+
+    /** Each chain's line of the report (its gate move's record for a mala run). */
+    List<ChainReport> chainReports() {
+        return ChainReport.of(chains, cfg);
     }
 
     /** Where E[y|x] is tracked: around the x means, one sd either way, on the original scale. */
@@ -156,14 +162,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         timing.put("sweeps", sweeps);
         timing.put("sweeps_per_second", sweepsPerSecond());
         ArrayNode perChain = root.putArray("chains");
-        for (Chain.Result c : chains) {
-            ObjectNode o = perChain.addObject();
-            o.put("chain", c.chain() + 1);
-            o.put("kept_draws", c.draws().length);
-            o.put("mean_log_likelihood", mean(c.logLikelihood())); // original scale, as draws.csv's log_lik
-            o.put("mean_nonempty_experts", mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()));
-            o.put("clamped_residuals", c.clampedResiduals());
-        }
+        chainReports().forEach(c -> c.addTo(perChain.addObject()));
         report.addTo(root);
         // summary.json last: its presence marks a complete run
         Map<Path, AtomicFiles.Body> files = new LinkedHashMap<>();
@@ -172,20 +171,13 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         AtomicFiles.writeAll(files);
     }
 
-    private static double mean(double[] v) {
-        return Arrays.stream(v).average().orElse(Double.NaN);
-    }
-
     void printSummary(PrintWriter out, PosteriorReport report) {
-        out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %d, %d chains x (%d warm-up + %d draws, thin %d), seed %d%n",
-                data.n(), data.p(), cfg.experts(), cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(), cfg.seed());
+        out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %d, %d chains x (%d warm-up + %d draws, thin %d), seed %d, "
+                + "gates %s%n", data.n(), data.p(), cfg.experts(), cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(),
+                cfg.seed(), cfg.gates().cliName());
         out.printf(Locale.ROOT, "backend: %s; %.1f s, %.0f sweeps/s; %s%n", backend, seconds, sweepsPerSecond(),
                 data.scaling().isIdentity() ? "original scale" : "sampled on standardised x and y, reported on the original scale");
-        for (Chain.Result c : chains) {
-            out.printf(Locale.ROOT, "chain %d: mean log-likelihood %.2f, mean non-empty experts %.2f%s%n", c.chain() + 1,
-                    mean(c.logLikelihood()), mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()),
-                    c.clampedResiduals() > 0 ? ", " + c.clampedResiduals() + " clamped residuals" : "");
-        }
+        chainReports().forEach(c -> out.println(c.line()));
         report.print(out);
         out.flush();
     }

@@ -45,10 +45,12 @@ final class PosteriorReport {
     private final List<Convergence.Summary> parameters;
     private final String skipped;
     private final String relabelSkipped;
+    /** Warnings about the sampler rather than the draws (a gate move that barely accepts); listed first. */
+    private final List<String> samplerWarnings;
 
     private PosteriorReport(int experts, int p, double[][] points, List<Convergence.Summary> invariants,
                             Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped,
-                            String relabelSkipped) {
+                            String relabelSkipped, List<String> samplerWarnings) {
         this.experts = experts;
         this.p = p;
         this.points = points;
@@ -57,6 +59,7 @@ final class PosteriorReport {
         this.parameters = parameters;
         this.skipped = skipped;
         this.relabelSkipped = relabelSkipped;
+        this.samplerWarnings = List.copyOf(samplerWarnings);
     }
 
     /** The points x at which E[y|x] is tracked: the mean, and mean +- sd along the first coordinates. */
@@ -74,14 +77,23 @@ final class PosteriorReport {
     }
 
     static PosteriorReport of(int experts, int p, double[][] points, List<ChainDraws> chains) {
+        return of(experts, p, points, chains, List.of());
+    }
+
+    /**
+     * @param samplerWarnings warnings about the sampler ({@link ChainReport#samplerWarnings}), printed and stored
+     *     with the others, first
+     */
+    static PosteriorReport of(int experts, int p, double[][] points, List<ChainDraws> chains,
+                              List<String> samplerWarnings) {
         int length = chains.stream().mapToInt(c -> c.draws().length).min().orElse(0);
         if (chains.stream().anyMatch(c -> c.draws().length != length)) {
             return new PosteriorReport(experts, p, points, List.of(), null, List.of(),
-                    "chains hold different numbers of draws", null);
+                    "chains hold different numbers of draws", null, samplerWarnings);
         }
         if (length < 4) {
             return new PosteriorReport(experts, p, points, List.of(), null, List.of(),
-                    "fewer than 4 draws per chain", null);
+                    "fewer than 4 draws per chain", null, samplerWarnings);
         }
         int c = chains.size();
         List<List<Params>> params = new ArrayList<>();
@@ -113,7 +125,8 @@ final class PosteriorReport {
         }
         if (experts > MAX_RELABEL_EXPERTS) {
             return new PosteriorReport(experts, p, points, invariants, null, List.of(),
-                    null, "relabelling skipped for K > " + MAX_RELABEL_EXPERTS + " (per-expert summaries omitted)");
+                    null, "relabelling skipped for K > " + MAX_RELABEL_EXPERTS + " (per-expert summaries omitted)",
+                    samplerWarnings);
         }
         Relabel.Result relabel = Relabel.run(params, logLik);
         List<String> names = DrawColumns.names(experts, p);
@@ -127,7 +140,7 @@ final class PosteriorReport {
             }
             parameters.add(Convergence.summarize(names.get(j), v));
         }
-        return new PosteriorReport(experts, p, points, invariants, relabel, parameters, null, null);
+        return new PosteriorReport(experts, p, points, invariants, relabel, parameters, null, null, samplerWarnings);
     }
 
     private static String format(double[] x) {
@@ -136,7 +149,7 @@ final class PosteriorReport {
 
     /** Quantities whose diagnostics advise caution, with the reason. */
     List<String> warnings() {
-        List<String> w = new ArrayList<>();
+        List<String> w = new ArrayList<>(samplerWarnings);
         if (skipped != null) {
             w.add("no diagnostics: " + skipped);
             return w;
@@ -165,6 +178,8 @@ final class PosteriorReport {
     void print(PrintWriter out) {
         if (skipped != null) {
             out.println("diagnostics: not computed (" + skipped + ")");
+            samplerWarnings.forEach(w -> out.println("warning: " + w));
+            out.flush();
             return;
         }
         out.println("convergence of label-invariant quantities (rank-normalised split R-hat, bulk and tail ESS):");
@@ -221,6 +236,8 @@ final class PosteriorReport {
         }
         if (skipped != null) {
             d.put("skipped", skipped);
+            // the sampler's warnings hold without diagnostics too ("no diagnostics" itself is said by "skipped")
+            samplerWarnings.forEach(d.putArray("warnings")::add);
             return;
         }
         ArrayNode q = d.putArray("quantities");

@@ -4,6 +4,7 @@ import bmoe.io.DrawsFile;
 import bmoe.io.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,9 +31,48 @@ final class SummaryCommand implements Callable<Integer> {
     public Integer call() {
         DrawsFile.Contents contents = DrawsFile.read(run);
         int p = contents.xNames().size();
-        PosteriorReport report = PosteriorReport.of(contents.experts(), p, points(run, contents), chains(contents));
-        report.print(spec.commandLine().getOut());
+        JsonNode summary = summaryJson(run);
+        List<PosteriorReport.ChainDraws> chains = chains(contents);
+        // The diagnostics are recomputed from draws.csv (the same doubles fit had, so the same numbers); what
+        // draws.csv does not hold (clamps, the gate move's step size and acceptance) comes from summary.json.
+        List<ChainReport> lines = chainReports(summary, chains);
+        PosteriorReport report = PosteriorReport.of(contents.experts(), p, points(summary, contents), chains,
+                ChainReport.samplerWarnings(lines));
+        PrintWriter out = spec.commandLine().getOut();
+        lines.forEach(c -> out.println(c.line()));
+        report.print(out);
         return Main.EXIT_OK;
+    }
+
+    /** RUN/summary.json, or null where there is none or it cannot be read (the draws suffice for the rest). */
+    static JsonNode summaryJson(Path run) {
+        Path file = run.resolve(RunFolder.SUMMARY);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readTree(Files.readString(file));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * fit's per-chain lines, from summary.json's "chains"; none where it has none or they do not describe the
+     * chains of draws.csv (same chain numbers and draw counts), as then they would belong to another fit.
+     */
+    static List<ChainReport> chainReports(JsonNode summary, List<PosteriorReport.ChainDraws> chains) {
+        List<ChainReport> lines = ChainReport.read(summary == null ? null : summary.path("chains"));
+        if (lines.size() != chains.size()) {
+            return List.of();
+        }
+        for (int c = 0; c < lines.size(); c++) {
+            if (lines.get(c).chain() != chains.get(c).chain()
+                    || lines.get(c).keptDraws() != chains.get(c).draws().length) {
+                return List.of();
+            }
+        }
+        return lines;
     }
 
     /** The draws grouped by chain, in file order. */
@@ -57,10 +97,14 @@ final class SummaryCommand implements Callable<Integer> {
      * x = 0 (a run on the original scale without summary.json).
      */
     static double[][] points(Path run, DrawsFile.Contents c) {
-        Path summary = run.resolve("summary.json");
-        if (Files.isRegularFile(summary)) {
+        return points(summaryJson(run), c);
+    }
+
+    /** As {@link #points(Path, DrawsFile.Contents)}, from summary.json already read (null: none). */
+    static double[][] points(JsonNode summary, DrawsFile.Contents c) {
+        if (summary != null) {
             try {
-                JsonNode pts = Json.MAPPER.readTree(Files.readString(summary)).path("diagnostics").path("points");
+                JsonNode pts = summary.path("diagnostics").path("points");
                 if (pts.isArray() && pts.size() > 0) {
                     double[][] out = new double[pts.size()][];
                     for (int i = 0; i < out.length; i++) {
@@ -72,7 +116,7 @@ final class SummaryCommand implements Callable<Integer> {
                     }
                     return out;
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 // fall back to the configuration lines
             }
         }

@@ -128,7 +128,7 @@ public final class Chain {
             state = r.state();
             clamped += r.info().clampedResiduals();
             int postWarmup = s - cfg.warmup();
-            if (cfg.gates() == GateMethod.MALA) {
+            if (cfg.gates() == GateMethod.MALA && cfg.experts() > 1) {
                 // the step size adapts on warm-up sweeps only and is frozen from the first draw on
                 if (postWarmup <= 0) {
                     state = state.withStepSize(state.stepSize().adapt(r.info().gateAcceptProb()));

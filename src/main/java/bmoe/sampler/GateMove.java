@@ -3,6 +3,7 @@ package bmoe.sampler;
 import bmoe.backend.GateGradient;
 import bmoe.model.Priors;
 import bmoe.rng.RngStream;
+import java.util.Arrays;
 import java.util.function.Function;
 import org.apache.commons.math3.linear.RealMatrix;
 
@@ -91,6 +92,10 @@ public final class GateMove {
      */
     public static Result step(double[] w, GateGradient here, double eps, Priors priors,
                               Function<double[], GateGradient> atProposal, RngStream rng) {
+        if (!here.isFinite()) {
+            throw new IllegalStateException("collapsed gate move: the log-likelihood, gradient or metric at the current "
+                    + "gates is not finite; gates " + Arrays.toString(w));
+        }
         Point from = point(w, here, priors, eps);
         double[] proposal = Mvn.draw(from.proposal(), eps * eps, rng);
         double u = rng.uniform();
@@ -100,6 +105,9 @@ public final class GateMove {
             }
         }
         GateGradient there = atProposal.apply(proposal);
+        if (!there.isFinite()) {
+            return new Result(w.clone(), false, 0.0); // a proposal so far out that its logits overflow
+        }
         Point to = point(proposal, there, priors, eps);
         double logAlpha = there.logLikelihoodDiff() + to.logPrior() - from.logPrior()
                 + to.logProposal(w, eps) - from.logProposal(proposal, eps);

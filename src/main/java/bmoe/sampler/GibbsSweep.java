@@ -45,6 +45,9 @@ public final class GibbsSweep {
         int sweep = state.sweep() + 1;
         Params params = state.params();
         ParamsBlock block = ParamsBlock.of(params);
+        if (params.experts() == 1) {
+            return polyaGamma(backend, ws, state, key, priors); // no gates: both sweeps are z, then the expert
+        }
 
         // 1. Gates w | beta, s2, y, allocations summed out: kernel (b) here, then at the proposal.
         GateGradient here = backend.gateGradient(ws, block, null, true);

@@ -157,10 +157,12 @@ class BadInputTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A well-formed checkpoint for chain 1 at sweep 25 (5 kept draws) of the shared fit's settings. */
-    static final String CHECKPOINT_AT_25 = "{\"format\": \"bmoe checkpoint 1\", \"chain\": 1, \"sweep\": 25, "
+    static final String CHECKPOINT_AT_25 = "{\"format\": \"bmoe checkpoint 2\", \"chain\": 1, \"sweep\": 25, "
             + "\"kept_draws\": 5, \"part_bytes\": 500, \"clamped_residuals\": 0, \"params\": {"
             + "\"w\": [[\"0x1.0p0\", \"0x0.0p0\"]], \"beta\": [[\"0x1.0p0\", \"0x1.0p0\"], [\"-0x1.0p0\", \"0x1.0p0\"]], "
-            + "\"s2\": [\"0x1.0p-2\", \"0x1.0p-2\"]}}";
+            + "\"s2\": [\"0x1.0p-2\", \"0x1.0p-2\"]}, \"gate_move\": {\"log_step\": \"-0x1.0p-1\", "
+            + "\"log_step_bar\": \"-0x1.0p-1\", \"h_bar\": \"0x0.0p0\", \"adaptations\": 20, \"frozen\": true, "
+            + "\"proposed\": 5, \"accepted\": 4, \"sum_accept_prob\": \"0x1.8p1\"}}";
 
     enum Kind {
         FIT("run"), PREDICT("pred.csv"), SIMULATE("sim.csv"), DEMO("none");
@@ -315,6 +317,8 @@ class BadInputTest {
                 f -> fit(f, "--backend", "opencl", "--device", "99"), "--backend opencl"),
             bad("--chains not an integer", Kind.FIT, f -> fit(f, "--chains", "1.5"), "--chains", "1.5"),
             bad("--checkpoint-every -1", Kind.FIT, f -> fit(f, "--checkpoint-every", "-1"), "--checkpoint-every"),
+            bad("--gates unknown", Kind.FIT, f -> fit(f, "--gates", "foo"), "--gates must be mala or pg, got 'foo'"),
+            bad("--gates in capitals", Kind.FIT, f -> fit(f, "--gates", "PG"), "--gates must be mala or pg, got 'PG'"),
             // resume
             bad("resume a missing run folder", Kind.FIT,
                 f -> resume(f.dir.resolve("norun").toString()), "norun", "no run folder"),
@@ -330,6 +334,32 @@ class BadInputTest {
             bad("resume with --seed", Kind.FIT, f -> resume(f.halfRun(f.data()), "--seed", "2"), "--resume", "--seed"),
             bad("resume with --out", Kind.FIT, f -> resume(f.halfRun(f.data()), "--out", f.out()), "--resume", "--out"),
             bad("resume with --experts", Kind.FIT, f -> resume(f.halfRun(f.data()), "-K", "3"), "--experts"),
+            bad("resume with --gates", Kind.FIT, f -> resume(f.halfRun(f.data()), "--gates", "pg"), "--resume", "--gates"),
+            bad("resume with --gates equal to the recorded one", Kind.FIT,
+                f -> resume(f.halfRun(f.data()), "--gates", "mala"), "--resume", "--gates"),
+            bad("resume with a run.json naming unknown gates", Kind.FIT, f -> {
+                String half = f.halfRun(f.data());
+                try {
+                    Path spec = Path.of(half, "run.json");
+                    ObjectNode root = (ObjectNode) JSON.readTree(spec.toFile());
+                    root.put("gates", "foo");
+                    Files.writeString(spec, JSON.writeValueAsString(root), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return resume(half);
+            }, "run.json", "gates must be mala or pg, got 'foo'"),
+            bad("resume with a checkpoint of the format before the gate move", Kind.FIT, f -> {
+                String half = f.halfRun(f.data());
+                f.file("half/checkpoint/chain-1.json", CHECKPOINT_AT_25.replace("checkpoint 2", "checkpoint 1"));
+                return resume(half);
+            }, "chain-1.json", "not a bmoe checkpoint", "delete it"),
+            bad("resume with a checkpoint without its gate move", Kind.FIT, f -> {
+                String half = f.halfRun(f.data());
+                f.file("half/checkpoint/chain-1.json",
+                    CHECKPOINT_AT_25.substring(0, CHECKPOINT_AT_25.indexOf(", \"gate_move\"")) + "}");
+                return resume(half);
+            }, "chain-1.json", "gate_move", "delete it"),
             bad("resume with a damaged run.json", Kind.FIT, f -> {
                 f.file("half/run.json", "{ not json");
                 return resume(f.dir.resolve("half").toString());
@@ -340,7 +370,7 @@ class BadInputTest {
             }, "run.json", "prior_gate_sd"),
             bad("resume with a damaged checkpoint", Kind.FIT, f -> {
                 String half = f.halfRun(f.data());
-                f.file("half/checkpoint/chain-1.json", "{\"format\": \"bmoe checkpoint 1\", \"chain\": 1, \"sweep\": 9999}");
+                f.file("half/checkpoint/chain-1.json", "{\"format\": \"bmoe checkpoint 2\", \"chain\": 1, \"sweep\": 9999}");
                 return resume(half);
             }, "chain-1.json", "sweep 9999", "delete it"),
             bad("resume with a checkpoint past the end of its part file", Kind.FIT, f -> {
@@ -499,6 +529,11 @@ class BadInputTest {
             Arguments.of("--backend cpu", (Function<Fx, String[]>) f -> fit(f, "--backend", "cpu")),
             Arguments.of("--checkpoint-every 1", (Function<Fx, String[]>) f -> fit(f, "--checkpoint-every", "1")),
             Arguments.of("--checkpoint-every 0", (Function<Fx, String[]>) f -> fit(f, "--checkpoint-every", "0")),
+            Arguments.of("--gates mala", (Function<Fx, String[]>) f -> fit(f, "--gates", "mala")),
+            Arguments.of("--gates pg", (Function<Fx, String[]>) f -> fit(f, "--gates", "pg")),
+            Arguments.of("--gates pg --warmup 0", (Function<Fx, String[]>) f -> fit(f, "--gates", "pg", "--warmup", "0")),
+            Arguments.of("--gates pg with one expert (no gates)", (Function<Fx, String[]>) f ->
+                fit(f, "--gates", "pg", "-K", "1")),
             Arguments.of("--x explicit, with spaces around names", (Function<Fx, String[]>) f ->
                 fit(f, "--data", f.table("two.csv", "x1,x2,y", 30, -1, -1, ""), "--x", "x2, x1")),
             Arguments.of("comments, blank-padded cells, exponent notation", (Function<Fx, String[]>) f ->

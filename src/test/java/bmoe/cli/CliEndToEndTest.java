@@ -127,6 +127,7 @@ class CliEndToEndTest {
         assertTrue(lines.contains("# experts = 2"));
         assertTrue(lines.contains("# x_columns = x1"));
         assertTrue(lines.contains("# y_column = y"));
+        assertTrue(lines.contains("# gates = mala"), "the default gate method is recorded");
         assertEquals(DRAWS_HEADER, lines.get(h));
         List<String> rows = lines.subList(h + 1, lines.size());
         int chains = 2;
@@ -201,10 +202,49 @@ class CliEndToEndTest {
         for (String[] kv : new String[][] {{"experts", "2"}, {"chains", "2"}, {"warmup", "20"}, {"draws", "20"},
             {"thin", "2"}, {"seed", "1"}, {"prior_gate_sd", "0.1"}, {"prior_expert_sd", "5.0"},
             {"prior_sigma_shape", "2.0"}, {"prior_sigma_scale", "1.0"}, {"backend", "cpu"}, {"block_size", "16384"},
-            {"checkpoint_every", "7"}}) {
+            {"checkpoint_every", "7"}, {"gates", "mala"}}) {
             assertEquals(kv[1], spec.get(kv[0]).asText(), kv[0]);
         }
         assertFalse(spec.has("threads"), "the thread count does not define a run");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mala", "pg"})
+    void summaryPrintsWhatFitPrinted(String gates) throws IOException {
+        Path run = dir.resolve("run");
+        CliRun fit = ok(fitArgs(run, "2", "--gates", gates));
+        String printed = fit.out();
+        assertTrue(printed.lines().findFirst().orElseThrow().endsWith(", seed 1, gates " + gates), printed);
+        // fit's report from its first chain line up to where it says what it wrote
+        String report = printed.substring(printed.indexOf("chain 1:"), printed.indexOf("wrote "));
+        CliRun summary = ok("summary", "--run", run.toString());
+        assertEquals(report, summary.out(), "summary prints what fit printed");
+
+        JsonNode json = JSON.readTree(run.resolve("summary.json").toFile());
+        assertEquals(gates, json.get("config").get("gates").asText());
+        assertEquals(gates, JSON.readTree(run.resolve("run.json").toFile()).get("gates").asText());
+        assertTrue(Files.readAllLines(run.resolve("draws.csv")).contains("# gates = " + gates));
+        for (JsonNode chain : json.get("chains")) {
+            String line = printed.lines().filter(l -> l.startsWith("chain " + chain.get("chain").asInt() + ":"))
+                    .findFirst().orElseThrow();
+            if (gates.equals("pg")) {
+                assertFalse(chain.has("gate_move"), "pg proposes nothing: " + chain);
+                assertFalse(line.contains("gate"), line);
+                continue;
+            }
+            JsonNode g = chain.get("gate_move");
+            long proposed = g.get("proposed").asLong();
+            long accepted = g.get("accepted").asLong();
+            assertEquals(20, proposed, "one move per post-warm-up sweep");
+            assertTrue(accepted >= 0 && accepted <= proposed, g.toString());
+            assertEquals((double) accepted / proposed, g.get("acceptance_rate").asDouble(), 0.0);
+            double meanProb = g.get("mean_accept_prob").asDouble();
+            assertTrue(meanProb >= 0 && meanProb <= 1, g.toString());
+            double step = g.get("step_size").asDouble();
+            assertTrue(step > 0 && Double.isFinite(step), g.toString());
+            assertTrue(line.endsWith(String.format(java.util.Locale.ROOT, ", gate step %.2g, acceptance %.2f", step,
+                    (double) accepted / proposed)), line);
+        }
     }
 
     @Test

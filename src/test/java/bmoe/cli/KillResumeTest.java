@@ -72,6 +72,13 @@ class KillResumeTest {
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(Files.readAllBytes(reference.resolve("draws.csv")), Files.readAllBytes(run.resolve("draws.csv")),
                 "resumed draws.csv differs from the uninterrupted one");
+        // the default gates (mala): the step size and acceptance counts come back from the checkpoints exactly
+        JsonNode chains = JSON.readTree(run.resolve("summary.json").toFile()).get("chains");
+        assertEquals(JSON.readTree(reference.resolve("summary.json").toFile()).get("chains"), chains,
+                "summary.json's chains differ from the uninterrupted fit's");
+        for (JsonNode chain : chains) {
+            assertEquals(1000, chain.get("gate_move").get("proposed").asInt(), chain.toString());
+        }
     }
 
     private Process startFit(Path data, Path run) throws IOException {

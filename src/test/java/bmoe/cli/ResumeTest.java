@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
+import bmoe.sampler.GateMethod;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -19,12 +20,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import picocli.CommandLine;
 
 /**
@@ -32,6 +37,10 @@ import picocli.CommandLine;
  * it): the resumed draws.csv must equal, byte for byte, the one of a fit that never stopped. The fits are tiny
  * (n = 300, 2 chains of 20 warm-up + 30 sweeps, thin 4, checkpoints every 5 sweeps), so each stop lands between
  * checkpoints and after kept draws that the resume has to cut off and make again.
+ *
+ * <p>The tests whose stop lands in what a checkpoint carries run for both gate methods: with mala a stop during
+ * warm-up lands mid-adaptation of the step size, one during sampling amid the acceptance counts, and summary.json's
+ * per-chain gate_move must come out as the uninterrupted fit's too.
  */
 class ResumeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,8 +53,10 @@ class ResumeTest {
     static Path shared;
 
     private static Path data;
-    /** draws.csv of the uninterrupted fit (without checkpoints: they must not change the draws either). */
-    private static byte[] reference;
+    /** draws.csv of the uninterrupted fit per gate method (without checkpoints: they must not change the draws). */
+    private static final Map<GateMethod, byte[]> REFERENCE = new EnumMap<>(GateMethod.class);
+    /** summary.json's "chains" of the uninterrupted fit (step size and acceptance for mala). */
+    private static final Map<GateMethod, JsonNode> REFERENCE_CHAINS = new EnumMap<>(GateMethod.class);
 
     @TempDir
     Path dir;
@@ -55,16 +66,32 @@ class ResumeTest {
         data = shared.resolve("data.csv");
         CliRun sim = CliRun.of("simulate", "--preset", "neurips23", "--n", "300", "--seed", "7", "--out", data.toString());
         assertEquals(0, sim.code(), sim.err());
-        Path run = shared.resolve("reference");
-        CliRun r = CliRun.of(args(run, "2", "--checkpoint-every", "0"));
-        assertEquals(0, r.code(), r.err());
-        reference = Files.readAllBytes(run.resolve("draws.csv"));
+        for (GateMethod gates : GateMethod.values()) {
+            Path run = shared.resolve("reference-" + gates.cliName());
+            CliRun r = CliRun.of(args(gates, run, "2", "--checkpoint-every", "0"));
+            assertEquals(0, r.code(), r.err());
+            REFERENCE.put(gates, Files.readAllBytes(run.resolve("draws.csv")));
+            REFERENCE_CHAINS.put(gates, JSON.readTree(run.resolve("summary.json").toFile()).get("chains"));
+        }
+        assertFalse(Arrays.equals(REFERENCE.get(GateMethod.MALA), REFERENCE.get(GateMethod.PG)),
+                "the gate methods make different draws");
+        for (JsonNode chain : REFERENCE_CHAINS.get(GateMethod.MALA)) {
+            assertEquals(DRAWS, chain.get("gate_move").get("proposed").asInt(), "one move per post-warm-up sweep");
+        }
+        for (JsonNode chain : REFERENCE_CHAINS.get(GateMethod.PG)) {
+            assertFalse(chain.has("gate_move"), "a pg run proposes nothing");
+        }
     }
 
-    /** The fit's arguments, with the given threads and more options (seed 11 unless they give one). */
+    /** The fit's arguments for the default gate method (mala). */
     private static String[] args(Path run, String threads, String... extra) {
+        return args(GateMethod.MALA, run, threads, extra);
+    }
+
+    /** The fit's arguments, with the given gates and threads and more options (seed 11 unless they give one). */
+    private static String[] args(GateMethod gates, Path run, String threads, String... extra) {
         List<String> a = new ArrayList<>(List.of("fit", "--data", data.toString(), "-K", "2", "--chains", "2",
-                "--warmup", "" + WARMUP, "--draws", "" + DRAWS, "--thin", "" + THIN,
+                "--warmup", "" + WARMUP, "--draws", "" + DRAWS, "--thin", "" + THIN, "--gates", gates.cliName(),
                 "--threads", threads, "--out", run.toString(), "--quiet"));
         if (!Arrays.asList(extra).contains("--seed")) {
             a.addAll(List.of("--seed", "11"));
@@ -119,13 +146,13 @@ class ResumeTest {
     }
 
     /** Stops a fit as listed, checks the folder looks incomplete, resumes it and compares with the reference. */
-    private StopAt stopThenResume(String threads, StopAt stop, String... extra) throws IOException {
+    private StopAt stopThenResume(GateMethod gates, String threads, StopAt stop, String... extra) throws IOException {
         Path run = dir.resolve("run");
-        assertInstanceOf(Stop.class, fit(stop, args(run, threads, extra)));
+        assertInstanceOf(Stop.class, fit(stop, args(gates, run, threads, extra)));
         assertIncomplete(run);
         StopAt counter = new StopAt(-1, -1);
         assertNull(fit(counter, "fit", "--resume", run.toString(), "--threads", threads, "--quiet"));
-        assertComplete(run);
+        assertComplete(gates, run);
         return counter;
     }
 
@@ -137,18 +164,25 @@ class ResumeTest {
     }
 
     private static void assertComplete(Path run) throws IOException {
-        assertArrayEquals(reference, Files.readAllBytes(run.resolve("draws.csv")),
-                () -> "resumed draws.csv differs from the uninterrupted one:\n" + diff(run));
+        assertComplete(GateMethod.MALA, run);
+    }
+
+    private static void assertComplete(GateMethod gates, Path run) throws IOException {
+        assertArrayEquals(REFERENCE.get(gates), Files.readAllBytes(run.resolve("draws.csv")),
+                () -> "resumed draws.csv differs from the uninterrupted one:\n" + diff(gates, run));
         assertTrue(Files.isRegularFile(run.resolve("summary.json")));
+        // per chain: mean log-likelihood, clamps and (mala) the step size and acceptance counts, exactly
+        assertEquals(REFERENCE_CHAINS.get(gates), JSON.readTree(run.resolve("summary.json").toFile()).get("chains"),
+                "summary.json's chains differ from the uninterrupted fit's");
         try (Stream<Path> s = Files.list(run)) {
             assertEquals(List.of("draws.csv", "run.json", "summary.json"),
                     s.map(p -> p.getFileName().toString()).sorted().toList(), "part files and checkpoints are gone");
         }
     }
 
-    private static String diff(Path run) {
+    private static String diff(GateMethod gates, Path run) {
         try {
-            List<String> a = new String(reference, StandardCharsets.UTF_8).lines().toList();
+            List<String> a = new String(REFERENCE.get(gates), StandardCharsets.UTF_8).lines().toList();
             List<String> b = Files.readAllLines(run.resolve("draws.csv"));
             for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
                 if (!a.get(i).equals(b.get(i))) {
@@ -161,51 +195,60 @@ class ResumeTest {
         }
     }
 
-    @Test
-    void stoppedDuringWarmupResumesToTheSameDraws() throws IOException {
-        // chain 1 stops at sweep 12 (last checkpoint 10); chain 2, beside it, is stopped wherever it is
-        stopThenResume("2", new StopAt(0, 12), "--checkpoint-every", "5");
+    @ParameterizedTest
+    @EnumSource(GateMethod.class)
+    void stoppedDuringWarmupResumesToTheSameDraws(GateMethod gates) throws IOException {
+        // chain 1 stops at sweep 12 (last checkpoint 10, mid-adaptation); chain 2, beside it, wherever it is
+        stopThenResume(gates, "2", new StopAt(0, 12), "--checkpoint-every", "5");
     }
 
-    @Test
-    void stoppedDuringSamplingResumesToTheSameDraws() throws IOException {
+    @ParameterizedTest
+    @EnumSource(GateMethod.class)
+    void stoppedDuringSamplingResumesToTheSameDraws(GateMethod gates) throws IOException {
         Path run = dir.resolve("run");
         // sweep 37: kept draws at sweeps 24, 28, 32 and 36 are on disk, the checkpoint (sweep 35) counts three
-        assertInstanceOf(Stop.class, fit(new StopAt(1, 37), args(run, "2", "--checkpoint-every", "5")));
+        assertInstanceOf(Stop.class, fit(new StopAt(1, 37), args(gates, run, "2", "--checkpoint-every", "5")));
         JsonNode cp = JSON.readTree(run.resolve("checkpoint/chain-2.json").toFile());
         assertEquals(35, cp.get("sweep").asInt());
         assertEquals(3, cp.get("kept_draws").asInt());
+        JsonNode gate = cp.get("gate_move");
+        assertEquals(gates == GateMethod.MALA ? 35 - WARMUP : 0, gate.get("proposed").asInt(),
+                "the checkpoint counts the post-warm-up moves so far");
+        assertEquals(gates == GateMethod.MALA, gate.get("frozen").asBoolean(), "mala's step size is frozen after warm-up");
         assertEquals(4, Files.readAllLines(run.resolve("chain-2.part.csv")).size(), "draws after the checkpoint");
         assertTrue(cp.get("part_bytes").asLong() < Files.size(run.resolve("chain-2.part.csv")));
         StopAt counter = new StopAt(-1, -1);
         assertNull(fit(counter, "fit", "--resume", run.toString(), "--threads", "1", "--quiet"));
         assertEquals(SWEEPS - 35, counter.sweeps.get(1), "chain 2 goes on from its checkpoint");
-        assertComplete(run);
+        assertComplete(gates, run);
     }
 
-    @Test
-    void aFinishedChainIsNotRerun() throws IOException {
-        // one thread runs the chains one after the other: chain 1 finishes, chain 2 stops at sweep 30
-        StopAt resumed = stopThenResume("1", new StopAt(1, 30), "--checkpoint-every", "5");
+    @ParameterizedTest
+    @EnumSource(GateMethod.class)
+    void aFinishedChainIsNotRerun(GateMethod gates) throws IOException {
+        // one thread runs the chains one after the other: chain 1 finishes, chain 2 stops at sweep 30; chain 1's
+        // step size and acceptance then come from its last checkpoint alone
+        StopAt resumed = stopThenResume(gates, "1", new StopAt(1, 30), "--checkpoint-every", "5");
         assertEquals(0, resumed.sweeps.get(0), "chain 1 had finished");
         assertEquals(SWEEPS - 30, resumed.sweeps.get(1), "chain 2 goes on from sweep 30");
     }
 
     @Test
     void withoutCheckpointsResumeRerunsEveryChain() throws IOException {
-        StopAt resumed = stopThenResume("2", new StopAt(0, 33), "--checkpoint-every", "0");
+        StopAt resumed = stopThenResume(GateMethod.MALA, "2", new StopAt(0, 33), "--checkpoint-every", "0");
         assertEquals(SWEEPS, resumed.sweeps.get(0));
         assertEquals(SWEEPS, resumed.sweeps.get(1));
     }
 
-    @Test
-    void aResumeThatStopsCanBeResumedAgain() throws IOException {
+    @ParameterizedTest
+    @EnumSource(GateMethod.class)
+    void aResumeThatStopsCanBeResumedAgain(GateMethod gates) throws IOException {
         Path run = dir.resolve("run");
-        assertInstanceOf(Stop.class, fit(new StopAt(0, 8), args(run, "2", "--checkpoint-every", "3")));
+        assertInstanceOf(Stop.class, fit(new StopAt(0, 8), args(gates, run, "2", "--checkpoint-every", "3")));
         assertInstanceOf(Stop.class, fit(new StopAt(1, 41), "fit", "--resume", run.toString(), "--threads", "2"));
         assertIncomplete(run);
         assertNull(fit(null, "fit", "--resume", run.toString(), "--threads", "2", "--quiet"));
-        assertComplete(run);
+        assertComplete(gates, run);
     }
 
     @Test

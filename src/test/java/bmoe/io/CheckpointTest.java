@@ -8,15 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bmoe.io.UserError;
 import bmoe.model.Params;
 import bmoe.model.Priors;
+import bmoe.sampler.Acceptance;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
 import bmoe.sampler.RunConfig;
+import bmoe.sampler.StepSize;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Checkpoints keep every bit of the parameters; part files append whole rows and cut back to a length. */
 class CheckpointTest {
@@ -43,6 +47,53 @@ class CheckpointTest {
         assertBits(beta[0], back.state().params().beta()[0]);
         assertBits(beta[1], back.state().params().beta()[1]);
         assertBits(s2, back.state().params().s2());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void gateMoveStateRoundTripsBitForBit(boolean frozen) {
+        // what the collapsed gate move's future depends on: a step size mid-adaptation (frozen = false) or
+        // frozen, with values whose shortest decimal form is long, a subnormal, negative zero and a count past
+        // 2^31 (a long chain's proposals)
+        StepSize step = new StepSize(Math.log(0.83), -(0.1 + 0.2), Double.MIN_VALUE, 123_456, frozen);
+        Acceptance acc = new Acceptance(3_000_000_000L, 2_100_000_001L, 2_099_999_999.0 + 1.0 / 3);
+        Params p = new Params(new double[1][2], new double[2][2], new double[] {1, 1});
+        Path file = dir.resolve("chain-1.json");
+        new Checkpoint(new ChainState(p, 17, 0, step, acc), CFG.keptThrough(17), 50).write(file, 0);
+        ChainState back = Checkpoint.read(file, 0, CFG, 2).state();
+        assertEquals(step, back.stepSize(), "records compare doubles by their bits");
+        assertBits(new double[] {step.logEps(), step.logEpsBar(), step.hBar()},
+                new double[] {back.stepSize().logEps(), back.stepSize().logEpsBar(), back.stepSize().hBar()});
+        assertEquals(123_456, back.stepSize().adaptations());
+        assertEquals(frozen, back.stepSize().frozen());
+        assertEquals(acc.proposed(), back.acceptance().proposed());
+        assertEquals(acc.accepted(), back.acceptance().accepted());
+        assertBits(new double[] {acc.sumAcceptProb()}, new double[] {back.acceptance().sumAcceptProb()});
+
+        // negative zero survives as well (h-bar starts at 0 and can come back to a signed zero)
+        StepSize zero = new StepSize(-0.0, 0.0, -0.0, 1, false);
+        new Checkpoint(new ChainState(p, 17, 0, zero, Acceptance.NONE), CFG.keptThrough(17), 50).write(file, 0);
+        StepSize zeroBack = Checkpoint.read(file, 0, CFG, 2).state().stepSize();
+        assertBits(new double[] {-0.0, 0.0, -0.0},
+                new double[] {zeroBack.logEps(), zeroBack.logEpsBar(), zeroBack.hBar()});
+    }
+
+    @Test
+    void aCheckpointWithoutTheGateMoveIsRefused() throws IOException {
+        Params p = new Params(new double[1][2], new double[2][2], new double[] {1, 1});
+        Path file = dir.resolve("chain-1.json");
+        new Checkpoint(new ChainState(p, 17, 0), 3, 100).write(file, 0);
+        String text = Files.readString(file);
+        // the format before the gate move (no step size to go on with) and a file that lost its gate_move
+        Files.writeString(file, text.replace("bmoe checkpoint 2", "bmoe checkpoint 1"));
+        UserError old = assertThrows(UserError.class, () -> Checkpoint.read(file, 0, CFG, 2));
+        assertTrue(old.getMessage().contains("not a bmoe checkpoint"), old.getMessage());
+        Files.writeString(file, text.replace("\"gate_move\"", "\"gate_moved\""));
+        UserError none = assertThrows(UserError.class, () -> Checkpoint.read(file, 0, CFG, 2));
+        assertTrue(none.getMessage().contains("no gate_move"), none.getMessage());
+        Files.writeString(file, text.replace("\"log_step\"", "\"log_stp\""));
+        UserError part = assertThrows(UserError.class, () -> Checkpoint.read(file, 0, CFG, 2));
+        assertTrue(part.getMessage().contains("log_step"), part.getMessage());
     }
 
     @Test

@@ -170,6 +170,25 @@ class GateMoveTest {
         assertTrue(accepted > moves / 10, "the move hardly ever moved: " + accepted + " of " + moves);
     }
 
+    /** A proposal whose sums are not finite (its logits overflow) is rejected; no NaN reaches the gates. */
+    @Test
+    void aProposalWithNonFiniteSumsIsRejected() {
+        Dataset data = data(20, 1, 10);
+        Params theta = params(2, 2, 11);
+        Priors priors = new Priors(2.0, 1.0, 2.0, 1.0);
+        try (Backend backend = new CpuBackend(1, BLOCK)) {
+            Backend.Workspace ws = backend.workspace(backend.upload(data), 2);
+            ParamsBlock block = ParamsBlock.of(theta);
+            GateGradient nan = GateGradient.zeros(2, 2, true);
+            java.util.Arrays.fill(nan.flat(), Double.NaN);
+            GateMove.Result r = GateMove.step(block.w(), backend.gateGradient(ws, block, null, true), 1.0, priors,
+                    proposal -> nan, new RngKey(1, 0).stream(0, 1, Step.GATE_MOVE));
+            assertTrue(!r.accepted());
+            assertEquals(0.0, r.acceptProb());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(block.w(), r.gates());
+        }
+    }
+
     /** E[w0], E[w1], E[w0^2], E[w1^2], E[w0 w1] under p(w | beta, s2, y) by the midpoint rule on a grid. */
     private static double[] quadratureMoments(Dataset data, Params theta, Priors priors, int points) {
         // centre and scale from a coarse pass, then the fine grid over +-9 sd

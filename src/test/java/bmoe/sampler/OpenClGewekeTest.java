@@ -26,12 +26,29 @@ class OpenClGewekeTest {
     @ParameterizedTest(name = "K = {0}, p = {1}")
     @CsvSource({"2, 1", "3, 1"})
     void sweepOnTheDeviceLeavesTheJointInvariant(int experts, int p) {
+        assertInvariant("Polya-Gamma", GibbsSweep::polyaGamma, experts, p);
+    }
+
+    /**
+     * The default sweep: kernel (b) twice (gates and proposal) and the fused kernel (a) on the device, the MALA
+     * move at the harness's fixed step size eps = 1 (StepSize.initial(), never adapted here).
+     */
+    @ParameterizedTest(name = "collapsed, K = {0}, p = {1}")
+    @CsvSource({"2, 1", "3, 1"})
+    void collapsedSweepOnTheDeviceLeavesTheJointInvariant(int experts, int p) {
+        assertInvariant("collapsed", GibbsSweep::collapsed, experts, p);
+    }
+
+    private static void assertInvariant(String sweepName, GewekeTest.Sweep sweep, int experts, int p) {
         int device = OpenClTesting.deviceIndex();
-        double[] z = GewekeTest.zScores(experts, p, PRIORS, PRIORS, 11, GibbsSweep::polyaGamma,
-                () -> OpenClTesting.backend(64), ITERS);
+        long start = System.nanoTime();
+        double[] z = GewekeTest.zScores(experts, p, PRIORS, PRIORS, 11, sweep, () -> OpenClTesting.backend(64), ITERS);
         double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("OpenCL Geweke %s, K = %d, p = %d: largest |z| = %.2f over %d functionals (%.0f s)%n",
+                sweepName, experts, p, worst, z.length, (System.nanoTime() - start) / 1e9);
         assertTrue(Arrays.stream(z).allMatch(Double::isFinite), Arrays.toString(z));
-        assertTrue(worst < Z_MAX, "device " + device + ": largest |z| = " + worst + ": " + Arrays.toString(z));
+        assertTrue(worst < Z_MAX, "device " + device + ", " + sweepName + " sweep: largest |z| = " + worst + ": "
+                + Arrays.toString(z));
     }
 
     @ParameterizedTest(name = "negative control, K = {0}")

@@ -34,9 +34,10 @@ import org.jocl.cl_program;
 /**
  * The kernels of kernels/*.cl on one OpenCL device, in the shape of a task graph with explicit transfers:
  * {@link #upload} copies x and y to the device once per run; a workspace holds a chain's allocations and
- * partial sums there; each kernel call writes the {@link ParamsBlock} (a few hundred bytes) up and reads
- * only the reduced sums (K (1 + d(d+1)/2 + d + 1) doubles at most) down. Per-observation arrays never
- * cross the bus, except z when {@link #allocations} is asked for.
+ * partial sums there; each kernel call writes the {@link ParamsBlock} (a few hundred bytes, and kernel (b)'s
+ * reference gates) up and reads only the reduced sums down: 1 + K (1 + d(d+1)/2 + d + 1) doubles for
+ * {@link #allocate}, 2 + D + D(D+1)/2 with D = (K-1) d for {@link #gateGradient} with the metric.
+ * Per-observation arrays never cross the bus, except z when {@link #allocations} is asked for.
  *
  * <p>Every per-observation kernel splits the rows into groups of {@code chunk}; a group's work-items reduce
  * by a fixed tree, then {@code reducePartials} adds the groups in a fixed tree. The sums therefore depend on
@@ -147,18 +148,21 @@ public final class OpenClBackend implements Backend {
     public Workspace workspace(Resident data, int experts) {
         DeviceData dd = (DeviceData) data;
         int dim = dd.p() + 1;
-        int largest = Math.max(experts * ExpertStats.stride(dim), GateStats.size(dim));
+        // the largest reduction of any kernel sizes the partial sums, the totals and the batch per pass
+        int largest = Math.max(allocationSize(experts, dim),
+                Math.max(GateStats.size(dim), GateGradient.size(experts, dim, true)));
         int batch = Math.max(1, Math.min(largest, SCRATCH_BUDGET / (local * Sizeof.cl_double)));
         cl_program program = program(dim, experts, batch);
         int groups = (int) ((dd.n() + (long) chunk - 1) / chunk);
         cl_command_queue queue = CL.clCreateCommandQueue(context, device.deviceId(), 0, null);
         DeviceWorkspace ws = new DeviceWorkspace(this, dd, experts, groups, batch, queue,
-                CL.clCreateKernel(program, "allocate", null), CL.clCreateKernel(program, "expertStats", null),
+                CL.clCreateKernel(program, "allocate", null), CL.clCreateKernel(program, "gateGradient", null),
                 CL.clCreateKernel(program, "gateStats", null), CL.clCreateKernel(program, "reducePartials", null),
                 buffer(CL_MEM_READ_WRITE, Math.max(1, dd.n())),
                 buffer(CL_MEM_READ_WRITE, (long) groups * largest * Sizeof.cl_double),
                 buffer(CL_MEM_READ_WRITE, (long) largest * Sizeof.cl_double),
-                buffer(CL_MEM_READ_ONLY, (long) paramsSize(experts, dim) * Sizeof.cl_double));
+                buffer(CL_MEM_READ_ONLY, (long) paramsSize(experts, dim) * Sizeof.cl_double),
+                buffer(CL_MEM_READ_ONLY, (long) (experts - 1) * dim * Sizeof.cl_double));
         ws.bindStaticArguments(chunk, local);
         return hold(ws);
     }
@@ -166,25 +170,35 @@ public final class OpenClBackend implements Backend {
     @Override
     public Allocation allocate(Workspace workspace, ParamsBlock params, RngKey key, int sweep) {
         DeviceWorkspace ws = (DeviceWorkspace) workspace;
+        int dim = ws.data.p() + 1;
         ws.writeParams(params);
         arg(ws.allocate, 5, key.k0());
         arg(ws.allocate, 6, key.k1());
         arg(ws.allocate, 7, sweep);
         ws.run(ws.allocate, new long[] {(long) ws.groups * local}, new long[] {local});
-        double logLik = ws.reduce(1, local)[0];
-        return new Allocation(logLik, expertStats(workspace));
+        // one reduction for [logLik, expert 0, ..., expert K-1], the kernel's partial layout
+        double[] sums = ws.reduce(allocationSize(ws.experts, dim), local);
+        double[] stats = new double[ws.experts * ExpertStats.stride(dim)];
+        System.arraycopy(sums, 1, stats, 0, stats.length);
+        return new Allocation(sums[0], new ExpertStats(ws.experts, dim, stats));
     }
 
     @Override
     public GateGradient gateGradient(Workspace workspace, ParamsBlock params, double[] referenceGates, boolean metric) {
-        throw new UnsupportedOperationException("gateGradient is not yet on OpenCL");
-    }
-
-    private ExpertStats expertStats(Workspace workspace) {
         DeviceWorkspace ws = (DeviceWorkspace) workspace;
         int dim = ws.data.p() + 1;
-        ws.run(ws.expertStats, new long[] {(long) ws.groups * ws.experts * local}, new long[] {local});
-        return new ExpertStats(ws.experts, dim, ws.reduce(ws.experts * ExpertStats.stride(dim), local));
+        ws.writeParams(params);
+        if (referenceGates != null) {
+            ws.writeReferenceGates(referenceGates);
+        }
+        arg(ws.gateGradient, 6, referenceGates != null ? 1 : 0);
+        arg(ws.gateGradient, 7, metric ? 1 : 0);
+        ws.run(ws.gateGradient, new long[] {(long) ws.groups * local}, new long[] {local});
+        // without the metric the kernel sums and the host reads only [logLik, logLikDiff, gradient]
+        // non-finite sums (gates so large that the logits overflow) come back as they are, as on the CPU:
+        // GateMove rejects such a proposal and refuses such a current point
+        double[] sums = ws.reduce(GateGradient.size(ws.experts, dim, metric), local);
+        return new GateGradient(ws.experts - 1, dim, metric, sums);
     }
 
     @Override
@@ -270,6 +284,11 @@ public final class OpenClBackend implements Backend {
         return (2 * experts - 1) * dim + 2 * experts;
     }
 
+    /** Kernel (a)'s sums: the log-likelihood, then every expert's statistics (ALLOCATE_SIZE in common.clh). */
+    static int allocationSize(int experts, int dim) {
+        return 1 + experts * ExpertStats.stride(dim);
+    }
+
     private static void arg(cl_kernel kernel, int index, int value) {
         CL.clSetKernelArg(kernel, index, Sizeof.cl_uint, Pointer.to(new int[] {value}));
     }
@@ -328,17 +347,20 @@ public final class OpenClBackend implements Backend {
         final int batch;
         final cl_command_queue queue;
         final cl_kernel allocate;
-        final cl_kernel expertStats;
+        final cl_kernel gateGradient;
         final cl_kernel gateStats;
         final cl_kernel reducePartials;
         final cl_mem z;
         final cl_mem partial;
         final cl_mem out;
         final cl_mem params;
+        /** The reference gates of kernel (b), (K-1) d doubles as ParamsBlock.w. */
+        final cl_mem referenceGates;
 
         DeviceWorkspace(OpenClBackend owner, DeviceData data, int experts, int groups, int batch,
-                        cl_command_queue queue, cl_kernel allocate, cl_kernel expertStats, cl_kernel gateStats,
-                        cl_kernel reducePartials, cl_mem z, cl_mem partial, cl_mem out, cl_mem params) {
+                        cl_command_queue queue, cl_kernel allocate, cl_kernel gateGradient, cl_kernel gateStats,
+                        cl_kernel reducePartials, cl_mem z, cl_mem partial, cl_mem out, cl_mem params,
+                        cl_mem referenceGates) {
             this.owner = owner;
             this.data = data;
             this.experts = experts;
@@ -346,13 +368,14 @@ public final class OpenClBackend implements Backend {
             this.batch = batch;
             this.queue = queue;
             this.allocate = allocate;
-            this.expertStats = expertStats;
+            this.gateGradient = gateGradient;
             this.gateStats = gateStats;
             this.reducePartials = reducePartials;
             this.z = z;
             this.partial = partial;
             this.out = out;
             this.params = params;
+            this.referenceGates = referenceGates;
         }
 
         @Override
@@ -376,13 +399,14 @@ public final class OpenClBackend implements Backend {
             arg(allocate, 8, z);
             arg(allocate, 9, partial);
             localArg(allocate, 10, scratch);
-            arg(expertStats, 0, data.x);
-            arg(expertStats, 1, data.y);
-            arg(expertStats, 2, data.n);
-            arg(expertStats, 3, chunk);
-            arg(expertStats, 4, z);
-            arg(expertStats, 5, partial);
-            localArg(expertStats, 6, scratch);
+            arg(gateGradient, 0, data.x);
+            arg(gateGradient, 1, data.y);
+            arg(gateGradient, 2, data.n);
+            arg(gateGradient, 3, chunk);
+            arg(gateGradient, 4, params);
+            arg(gateGradient, 5, referenceGates);
+            arg(gateGradient, 8, partial);
+            localArg(gateGradient, 9, scratch);
             arg(gateStats, 0, data.x);
             arg(gateStats, 1, data.n);
             arg(gateStats, 2, chunk);
@@ -411,6 +435,19 @@ public final class OpenClBackend implements Backend {
                     Pointer.to(flat), 0, null, null);
         }
 
+        /** Host to device: kernel (b)'s reference gates, flat as ParamsBlock.w. Blocking. */
+        void writeReferenceGates(double[] gates) {
+            int expected = (experts - 1) * (data.p + 1);
+            if (gates.length != expected) {
+                throw new IllegalArgumentException("need " + expected + " reference gate coefficients, got "
+                        + gates.length);
+            }
+            if (expected > 0) {
+                CL.clEnqueueWriteBuffer(queue, referenceGates, CL_TRUE, 0, (long) expected * Sizeof.cl_double,
+                        Pointer.to(gates), 0, null, null);
+            }
+        }
+
         void run(cl_kernel kernel, long[] global, long[] localSize) {
             CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, localSize, 0, null, null);
         }
@@ -429,10 +466,10 @@ public final class OpenClBackend implements Backend {
             if (!owner.release(this)) {
                 return;
             }
-            for (cl_mem m : new cl_mem[] {z, partial, out, params}) {
+            for (cl_mem m : new cl_mem[] {z, partial, out, params, referenceGates}) {
                 CL.clReleaseMemObject(m);
             }
-            for (cl_kernel k : new cl_kernel[] {allocate, expertStats, gateStats, reducePartials}) {
+            for (cl_kernel k : new cl_kernel[] {allocate, gateGradient, gateStats, reducePartials}) {
                 CL.clReleaseKernel(k);
             }
             CL.clReleaseCommandQueue(queue);

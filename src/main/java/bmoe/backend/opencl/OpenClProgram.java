@@ -25,7 +25,7 @@ import org.jocl.cl_program;
 final class OpenClProgram {
     /** Headers, then one file per kernel; the order matters (each may use what comes before it). */
     static final List<String> SOURCES = List.of("common.clh", "philox.clh", "draws.clh", "polya_gamma.clh",
-            "allocate.cl", "expert_stats.cl", "gate_stats.cl", "reduce_partials.cl");
+            "allocate.cl", "gate_gradient.cl", "gate_stats.cl", "reduce_partials.cl");
 
     private OpenClProgram() {}
 
