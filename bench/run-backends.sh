@@ -4,11 +4,14 @@
 #
 # One JMH launch per (n, K), so each benchmark runs on cpu and then at once on opencl: the ratios compare
 # neighbours in time, which matters on a shared machine. Order: copy bandwidths; n = 1e5 and 1e6, K = 4 and
-# 8, sweep and the three kernels (JMH iterations as annotated: 2 x 1 s warm-up, 5 x 1 s measured); then
-# n = 1e7, sweep only, with -wi 1 -i 3 (one op per iteration). About 15 minutes on 2 cores.
+# 8, both sweeps (collapsed, Polya-Gamma) and the kernels: allocate, gateGradient (three variants), gateStats
+# (JMH iterations as annotated: 2 x 1 s warm-up, 5 x 1 s measured); then n = 1e7, both sweeps only, with
+# -wi 1 -i 3 (one op per iteration). About 18 minutes on 2 cores (an estimate from the earlier 11 minutes
+# with four benchmarks). A backend without gateGradient fails the collapsed sweep and the gateGradient
+# benchmarks at once, in one line each.
 #
 # Environment: NS (default "100000 1000000"), KS ("4 8"), LARGE_N (10000000; empty to skip),
-# LARGE_KERNELS=1 to run the three kernels at LARGE_N too, LARGE_JMH ("-wi 1 -i 3", the iterations at
+# LARGE_KERNELS=1 to run the kernels at LARGE_N too, LARGE_JMH ("-wi 1 -i 3", the iterations at
 # LARGE_N; set it empty when the extra arguments below set -wi or -i themselves), BMOE_DEVICE (OpenCL device; default: the first GPU with fp64, else 0),
 # SKIP_BUILD=1 to reuse bench/target/benchmarks.jar. Extra arguments go to every JMH launch,
 # e.g. -p backend=opencl.
@@ -44,15 +47,17 @@ jmh() {
     grep -E '^Benchmark|^BackendBenchmark' "$out/$name.txt" || true
 }
 
+sweeps='sweepCollapsed|sweepPolyaGamma'
+kernels='allocate|gateGradient|gateGradientProposal|gateGradientNoMetric|gateStats'
 jmh copy 'BackendBenchmark\.copy' "$@"
 for n in $NS; do
     for k in $KS; do
-        jmh "n$n-K$k" 'BackendBenchmark\.(sweep|allocate|expertStats|gateStats)$' -p n="$n" -p experts="$k" "$@"
+        jmh "n$n-K$k" "BackendBenchmark\\.($sweeps|$kernels)\$" -p n="$n" -p experts="$k" "$@"
     done
 done
 if [[ -n "$LARGE_N" ]]; then
-    which='sweep'
-    [[ "${LARGE_KERNELS:-0}" == 1 ]] && which='sweep|allocate|expertStats|gateStats'
+    which=$sweeps
+    [[ "${LARGE_KERNELS:-0}" == 1 ]] && which="$sweeps|$kernels"
     for k in $KS; do
         # shellcheck disable=SC2086 # LARGE_JMH is a list of options
         jmh "large-n$LARGE_N-K$k" "BackendBenchmark\\.($which)\$" -p n="$LARGE_N" -p experts="$k" $LARGE_JMH "$@"

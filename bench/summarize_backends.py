@@ -5,9 +5,11 @@ Per (n, K, benchmark): the median and the min/max of the measurement iterations 
 opencl/cpu ratio of the medians, and for the per-observation kernels the achieved bandwidth
 GB/s = unique bytes touched / median time (GB = 1e9 bytes), with
 
-    allocate     n (4p + 4 + 1)   x, y read (float32), z written (1 byte)
-    expertStats  n (4p + 4 + 1)   x, y, z read
-    gateStats    n (4p + 1)       x, z read
+    allocate               n (4p + 4 + 1)     x, y read (float32), z written (1 byte)
+    gateGradient*          n (4p + 4)         x, y read (all three variants)
+    gateStats              n (4p + 1)         x, z read
+    sweepCollapsed         n (12p + 13)       2 x gateGradient + allocate
+    sweepPolyaGamma        n (4p + 5) + (K-1) n (4p + 1)   allocate + (K-1) x gateStats
 
 next to each backend's measured copy bandwidth (copyBandwidth: 2 x 256 MiB read + written per op; cpu:
 blocks over the backend's threads; opencl: clEnqueueCopyBuffer on the device) and the one-thread
@@ -24,12 +26,19 @@ import sys
 
 P = 7
 COPY_BYTES = 2 * 256 * 1024 * 1024  # read + written per copy op
+# unique bytes per op, as functions of (n, K)
 KERNEL_BYTES = {
-    "allocate": lambda n: n * (4 * P + 4 + 1),
-    "expertStats": lambda n: n * (4 * P + 4 + 1),
-    "gateStats": lambda n: n * (4 * P + 1),
+    "sweepCollapsed": lambda n, k: n * (12 * P + 13),
+    "sweepPolyaGamma": lambda n, k: n * (4 * P + 5) + (k - 1) * n * (4 * P + 1),
+    "allocate": lambda n, k: n * (4 * P + 4 + 1),
+    "gateGradient": lambda n, k: n * (4 * P + 4),
+    "gateGradientProposal": lambda n, k: n * (4 * P + 4),
+    "gateGradientNoMetric": lambda n, k: n * (4 * P + 4),
+    "gateStats": lambda n, k: n * (4 * P + 1),
 }
-ORDER = ["sweep", "allocate", "expertStats", "gateStats"]
+ORDER = ["sweepCollapsed", "sweepPolyaGamma", "allocate", "gateGradient", "gateGradientProposal",
+         "gateGradientNoMetric", "gateStats"]
+SWEEPS = ["sweepCollapsed", "sweepPolyaGamma"]
 BACKENDS = ["cpu", "opencl"]
 
 
@@ -97,7 +106,7 @@ def main(paths):
             bw = []
             for b in BACKENDS:
                 if name in KERNEL_BYTES and r[b]:
-                    g = gbps(KERNEL_BYTES[name](n), r[b]["median"])
+                    g = gbps(KERNEL_BYTES[name](n, k), r[b]["median"])
                     share = f" ({100 * g / gbps(COPY_BYTES, copy[b]['median']):.2g} %)" if copy[b] else ""
                     bw.append(f"{g:.3g}{share}")
                 else:
@@ -106,13 +115,19 @@ def main(paths):
             print(f"| {n:.0e} | {k} | {label} | {cell(r['cpu'])} | {cell(r['opencl'])} | {ratio} | {bw[0]} | {bw[1]} |"
                   .replace("e+0", "e"))
 
-    print()
+    print("\n— : not run, or failed (a backend without gateGradient fails the benchmarks that need it)\n")
     for n, k in sizes:
-        cpu, ocl = rows.get(("sweep", "cpu", n, k)), rows.get(("sweep", "opencl", n, k))
-        if cpu and ocl:
-            ratio = ocl["median"] / cpu["median"]
-            verdict = "not slower" if ratio <= 1 else "slower"
-            print(f"sweep n = {n:.0e}, K = {k}: opencl / cpu = {ratio:.2f} (opencl {verdict})".replace("e+0", "e"))
+        for sweep in SWEEPS:
+            cpu, ocl = rows.get((sweep, "cpu", n, k)), rows.get((sweep, "opencl", n, k))
+            if cpu and ocl:
+                ratio = ocl["median"] / cpu["median"]
+                verdict = "not slower" if ratio <= 1 else "slower"
+                print(f"{sweep} n = {n:.0e}, K = {k}: opencl / cpu = {ratio:.2f} (opencl {verdict})".replace("e+0", "e"))
+        for b in BACKENDS:
+            c, p = rows.get(("sweepCollapsed", b, n, k)), rows.get(("sweepPolyaGamma", b, n, k))
+            if c and p:
+                print(f"{b} n = {n:.0e}, K = {k}: sweepPolyaGamma / sweepCollapsed = {p['median'] / c['median']:.2f}"
+                      .replace("e+0", "e"))
 
 
 if __name__ == "__main__":

@@ -2,14 +2,16 @@ package bmoe.bench;
 
 import static org.jocl.CL.CL_MEM_READ_WRITE;
 
+import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
-import bmoe.backend.ExpertStats;
+import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.backend.opencl.OpenClBackend;
 import bmoe.backend.opencl.OpenClDevices;
 import bmoe.model.Dataset;
+import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.rng.RngKey;
 import bmoe.sampler.GibbsSweep;
@@ -38,16 +40,22 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * The CPU backend against the OpenCL backend on the same data: one Gibbs sweep, each per-observation kernel,
+ * The CPU backend against the OpenCL backend on the same data: both sweeps, each per-observation kernel,
  * and the copy bandwidth of the device the kernels run on, the ceiling for a memory-bound kernel.
  *
  * <pre>
- *   sweep        GibbsSweep.step: allocate + expertStats + K host draws + (K-1) x (gateStats + gate draw)
- *   allocate     kernel (a): reads x, y, writes z           n (4p + 4 + 1) bytes
- *   expertStats  kernel (b): reads x, y, z                  n (4p + 4 + 1) bytes
- *   gateStats    kernel (c) for ONE gate: reads x, z        n (4p + 1) bytes
+ *   sweepCollapsed   GibbsSweep.collapsed (the default, --gates mala): gateGradient + host MALA move +
+ *                    gateGradientProposal + allocate + K host draws: 3 passes, n (12p + 13) bytes
+ *   sweepPolyaGamma  GibbsSweep.polyaGamma (--gates pg): allocate + K host draws + (K-1) x (gateStats + gate
+ *                    draw): K passes, n (4p + 5) + (K-1) n (4p + 1) bytes
+ *   allocate               kernel (a): reads x, y, writes z, sums the experts' statistics   n (4p + 4 + 1) bytes
+ *   gateGradient           kernel (b), metric, no reference gates (the move's 1st pass)     n (4p + 4) bytes
+ *   gateGradientProposal   kernel (b), metric, reference gates (the move's 2nd pass)        n (4p + 4) bytes
+ *   gateGradientNoMetric   kernel (b) without metric or reference                           n (4p + 4) bytes
+ *   gateStats              kernel (c) for ONE gate: reads x, z                              n (4p + 1) bytes
  *   copyBandwidth    cpu: System.arraycopy of 256 MiB in blocks spread over the backend's threads;
  *                    opencl: clEnqueueCopyBuffer of 256 MiB on the device, then clFinish
  *   copyOneThread    one System.arraycopy of 256 MiB on one thread (no backend parameter)
@@ -55,6 +63,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * Both copies move 2 x 256 MiB per op (read + write); bench/summarize_backends.py turns the times into GB/s.
  * Every OpenCL call above ends with a blocking read of the reduced sums, so an op is complete when it returns.
+ *
+ * <p>A backend without kernel (b) (an OpenCL build from before kernels/gate_gradient.cl) fails the benchmarks
+ * that need it in their setup, before any data are simulated, with one line that says so; JMH goes on with
+ * the others.
  *
  * <p>Parameters: {@code backend} (cpu, opencl), {@code n}, {@code experts}; any subset with JMH's
  * {@code -p name=v1,v2}. The OpenCL device is {@code -Dbmoe.device=N} (numbered as {@code bmoe
@@ -105,7 +117,7 @@ public class BackendBenchmark {
     /**
      * One chain on n rows: the backend, the resident data, a workspace, and a state warmed up by
      * {@link Fixture#warmState} (the same parameters at every n); z is drawn once at those parameters, so
-     * expertStats and gateStats find the allocations a sweep would leave.
+     * gateStats finds the allocations a sweep would leave.
      */
     @State(Scope.Benchmark)
     public static class Chain {
@@ -120,25 +132,50 @@ public class BackendBenchmark {
         Backend backend;
         Backend.Resident resident;
         Backend.Workspace ws;
-        /** The chain's state; {@link #sweep} advances it. */
+        /** The chain's state; the sweep benchmarks advance it. */
         SweepState state;
         /** The warmed-up parameters, as the kernel benchmarks read them. */
         ParamsBlock block;
+        /** The same experts at gates near the warmed-up ones: where the move's second pass evaluates. */
+        ParamsBlock proposal;
         /** Sweep counter of the kernel benchmarks: each call draws from fresh streams. */
         int sweepCounter;
 
         @Setup(Level.Trial)
-        public void setUp(Target target) {
+        public void setUp(Target target, BenchmarkParams benchmark) {
             backend = target.open();
+            String method = benchmark.getBenchmark().substring(benchmark.getBenchmark().lastIndexOf('.') + 1);
+            if (method.startsWith("gateGradient") || method.equals("sweepCollapsed")) {
+                requireGateGradient(backend, experts);
+            }
             state = Fixture.warmState(backend, experts, key, priors);
             Dataset data = Fixture.data(n);
             resident = backend.upload(data);
             ws = backend.workspace(resident, experts);
             block = ParamsBlock.of(state.params());
+            proposal = block.withGates(Fixture.nearbyGates(block.w()));
             sweepCounter = state.sweep() + 1;
             backend.allocate(ws, block, key, sweepCounter);
             System.out.println("# bmoe: n = " + n + ", p = " + data.p() + ", K = " + experts + ", "
                     + backend.describe());
+        }
+
+        /**
+         * Fails at once, in one line, where the backend has no kernel (b): probed on a few rows, so a benchmark
+         * that cannot run does not first simulate and upload n rows (minutes of a lent device at n = 1e8).
+         */
+        static void requireGateGradient(Backend backend, int experts) {
+            Dataset few = Fixture.data(4 * experts);
+            try (Backend.Resident r = backend.upload(few); Backend.Workspace w = backend.workspace(r, experts)) {
+                double[] unitVariances = new double[experts];
+                Arrays.fill(unitVariances, 1.0);
+                Params flat = new Params(new double[experts - 1][few.dim()], new double[experts][few.dim()],
+                        unitVariances);
+                backend.gateGradient(w, ParamsBlock.of(flat), null, false);
+            } catch (UnsupportedOperationException e) {
+                backend.close();
+                throw new IllegalStateException("skipped: " + backend.name() + " has no gateGradient: " + e.getMessage());
+            }
         }
 
         @TearDown(Level.Trial)
@@ -215,24 +252,44 @@ public class BackendBenchmark {
         return a;
     }
 
-    /** One full sweep; the chain's state advances with every op. */
+    /** One collapsed sweep (the default); the chain's state advances with every op. */
     @Benchmark
-    public SweepInfo sweep(Target t, Chain c) {
-        GibbsSweep.Result r = GibbsSweep.step(c.backend, c.ws, c.state, c.key, c.priors);
+    public SweepInfo sweepCollapsed(Target t, Chain c) {
+        GibbsSweep.Result r = GibbsSweep.collapsed(c.backend, c.ws, c.state, c.key, c.priors);
         c.state = r.state();
         return r.info();
     }
 
-    /** Kernel (a) at the warmed-up parameters, fresh streams each op. */
+    /** One Polya-Gamma sweep; the chain's state advances with every op. */
     @Benchmark
-    public double allocate(Target t, Chain c) {
+    public SweepInfo sweepPolyaGamma(Target t, Chain c) {
+        GibbsSweep.Result r = GibbsSweep.polyaGamma(c.backend, c.ws, c.state, c.key, c.priors);
+        c.state = r.state();
+        return r.info();
+    }
+
+    /** Kernel (a) with its fused expert statistics, at the warmed-up parameters, fresh streams each op. */
+    @Benchmark
+    public Allocation allocate(Target t, Chain c) {
         return c.backend.allocate(c.ws, c.block, c.key, ++c.sweepCounter);
     }
 
-    /** Kernel (b) on the allocations drawn in setup. */
+    /** Kernel (b) as the gate move's first pass: metric, no reference gates. */
     @Benchmark
-    public ExpertStats expertStats(Target t, Chain c) {
-        return c.backend.expertStats(c.ws);
+    public GateGradient gateGradient(Target t, Chain c) {
+        return c.backend.gateGradient(c.ws, c.block, null, true);
+    }
+
+    /** Kernel (b) as the gate move's second pass: at nearby gates, the current ones as reference, metric. */
+    @Benchmark
+    public GateGradient gateGradientProposal(Target t, Chain c) {
+        return c.backend.gateGradient(c.ws, c.proposal, c.block.w(), true);
+    }
+
+    /** Kernel (b) with neither metric nor reference gates. */
+    @Benchmark
+    public GateGradient gateGradientNoMetric(Target t, Chain c) {
+        return c.backend.gateGradient(c.ws, c.block, null, false);
     }
 
     /** Kernel (c) for ONE gate, cycling through 0..K-2 from op to op: the score is their average. */

@@ -1,7 +1,9 @@
 package bmoe.bench;
 
+import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
 import bmoe.backend.ExpertStats;
+import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.backend.cpu.CpuBackend;
@@ -11,11 +13,13 @@ import bmoe.model.Priors;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.rng.Step;
+import bmoe.rng.PolyaGamma;
 import bmoe.sampler.ExpertUpdate;
+import bmoe.sampler.GateMove;
 import bmoe.sampler.GateUpdate;
 import bmoe.sampler.GibbsSweep;
 import bmoe.sampler.Initializer;
-import bmoe.rng.PolyaGamma;
+import bmoe.sampler.StepSize;
 import bmoe.sampler.SweepInfo;
 import bmoe.sampler.SweepState;
 import java.util.concurrent.ForkJoinPool;
@@ -38,17 +42,32 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * One Gibbs sweep on the CPU backend, its per-step breakdown, and the memory-bandwidth floor.
+ * The two sweeps on the CPU backend, their per-step breakdown, and the memory-bandwidth floor.
  *
  * <pre>
- *   sweep       = GibbsSweep.step (the whole thing)
- *              ~= allocate + expertStats + (K-1) * gateStats + hostDraws
- *   pgDraws     = the Polya-Gamma draws alone of one gateStats call (psi precomputed)
- *   readX       = one parallel pass that only reads x and y (the floor for any kernel over the data)
+ *   sweepCollapsed   = GibbsSweep.collapsed, the default (--gates mala): 3 passes over the data
+ *                   ~= gateGradient + gateGradientProposal + allocate + hostMove
+ *   sweepPolyaGamma  = GibbsSweep.polyaGamma (--gates pg): K passes
+ *                   ~= allocate + (K-1) * gateStats + hostDraws
+ *   pgDraws          = the Polya-Gamma draws alone of one gateStats call (psi precomputed)
+ *   readX            = one parallel pass that only reads x and y (the floor for any kernel over the data)
+ * </pre>
+ *
+ * Bytes each pass reads and writes, with p covariates, float32 x and y and one byte per allocation:
+ * <pre>
+ *   allocate               kernel (a): reads x, y, writes z; sums the experts' statistics   n (4p + 4 + 1)
+ *   gateGradient           kernel (b), metric, no reference gates (the move's 1st pass)     n (4p + 4)
+ *   gateGradientProposal   kernel (b), metric, reference gates (the move's 2nd pass)        n (4p + 4)
+ *   gateGradientNoMetric   kernel (b) without metric or reference: what the metric costs    n (4p + 4)
+ *   gateStats              kernel (c) for ONE gate: reads x, z                              n (4p + 1)
+ *   readX                  reads x, y                                                       n (4p + 4)
  * </pre>
  *
  * All data are built once per trial ({@link Level#Trial}); every benchmark forks its own JVM, so one
- * benchmark's writes to the allocations never reach another's measurement.
+ * benchmark's writes to the allocations never reach another's measurement. The chain is warmed up by
+ * {@link Fixture#WARM_SWEEPS} Polya-Gamma sweeps, so both sweeps and every kernel start from the same
+ * parameters; the collapsed sweep then keeps the initial step size (the cost of a sweep does not depend on
+ * it: the move makes its two passes whether or not the proposal is accepted).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -111,15 +130,19 @@ public class SweepBenchmark {
         final RngKey key = new RngKey(Fixture.SEED, 0);
         final Priors priors = Priors.DEFAULT;
         Backend.Workspace ws;
-        /** The chain's state; {@link #sweep} advances it. */
+        /** The chain's state; the sweep benchmarks advance it. */
         SweepState state;
         /** Sweep counter of the kernel benchmarks: each call draws from fresh streams. */
         int sweepCounter;
         /** The parameters after warm-up, as the kernels read them. */
         ParamsBlock block;
-        /** Kernel (b) and (c) outputs at the warmed-up state, the inputs of {@link #hostDraws}. */
+        /** The same experts at gates near the warmed-up ones, for the move's second pass. */
+        ParamsBlock proposal;
+        /** Kernel (a), (b) and (c) outputs at the warmed-up state, the inputs of {@link #hostDraws} and {@link #hostMove}. */
         ExpertStats expertStats;
         GateStats[] gateStats;
+        GateGradient here;
+        GateGradient there;
         /** psi_ik = eta_ik - C_ik for every gate k and row i at the warmed-up parameters, for {@link #pgDraws}. */
         double[][] psi;
 
@@ -129,19 +152,21 @@ public class SweepBenchmark {
             state = Initializer.initialState(d.data, experts, priors, key);
             SweepInfo info = null;
             for (int s = 0; s < Fixture.WARM_SWEEPS; s++) {
-                GibbsSweep.Result r = GibbsSweep.step(d.backend, ws, state, key, priors);
+                GibbsSweep.Result r = GibbsSweep.step(Fixture.WARM_METHOD, d.backend, ws, state, key, priors);
                 state = r.state();
                 info = r.info();
             }
             // leave the workspace as a sweep would find it: allocations drawn at the current parameters
             block = ParamsBlock.of(state.params());
+            proposal = block.withGates(Fixture.nearbyGates(block.w()));
             sweepCounter = state.sweep() + 1;
-            d.backend.allocate(ws, block, key, sweepCounter);
-            expertStats = d.backend.expertStats(ws);
+            expertStats = d.backend.allocate(ws, block, key, sweepCounter).stats();
             gateStats = new GateStats[experts - 1];
             for (int k = 0; k < experts - 1; k++) {
                 gateStats[k] = d.backend.gateStats(ws, block, k, key, sweepCounter);
             }
+            here = d.backend.gateGradient(ws, block, null, true);
+            there = d.backend.gateGradient(ws, proposal, block.w(), true);
             psi = psi(d.data, block);
             StringBuilder gates = new StringBuilder();
             for (double[] wk : state.params().w()) {
@@ -151,8 +176,8 @@ public class SweepBenchmark {
                 }
                 gates.append(gates.length() == 0 ? "" : ", ").append(String.format("%.3f", max));
             }
-            System.out.println("# bmoe: K = " + experts + ", after " + state.sweep() + " sweeps: counts "
-                    + java.util.Arrays.toString(info.counts()) + ", max |w_k| [" + gates + "]");
+            System.out.println("# bmoe: K = " + experts + ", after " + state.sweep() + " " + Fixture.WARM_METHOD.cliName()
+                    + " sweeps: counts " + java.util.Arrays.toString(info.counts()) + ", max |w_k| [" + gates + "]");
         }
     }
 
@@ -194,28 +219,58 @@ public class SweepBenchmark {
     }
 
     /**
-     * One full sweep: kernel (a), kernel (b), K host NIG draws, then K-1 times kernel (c) and a gate draw.
-     * A sweep at n = 1e6 takes about as long as one 2 s iteration, so each iteration holds one or two
-     * sweeps; it gets twice the iterations of the others to make its median worth quoting.
+     * One collapsed sweep (the default): kernel (b) at the gates, the host's MALA move, kernel (b) at the
+     * proposal, kernel (a), K host NIG draws. A sweep at n = 1e6 takes a sizeable share of one 2 s iteration, so
+     * it gets twice the iterations of the kernels to make its median worth quoting.
      */
     @Benchmark
     @Measurement(iterations = 10, time = 2, timeUnit = TimeUnit.SECONDS)
-    public SweepInfo sweep(Data d, Chain c) {
-        GibbsSweep.Result r = GibbsSweep.step(d.backend, c.ws, c.state, c.key, c.priors);
+    public SweepInfo sweepCollapsed(Data d, Chain c) {
+        GibbsSweep.Result r = GibbsSweep.collapsed(d.backend, c.ws, c.state, c.key, c.priors);
         c.state = r.state();
         return r.info();
     }
 
-    /** Kernel (a): gate probabilities, expert likelihoods and the allocation draw for every row. */
+    /**
+     * One Polya-Gamma sweep: kernel (a), K host NIG draws, then K-1 times kernel (c) and a gate draw. A sweep
+     * at n = 1e6 takes about as long as one 2 s iteration, hence the extra iterations.
+     */
     @Benchmark
-    public double allocate(Data d, Chain c) {
+    @Measurement(iterations = 10, time = 2, timeUnit = TimeUnit.SECONDS)
+    public SweepInfo sweepPolyaGamma(Data d, Chain c) {
+        GibbsSweep.Result r = GibbsSweep.polyaGamma(d.backend, c.ws, c.state, c.key, c.priors);
+        c.state = r.state();
+        return r.info();
+    }
+
+    /**
+     * Kernel (a): gate probabilities, expert likelihoods, the allocation draw for every row and, in the same
+     * pass, the experts' sufficient statistics of the new allocations (one pass in both sweeps).
+     */
+    @Benchmark
+    public Allocation allocate(Data d, Chain c) {
         return d.backend.allocate(c.ws, c.block, c.key, ++c.sweepCounter);
     }
 
-    /** Kernel (b): per-expert sufficient statistics of the allocations. */
+    /** Kernel (b) as the gate move's first pass: log-likelihood, gradient and Fisher metric at the gates. */
     @Benchmark
-    public ExpertStats expertStats(Data d, Chain c) {
-        return d.backend.expertStats(c.ws);
+    public GateGradient gateGradient(Data d, Chain c) {
+        return d.backend.gateGradient(c.ws, c.block, null, true);
+    }
+
+    /**
+     * Kernel (b) as the gate move's second pass: at the proposed gates, with the current ones as reference
+     * gates (so every row also evaluates its log-likelihood at those), metric included.
+     */
+    @Benchmark
+    public GateGradient gateGradientProposal(Data d, Chain c) {
+        return d.backend.gateGradient(c.ws, c.proposal, c.block.w(), true);
+    }
+
+    /** Kernel (b) with neither metric nor reference gates: gateGradient minus this is what the metric costs. */
+    @Benchmark
+    public GateGradient gateGradientNoMetric(Data d, Chain c) {
+        return d.backend.gateGradient(c.ws, c.block, null, false);
     }
 
     /**
@@ -261,7 +316,7 @@ public class SweepBenchmark {
     }
 
     /**
-     * The host's d x d work of a sweep from precomputed sums: K normal-inverse-gamma posteriors and draws,
+     * The Polya-Gamma sweep's host work from precomputed sums: K normal-inverse-gamma posteriors and draws,
      * K-1 gate draws, and the parameter blocks sent to the kernels (1 + (K-1) of them).
      */
     @Benchmark
@@ -282,6 +337,34 @@ public class SweepBenchmark {
             double[] wk = GateUpdate.draw(g.weightedGram(), g.weightedResponse(), c.priors,
                     c.key.stream(0, sweep, Step.gate(k)));
             params = params.withGate(k, wk);
+        }
+        return params;
+    }
+
+    /**
+     * The collapsed sweep's host work from precomputed kernel (a) and (b) sums: the MALA move (prior terms,
+     * two Cholesky factorisations of the (K-1) d square metric, the proposal draw, the acceptance ratio), K
+     * normal-inverse-gamma posteriors and draws, and the parameter blocks sent to the kernels (3 of them).
+     * The second pass's sums are those at {@link Chain#proposal}, whatever the move proposes: the host's
+     * arithmetic does not depend on the values.
+     */
+    @Benchmark
+    public Params hostMove(Chain c, Blackhole bh) {
+        int sweep = ++c.sweepCounter;
+        Params params = c.state.params();
+        ParamsBlock block = ParamsBlock.of(params);
+        GateMove.Result move = GateMove.step(block.w(), c.here, StepSize.INITIAL, c.priors, proposal -> {
+            bh.consume(block.withGates(proposal));
+            return c.there;
+        }, c.key.stream(0, sweep, Step.GATE_MOVE));
+        bh.consume(block.withGates(move.gates()));
+        params = params.withGates(move.gates());
+        ExpertStats stats = c.expertStats;
+        for (int k = 0; k < c.experts; k++) {
+            ExpertUpdate.Posterior post = ExpertUpdate.posterior(stats.count(k), stats.gram(k),
+                    stats.crossProduct(k), stats.sumSquares(k), c.priors);
+            ExpertUpdate.Draw draw = ExpertUpdate.draw(post, c.key.stream(k, sweep, Step.EXPERT));
+            params = params.withExpert(k, draw.beta(), draw.s2());
         }
         return params;
     }
