@@ -6,6 +6,7 @@ import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.sampler.DrawColumns;
 import bmoe.sampler.GateMethod;
+import bmoe.sampler.GateMetric;
 import bmoe.sampler.RunConfig;
 import bmoe.io.Stats;
 import bmoe.sim.Preset;
@@ -45,7 +46,8 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
             throw new UserError("--n must be >= 4, got " + n);
         }
         backendOptions.validate();
-        RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, Priors.DEFAULT, GateMethod.MALA);
+        RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, Priors.DEFAULT, GateMethod.MALA,
+                GateMetric.AUTO);
         PrintWriter out = spec.commandLine().getOut();
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), n, seed);
         Dataset data = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);

@@ -12,6 +12,7 @@ import bmoe.model.Priors;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
 import bmoe.sampler.GateMethod;
+import bmoe.sampler.GateMetric;
 import bmoe.sampler.RunConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -89,6 +90,13 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
                 + "Polya-Gamma Gibbs step one gate at a time (mixes slowly when gates are steep).")
     String gates;
 
+    @Option(names = "--gate-metric", defaultValue = "auto", paramLabel = "auto|fisher|frozen",
+            description = "The mala move's metric: fisher, the Fisher information at every point (follows the "
+                + "posterior's shape; (K-1)(p+1) squared / 2 extra sums per row); frozen, that metric fixed half way "
+                + "through warm-up (cheaper sweeps); auto (default): fisher below " + GateMetric.AUTO_FROZEN_FROM
+                + " gate coefficients (K-1)(p+1), frozen from there.")
+    String gateMetric;
+
     @CommandLine.Mixin
     BackendOptions backendOptions = new BackendOptions();
 
@@ -139,7 +147,8 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         requireOption(out, "--out=<out>");
         Priors priors = priors(priorGateSd, priorExpertSd, priorSigmaShape, priorSigmaScale);
         long s = seed != null ? seed : new SecureRandom().nextInt() & 0xFFFFFFFFL;
-        RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priors, gateMethod(gates));
+        RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priors, gateMethod(gates),
+                gateMetric(gateMetric));
         backendOptions.validate();
         int nThreads = backendOptions.threads();
         if (checkpointEvery < 0) {
@@ -265,6 +274,15 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
     }
 
+    /** The --gate-metric value, or a one-line error. */
+    static GateMetric gateMetric(String name) {
+        try {
+            return GateMetric.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--" + e.getMessage());
+        }
+    }
+
     /** The priors, with a bad value reported under its option name. */
     static Priors priors(double gateSd, double expertSd, double shape, double scale) {
         try {
@@ -276,9 +294,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
 
     /** The run's configuration; RunConfig checks it, and a bad value is reported under its option name. */
     static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
-                            GateMethod gates) {
+                            GateMethod gates, GateMetric metric) {
         try {
-            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates);
+            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
         }

@@ -92,6 +92,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         c.put("prior_sigma_shape", Double.toString(cfg.priors().sigmaShape()));
         c.put("prior_sigma_scale", Double.toString(cfg.priors().sigmaScale()));
         c.put("gates", cfg.gates().cliName());
+        c.put("gate_metric", cfg.gateMetric().cliName());
         c.put("standardize", Boolean.toString(!s.isIdentity()));
         c.put("x_mean", join(s.xMean()));
         c.put("x_sd", join(s.xSd()));

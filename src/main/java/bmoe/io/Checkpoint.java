@@ -56,6 +56,11 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         gate.put("proposed", acc.proposed());
         gate.put("accepted", acc.accepted());
         gate.put("sum_accept_prob", Double.toHexString(acc.sumAcceptProb()));
+        if (state.frozenMetric() == null) {
+            gate.putNull("frozen_metric");
+        } else {
+            matrix(gate.putArray("frozen_metric"), state.frozenMetric());
+        }
         Json.write(file, root);
     }
 
@@ -88,7 +93,11 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
                     integer(gate, "adaptations"), gate.path("frozen").asBoolean());
             Acceptance acc = new Acceptance(gate.path("proposed").asLong(-1), gate.path("accepted").asLong(-1),
                     hex(gate, "sum_accept_prob"));
-            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc), kept, bytes);
+            int free = (experts - 1) * dim;
+            JsonNode frozen = gate.path("frozen_metric");
+            require(frozen.isMissingNode() || frozen.isNull() || frozen.isArray(), "bad frozen_metric");
+            double[][] metric = frozen.isArray() ? matrix(frozen, free, free) : null;
+            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric), kept, bytes);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();
             throw new UserError("damaged checkpoint " + file + " (" + why + "); delete it to rerun that chain from the start");

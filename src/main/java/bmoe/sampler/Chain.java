@@ -119,6 +119,7 @@ public final class Chain {
         SweepState state = start.sweepState();
         long clamped = start.clampedResiduals();
         Acceptance acceptance = start.acceptance();
+        int freezeMetricAt = cfg.metricFreezeSweep(data.dim());
         int next = 0;
         for (int s = start.sweep() + 1; s <= total; s++) {
             if (Thread.currentThread().isInterrupted()) {
@@ -129,8 +130,12 @@ public final class Chain {
             clamped += r.info().clampedResiduals();
             int postWarmup = s - cfg.warmup();
             if (cfg.gates() == GateMethod.MALA && cfg.experts() > 1) {
-                // the step size adapts on warm-up sweeps only and is frozen from the first draw on
-                if (postWarmup <= 0) {
+                // The step size adapts on warm-up sweeps only and is frozen from the first draw on. Half way
+                // through warm-up a metric that freezes takes its value at the gates reached, and the step size
+                // starts adapting afresh under it.
+                if (s == freezeMetricAt) {
+                    state = state.withFrozenMetric(r.info().gateMetric()).withStepSize(StepSize.initial());
+                } else if (postWarmup <= 0) {
                     state = state.withStepSize(state.stepSize().adapt(r.info().gateAcceptProb()));
                 }
                 if (postWarmup >= 0) {

@@ -13,8 +13,10 @@ import bmoe.model.Params;
  * @param clampedResiduals numerical clamps so far (carried so that a resumed chain reports the whole chain's)
  * @param stepSize the collapsed gate move's step size and its adaptation state
  * @param acceptance the gate move's post-warm-up acceptance so far
+ * @param frozenMetric the gate move's frozen metric, null while it is the Fisher metric at each point
  */
-public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance) {
+public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
+                         double[][] frozenMetric) {
     public ChainState {
         if (sweep < 0) {
             throw new IllegalArgumentException("sweep must be >= 0, got " + sweep);
@@ -29,15 +31,16 @@ public record ChainState(Params params, int sweep, long clampedResiduals, StepSi
 
     /** A state with the initial step size and no acceptances yet. */
     public ChainState(Params params, int sweep, long clampedResiduals) {
-        this(params, sweep, clampedResiduals, StepSize.initial(), Acceptance.NONE);
+        this(params, sweep, clampedResiduals, StepSize.initial(), Acceptance.NONE, null);
     }
 
     /** The state after the given sweep, with the clamps and acceptances counted so far. */
     static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance) {
-        return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance);
+        return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance,
+                state.frozenMetric());
     }
 
     SweepState sweepState() {
-        return new SweepState(params, sweep, stepSize);
+        return new SweepState(params, sweep, stepSize, frozenMetric);
     }
 }

@@ -49,10 +49,12 @@ public final class GibbsSweep {
             return polyaGamma(backend, ws, state, key, priors); // no gates: both sweeps are z, then the expert
         }
 
-        // 1. Gates w | beta, s2, y, allocations summed out: kernel (b) here, then at the proposal.
-        GateGradient here = backend.gateGradient(ws, block, null, true);
-        GateMove.Result move = GateMove.step(block.w(), here, state.stepSize().eps(), priors,
-                proposal -> backend.gateGradient(ws, block.withGates(proposal), block.w(), true),
+        // 1. Gates w | beta, s2, y, allocations summed out: kernel (b) here, then at the proposal (with the
+        //    metric's sums unless it is frozen).
+        boolean fisher = state.frozenMetric() == null;
+        GateGradient here = backend.gateGradient(ws, block, null, fisher);
+        GateMove.Result move = GateMove.step(block.w(), here, state.stepSize().eps(), priors, state.frozenMetric(),
+                proposal -> backend.gateGradient(ws, block.withGates(proposal), block.w(), fisher),
                 key.stream(0, sweep, Step.GATE_MOVE));
         params = params.withGates(move.gates());
 
@@ -60,9 +62,9 @@ public final class GibbsSweep {
         Allocation allocation = backend.allocate(ws, block.withGates(move.gates()), key, sweep);
         Experts experts = updateExperts(params, allocation.stats(), key, sweep, priors);
 
-        return new Result(new SweepState(experts.params(), sweep, state.stepSize()),
+        return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric()),
                 new SweepInfo(here.logLikelihood(), experts.counts(), experts.clamped(), move.accepted(),
-                        move.acceptProb()));
+                        move.acceptProb(), move.metric()));
     }
 
     /**
@@ -86,8 +88,8 @@ public final class GibbsSweep {
             params = params.withGate(k, wk);
         }
 
-        return new Result(new SweepState(params, sweep, state.stepSize()),
-                new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), true, 1.0));
+        return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric()),
+                new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), true, 1.0, null));
     }
 
     /** The experts after their conjugate draws, with the counts n_k and the number of clamped residuals. */

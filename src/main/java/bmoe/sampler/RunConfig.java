@@ -9,18 +9,21 @@ import bmoe.rng.RngKey;
  * {@code thin}-th is kept (Stan's convention).
  */
 public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
-                        GateMethod gates) {
+                        GateMethod gates, GateMetric gateMetric) {
     /** Allocations are stored as bytes. */
     public static final int MAX_EXPERTS = 127;
 
-    /** The default gate update, {@link GateMethod#MALA}. */
+    /** The default gate update, {@link GateMethod#MALA} with the {@link GateMetric#AUTO} metric. */
     public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
-        this(experts, chains, warmup, draws, thin, seed, priors, GateMethod.MALA);
+        this(experts, chains, warmup, draws, thin, seed, priors, GateMethod.MALA, GateMetric.AUTO);
     }
 
     public RunConfig {
         if (gates == null) {
             throw new IllegalArgumentException("gates must be mala or pg");
+        }
+        if (gateMetric == null) {
+            throw new IllegalArgumentException("gate-metric must be auto, fisher or frozen");
         }
         if (experts < 1 || experts > MAX_EXPERTS) {
             throw new IllegalArgumentException("experts must be in [1, " + MAX_EXPERTS + "], got " + experts);
@@ -43,6 +46,15 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
         if (seed < 0 || seed > RngKey.MAX_SEED) {
             throw new IllegalArgumentException("seed must be in [0, 4294967295], got " + seed);
         }
+    }
+
+    /**
+     * The sweep after which a chain freezes its gate metric: half way through warm-up, when the metric freezes at
+     * all and warm-up has at least two sweeps (one to adapt under each metric); 0 for never.
+     */
+    public int metricFreezeSweep(int dim) {
+        boolean freezes = gates == GateMethod.MALA && experts > 1 && gateMetric.freezes(experts, dim);
+        return freezes && warmup >= 2 ? warmup / 2 : 0;
     }
 
     public int keptPerChain() {

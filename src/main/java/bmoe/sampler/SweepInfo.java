@@ -8,9 +8,10 @@ package bmoe.sampler;
  * @param clampedResiduals experts whose q - m' V^-1 m rounded below zero and was clamped to zero
  * @param gateAccepted whether the gate move was accepted (always, for the Gibbs step of the Polya-Gamma sweep)
  * @param gateAcceptProb the gate move's acceptance probability (1 for the Gibbs step)
+ * @param gateMetric the gate move's metric at the gates it left (what a chain freezes), null for the Gibbs step
  */
 public record SweepInfo(double logLikelihood, double[] counts, int clampedResiduals, boolean gateAccepted,
-                        double gateAcceptProb) {
+                        double gateAcceptProb, double[][] gateMetric) {
     /** The number of experts with at least one observation (label invariant). */
     public int nonEmptyExperts() {
         int nonEmpty = 0;

@@ -319,6 +319,8 @@ class BadInputTest {
             bad("--checkpoint-every -1", Kind.FIT, f -> fit(f, "--checkpoint-every", "-1"), "--checkpoint-every"),
             bad("--gates unknown", Kind.FIT, f -> fit(f, "--gates", "foo"), "--gates must be mala or pg, got 'foo'"),
             bad("--gates in capitals", Kind.FIT, f -> fit(f, "--gates", "PG"), "--gates must be mala or pg, got 'PG'"),
+            bad("--gate-metric unknown", Kind.FIT, f -> fit(f, "--gate-metric", "euclid"),
+                "--gate-metric must be auto, fisher or frozen, got 'euclid'"),
             // resume
             bad("resume a missing run folder", Kind.FIT,
                 f -> resume(f.dir.resolve("norun").toString()), "norun", "no run folder"),
@@ -531,6 +533,9 @@ class BadInputTest {
             Arguments.of("--checkpoint-every 0", (Function<Fx, String[]>) f -> fit(f, "--checkpoint-every", "0")),
             Arguments.of("--gates mala", (Function<Fx, String[]>) f -> fit(f, "--gates", "mala")),
             Arguments.of("--gates pg", (Function<Fx, String[]>) f -> fit(f, "--gates", "pg")),
+            Arguments.of("--gate-metric frozen", (Function<Fx, String[]>) f -> fit(f, "--gate-metric", "frozen")),
+            Arguments.of("--gate-metric frozen --warmup 1",
+                (Function<Fx, String[]>) f -> fit(f, "--gate-metric", "frozen", "--warmup", "1")),
             Arguments.of("--gates pg --warmup 0", (Function<Fx, String[]>) f -> fit(f, "--gates", "pg", "--warmup", "0")),
             Arguments.of("--gates pg with one expert (no gates)", (Function<Fx, String[]>) f ->
                 fit(f, "--gates", "pg", "-K", "1")),

@@ -11,6 +11,7 @@ import bmoe.sampler.Acceptance;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
 import bmoe.sampler.GateMethod;
+import bmoe.sampler.GateMetric;
 import bmoe.sampler.RunConfig;
 import bmoe.sampler.StepSize;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,7 +56,7 @@ class GateMoveReportTest {
             y[i] = (x[i] < 0.35 ? 15 - 20 * x[i] : -5 + 20 * x[i]) + 0.5 * rnd.nextGaussian();
         }
         Dataset data = Dataset.fromColumns(new double[][] {x}, y, List.of("x1"), "y", true);
-        RunConfig cfg = new RunConfig(2, 2, 10, KEPT, 1, 9, Priors.DEFAULT, gates);
+        RunConfig cfg = new RunConfig(2, 2, 10, KEPT, 1, 9, Priors.DEFAULT, gates, GateMetric.AUTO);
         // one move per post-warm-up sweep, KEPT of them (thin 1)
         Acceptance[] acc = {new Acceptance(KEPT, 40, 38.2), new Acceptance(KEPT, 3, 4.1)};
         List<Chain.Result> chains = new ArrayList<>();
@@ -74,7 +75,7 @@ class GateMoveReportTest {
             }
             StepSize step = gates == GateMethod.MALA ? StepSize.fixed(c == 0 ? 0.83 : 0.5) : StepSize.initial();
             ChainState last = new ChainState(new Params(new double[1][2], new double[2][2], new double[] {1, 1}),
-                    cfg.sweepsPerChain(), 0, step, gates == GateMethod.MALA ? acc[c] : Acceptance.NONE);
+                    cfg.sweepsPerChain(), 0, step, gates == GateMethod.MALA ? acc[c] : Acceptance.NONE, null);
             chains.add(new Chain.Result(c, draws, iterations, logLik, nonEmpty, last));
         }
         return new FitRun(data, cfg, "cpu (made up)", "cpu", 16384, 1, chains, 1.0, 100);

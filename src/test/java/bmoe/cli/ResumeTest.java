@@ -96,6 +96,11 @@ class ResumeTest {
         if (!Arrays.asList(extra).contains("--seed")) {
             a.addAll(List.of("--seed", "11"));
         }
+        if (gates == GateMethod.MALA) {
+            // the frozen metric (fixed at sweep WARMUP / 2 = 10) is the gate move's richest checkpoint state; the
+            // Fisher metric, auto's choice for this K = 2, p = 1 fit, is resumed in KillResumeTest
+            a.addAll(List.of("--gate-metric", "frozen"));
+        }
         a.addAll(Arrays.asList(extra));
         return a.toArray(String[]::new);
     }

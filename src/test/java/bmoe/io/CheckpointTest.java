@@ -59,8 +59,16 @@ class CheckpointTest {
         Acceptance acc = new Acceptance(3_000_000_000L, 2_100_000_001L, 2_099_999_999.0 + 1.0 / 3);
         Params p = new Params(new double[1][2], new double[2][2], new double[] {1, 1});
         Path file = dir.resolve("chain-1.json");
-        new Checkpoint(new ChainState(p, 17, 0, step, acc), CFG.keptThrough(17), 50).write(file, 0);
+        double[][] metric = {{Math.PI, -0.1 - 0.2}, {-0.1 - 0.2, Double.MIN_VALUE}};
+        new Checkpoint(new ChainState(p, 17, 0, step, acc, frozen ? metric : null), CFG.keptThrough(17), 50)
+                .write(file, 0);
         ChainState back = Checkpoint.read(file, 0, CFG, 2).state();
+        if (frozen) {
+            assertBits(metric[0], back.frozenMetric()[0]);
+            assertBits(metric[1], back.frozenMetric()[1]);
+        } else {
+            assertEquals(null, back.frozenMetric());
+        }
         assertEquals(step, back.stepSize(), "records compare doubles by their bits");
         assertBits(new double[] {step.logEps(), step.logEpsBar(), step.hBar()},
                 new double[] {back.stepSize().logEps(), back.stepSize().logEpsBar(), back.stepSize().hBar()});
@@ -72,7 +80,7 @@ class CheckpointTest {
 
         // negative zero survives as well (h-bar starts at 0 and can come back to a signed zero)
         StepSize zero = new StepSize(-0.0, 0.0, -0.0, 1, false);
-        new Checkpoint(new ChainState(p, 17, 0, zero, Acceptance.NONE), CFG.keptThrough(17), 50).write(file, 0);
+        new Checkpoint(new ChainState(p, 17, 0, zero, Acceptance.NONE, null), CFG.keptThrough(17), 50).write(file, 0);
         StepSize zeroBack = Checkpoint.read(file, 0, CFG, 2).state().stepSize();
         assertBits(new double[] {-0.0, 0.0, -0.0},
                 new double[] {zeroBack.logEps(), zeroBack.logEpsBar(), zeroBack.hBar()});

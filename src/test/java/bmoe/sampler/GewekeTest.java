@@ -69,6 +69,29 @@ class GewekeTest {
     }
 
     /**
+     * The collapsed sweep with a frozen metric (preconditioned MALA, what a chain uses after the first half of
+     * warm-up with --gate-metric frozen): the metric is a fixed matrix, here the prior precision plus a fixed
+     * positive definite part, so the test does not depend on where a chain happened to freeze it.
+     */
+    @ParameterizedTest(name = "frozen metric, K = {0}, p = {1}")
+    @CsvSource({"2, 1", "3, 2"})
+    void sweepWithAFrozenMetricLeavesTheJointInvariant(int experts, int p) {
+        int free = (experts - 1) * (p + 1);
+        double[][] metric = new double[free][free];
+        for (int u = 0; u < free; u++) {
+            for (int v = 0; v < free; v++) {
+                metric[u][v] = (u == v ? 1 / (PRIORS.gateSd() * PRIORS.gateSd()) + 2.0 : 0.0) + 0.5 / (1 + Math.abs(u - v));
+            }
+        }
+        double[] z = zScores(experts, p, PRIORS, PRIORS, 11, (backend, ws, state, key, priors) ->
+                GibbsSweep.collapsed(backend, ws, state.withFrozenMetric(metric), key, priors));
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke MALA, frozen metric, K = %d, p = %d: largest |z| = %.2f over %d functionals%n",
+                experts, p, worst, z.length);
+        assertTrue(worst < Z_MAX, "largest |z| = " + worst + ": " + Arrays.toString(z));
+    }
+
+    /**
      * The collapsed gate move with its Hastings correction left out (log q(w | w*) - log q(w* | w) dropped, as if
      * the Langevin proposal were symmetric): no longer invariant, and the test must see it.
      */
@@ -118,20 +141,22 @@ class GewekeTest {
         Allocation allocation = stale != null ? stale : backend.allocate(ws, block.withGates(m.gates()), key, sweep);
         GibbsSweep.Experts experts = GibbsSweep.updateExperts(params, allocation.stats(), key, sweep, priors);
         return new GibbsSweep.Result(new SweepState(experts.params(), sweep, state.stepSize()),
-                new SweepInfo(here.logLikelihood(), experts.counts(), experts.clamped(), m.accepted(), m.acceptProb()));
+                new SweepInfo(here.logLikelihood(), experts.counts(), experts.clamped(), m.accepted(), m.acceptProb(),
+                        m.metric()));
     }
 
     /** GateMove.step with log alpha = L(w*) - L(w) only. */
     static GateMove.Result moveWithoutHastings(double[] w, GateGradient here, double eps, Priors priors,
                                                        Function<double[], GateGradient> atProposal, RngStream rng) {
-        GateMove.Point from = GateMove.point(w, here, priors, eps);
+        GateMove.Point from = GateMove.point(w, here, priors, eps, null);
         double[] proposal = Mvn.draw(from.proposal(), eps * eps, rng);
         double u = rng.uniform();
         GateGradient there = atProposal.apply(proposal);
-        GateMove.Point to = GateMove.point(proposal, there, priors, eps);
+        GateMove.Point to = GateMove.point(proposal, there, priors, eps, null);
         double logAlpha = there.logLikelihoodDiff() + to.logPrior() - from.logPrior();
         boolean accept = Math.log(u) < logAlpha;
-        return new GateMove.Result(accept ? proposal : w.clone(), accept, Math.exp(Math.min(0, logAlpha)));
+        return new GateMove.Result(accept ? proposal : w.clone(), accept, Math.exp(Math.min(0, logAlpha)),
+                accept ? to.metric() : from.metric());
     }
 
     @Test
@@ -181,7 +206,7 @@ class GewekeTest {
             params = params.withGate(k, GateUpdate.draw(g.weightedGram(), g.weightedResponse(), priors,
                     key.stream(0, sweep, Step.gate(k))));
         }
-        return new GibbsSweep.Result(new SweepState(params, sweep), new SweepInfo(logLik, new double[params.experts()], 0, true, 1.0));
+        return new GibbsSweep.Result(new SweepState(params, sweep), new SweepInfo(logLik, new double[params.experts()], 0, true, 1.0, null));
     }
 
     static double[] zScores(int experts, int p, Priors truth, Priors sampler, long seed, Sweep sweep) {

@@ -12,6 +12,7 @@ import bmoe.sampler.Acceptance;
 import bmoe.sampler.Chain;
 import bmoe.sampler.DrawColumns;
 import bmoe.sampler.GateMethod;
+import bmoe.sampler.GateMetric;
 import bmoe.sampler.RunConfig;
 import bmoe.sampler.Sampler;
 import bmoe.sim.Preset;
@@ -30,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.stream.IntStream;
 
 /**
@@ -107,8 +109,26 @@ public final class GateMixing {
                 new Case("p7k4", "(c) p = 7, K = 4", P7K4, -1.0, 1.0, 100_000, Priors.DEFAULT, true));
     }
 
+    /** A sampler to compare: the gate method and, for mala, the metric; named as on the command line. */
+    record Variant(String name, GateMethod method, GateMetric metric) {
+        static Variant parse(String name) {
+            return switch (name) {
+                case "pg" -> new Variant(name, GateMethod.PG, GateMetric.AUTO);
+                case "mala" -> new Variant(name, GateMethod.MALA, GateMetric.AUTO);
+                case "mala-fisher" -> new Variant(name, GateMethod.MALA, GateMetric.FISHER);
+                case "mala-frozen" -> new Variant(name, GateMethod.MALA, GateMetric.FROZEN);
+                default -> throw new IllegalArgumentException("--methods: unknown '" + name
+                        + "'; known: pg, mala (auto metric), mala-fisher, mala-frozen");
+            };
+        }
+
+        boolean isMala() {
+            return method == GateMethod.MALA;
+        }
+    }
+
     /** The command line, checked. */
-    record Options(List<Case> cases, List<GateMethod> methods, Integer n, int warmup, int draws, int chains,
+    record Options(List<Case> cases, List<Variant> methods, Integer n, int warmup, int draws, int chains,
                    int threads, long seed, long dataSeed, boolean linePoints, Path data, Path out, boolean jitWarmup,
                    List<String> notes) {}
 
@@ -145,7 +165,8 @@ public final class GateMixing {
     static final String USAGE = """
             usage: GateMixing [options]
               --cases LIST     neurips23,planes3,p7k4 (default: all, in that order)
-              --methods LIST   pg,mala (default; the order they run in, per case)
+              --methods LIST   of pg, mala (auto metric), mala-fisher, mala-frozen
+                               (default pg,mala-fisher,mala-frozen; the order they run in, per case)
               --quick          n = 2000 for every case, 200 warm-up + 200 draws
               --n N            n for every case (default: 1e4, 1e4, 1e5)
               --warmup W       warm-up sweeps per chain (default 1000)
@@ -164,7 +185,7 @@ public final class GateMixing {
     static Options parse(String[] args) {
         List<Case> all = cases();
         List<Case> chosen = all;
-        List<GateMethod> methods = List.of(GateMethod.PG, GateMethod.MALA);
+        List<Variant> methods = Stream.of("pg", "mala-fisher", "mala-frozen").map(Variant::parse).toList();
         Integer n = null;
         int warmup = 1000;
         int draws = 1000;
@@ -198,7 +219,7 @@ public final class GateMixing {
                     chosen = picked;
                 }
                 case "--methods" -> methods = Arrays.stream(value(args, ++i, a).split(","))
-                        .map(s -> GateMethod.parse(s.strip())).toList();
+                        .map(s -> Variant.parse(s.strip())).toList();
                 case "--n" -> n = positive(a, value(args, ++i, a));
                 case "--warmup" -> warmupSet = Integer.parseInt(value(args, ++i, a));
                 case "--draws" -> drawsSet = positive(a, value(args, ++i, a));
@@ -292,7 +313,7 @@ public final class GateMixing {
     }
 
     /** One method on one case. */
-    record MethodResult(GateMethod method, int passes, double seconds, long sweeps, String loadBefore,
+    record MethodResult(Variant method, int passes, double seconds, long sweeps, String loadBefore,
                         String loadAfter, Map<String, Worst> families, Worst invariants, Worst gates,
                         double[] acceptance, double[] meanAcceptProb, double[] stepSize, String relabel) {
         double secondsPerSweep() {
@@ -312,23 +333,24 @@ public final class GateMixing {
         if (o.jitWarmup()) {
             // untimed: without it the first timed run would also pay for compiling the kernels' hot loops
             Dataset few = head(data, Math.min(n, JIT_WARMUP_ROWS), c.standardize());
-            for (GateMethod m : o.methods()) {
+            for (Variant m : o.methods()) {
                 RunConfig cfg = new RunConfig(c.experts(), 1, JIT_WARMUP_SWEEPS, JIT_WARMUP_SWEEPS, 1, o.seed(),
-                        c.priors(), m);
+                        c.priors(), m.method(), m.metric());
                 try (CpuBackend backend = new CpuBackend(o.threads())) {
                     Sampler.run(backend, few, cfg, 1, Chain.Listener.NONE);
                 }
             }
         }
         List<MethodResult> methods = new ArrayList<>();
-        for (GateMethod m : o.methods()) {
+        for (Variant m : o.methods()) {
             methods.add(runMethod(c, data, grid, m, o));
         }
         return new CaseResult(c, n, data.source(), grid, methods);
     }
 
-    static MethodResult runMethod(Case c, CaseData data, Grid grid, GateMethod method, Options o) {
-        RunConfig cfg = new RunConfig(c.experts(), o.chains(), o.warmup(), o.draws(), 1, o.seed(), c.priors(), method);
+    static MethodResult runMethod(Case c, CaseData data, Grid grid, Variant method, Options o) {
+        RunConfig cfg = new RunConfig(c.experts(), o.chains(), o.warmup(), o.draws(), 1, o.seed(), c.priors(),
+                method.method(), method.metric());
         String loadBefore = loadAverage();
         List<Chain.Result> chains;
         long t0;
@@ -342,7 +364,7 @@ public final class GateMixing {
         String loadAfter = loadAverage();
         double seconds = (t1 - t0) * 1e-9;
         long sweeps = (long) o.chains() * cfg.sweepsPerChain();
-        log("  %s: %.1f s sampling (%.2f ms per sweep), load %s -> %s", method.cliName(), seconds,
+        log("  %s: %.1f s sampling (%.2f ms per sweep), load %s -> %s", method.name(), seconds,
                 1e3 * seconds / sweeps, loadBefore, loadAfter);
 
         long analysisStart = System.nanoTime();
@@ -360,7 +382,7 @@ public final class GateMixing {
             Acceptance a = r.acceptance();
             acceptance[r.chain()] = a.rate();
             meanAcceptProb[r.chain()] = a.meanAcceptProb();
-            stepSize[r.chain()] = method == GateMethod.MALA ? r.stepSize() : Double.NaN;
+            stepSize[r.chain()] = method.isMala() ? r.stepSize() : Double.NaN;
         }
 
         Map<String, List<Diagnostic>> families = new LinkedHashMap<>();
@@ -394,8 +416,8 @@ public final class GateMixing {
         String relabelNote = String.format(Locale.ROOT, "%d of %d chains relabelled, %d draws permuted, %.1f%% ambiguous%s",
                 relabelled, relabel.chains().size(), relabel.permutedDraws(), 100 * relabel.ambiguousFraction(),
                 relabel.converged() ? "" : ", did not settle");
-        log("  %s: analysed in %.1f s", method.cliName(), (System.nanoTime() - analysisStart) * 1e-9);
-        int passes = method == GateMethod.PG ? experts : 3;
+        log("  %s: analysed in %.1f s", method.name(), (System.nanoTime() - analysisStart) * 1e-9);
+        int passes = method.isMala() ? 3 : experts;
         return new MethodResult(method, passes, seconds, sweeps, loadBefore, loadAfter, worst, Worst.of(invariant),
                 worst.get("gates (relabelled)"), acceptance, meanAcceptProb, stepSize, relabelNote);
     }
@@ -604,21 +626,23 @@ public final class GateMixing {
             for (MethodResult m : r.methods()) {
                 long draws = (long) o.chains() * o.draws();
                 md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                        r.spec().label(), m.method().cliName(), m.passes(), m.seconds(), 1e3 * m.secondsPerSweep(),
+                        r.spec().label(), m.method().name(), m.passes(), m.seconds(), 1e3 * m.secondsPerSweep(),
                         ess(m.invariants().ess()), rhat(m.invariants().rhat()), sig(m.invariants().ess() / draws),
                         sig(m.invariants().ess() / m.seconds()), ess(m.gates().ess()), rhat(m.gates().rhat()),
                         sig(m.gates().ess() / m.seconds()),
-                        m.method() == GateMethod.MALA ? list(m.acceptance(), "%.2f") : "— (Gibbs)",
-                        m.method() == GateMethod.MALA ? list(m.stepSize(), "%.3g") : "—"));
+                        m.method().isMala() ? list(m.acceptance(), "%.2f") : "— (Gibbs)",
+                        m.method().isMala() ? list(m.stepSize(), "%.3g") : "—"));
             }
         }
         md.append('\n');
         for (CaseResult r : results) {
-            MethodResult pg = r.methods().stream().filter(m -> m.method() == GateMethod.PG).findFirst().orElse(null);
-            MethodResult mala = r.methods().stream().filter(m -> m.method() == GateMethod.MALA).findFirst().orElse(null);
-            if (pg != null && mala != null) {
-                md.append(String.format(Locale.ROOT, "- %s, mala / pg: min invariant ESS per s %s, gate ESS per s %s, "
-                                + "time per sweep %s%n", r.spec().label(),
+            MethodResult pg = r.methods().stream().filter(m -> !m.method().isMala()).findFirst().orElse(null);
+            for (MethodResult mala : r.methods().stream().filter(m -> m.method().isMala()).toList()) {
+                if (pg == null) {
+                    break;
+                }
+                md.append(String.format(Locale.ROOT, "- %s, %s / pg: min invariant ESS per s %s, gate ESS per s %s, "
+                                + "time per sweep %s%n", r.spec().label(), mala.method().name(),
                         ratio(mala.invariants().ess() / mala.seconds(), pg.invariants().ess() / pg.seconds()),
                         ratio(mala.gates().ess() / mala.seconds(), pg.gates().ess() / pg.seconds()),
                         ratio(mala.secondsPerSweep(), pg.secondsPerSweep())));
@@ -632,7 +656,7 @@ public final class GateMixing {
         md.append("|---|---|").append("---:|".repeat(families.size())).append('\n');
         for (CaseResult r : results) {
             for (MethodResult m : r.methods()) {
-                md.append("| ").append(r.spec().label()).append(" | ").append(m.method().cliName()).append(" | ");
+                md.append("| ").append(r.spec().label()).append(" | ").append(m.method().name()).append(" | ");
                 md.append(families.stream().map(f -> {
                     Worst w = m.families().get(f);
                     return ess(w.ess()) + " (" + rhat(w.rhat()) + ")" + (w.undefined() > 0 ? ", " + w.undefined() + " undefined" : "");
@@ -644,7 +668,7 @@ public final class GateMixing {
         for (CaseResult r : results) {
             for (MethodResult m : r.methods()) {
                 md.append(String.format(Locale.ROOT, "- %s, %s: worst invariant %s (ESS %s), worst R-hat %s; gates: worst %s; "
-                                + "relabelling: %s; load %s -> %s%n", r.spec().label(), m.method().cliName(),
+                                + "relabelling: %s; load %s -> %s%n", r.spec().label(), m.method().name(),
                         name(m.invariants().minEss()), ess(m.invariants().ess()), name(m.invariants().maxRhat()),
                         name(m.gates().minEss()), m.relabel(), m.loadBefore(), m.loadAfter()));
             }
@@ -683,7 +707,7 @@ public final class GateMixing {
             ArrayNode ms = cn.putArray("methods");
             for (MethodResult m : r.methods()) {
                 ObjectNode mn = ms.addObject();
-                mn.put("gates", m.method().cliName());
+                mn.put("gates", m.method().name());
                 mn.put("passes_per_sweep", m.passes());
                 mn.put("sampling_seconds", m.seconds());
                 mn.put("sweeps", m.sweeps());
