@@ -9,6 +9,7 @@ import bmoe.model.Dataset;
 import bmoe.model.Scaling;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
+import bmoe.sampler.GateMethod;
 import bmoe.sampler.RunConfig;
 import bmoe.sampler.Sampler;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -175,7 +176,9 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
     void printSummary(PrintWriter out, PosteriorReport report) {
         out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %d, %d chains x (%d warm-up + %d draws, thin %d), seed %d, "
                 + "gates %s%n", data.n(), data.p(), cfg.experts(), cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(),
-                cfg.seed(), cfg.gates().cliName());
+                cfg.seed(), cfg.gates().cliName() + (cfg.gates() == GateMethod.MALA && cfg.experts() > 1
+                        ? (cfg.gateMetric().freezes(cfg.experts(), data.dim()) ? " (frozen metric)" : " (fisher metric)")
+                        : ""));
         out.printf(Locale.ROOT, "backend: %s; %.1f s, %.0f sweeps/s; %s%n", backend, seconds, sweepsPerSecond(),
                 data.scaling().isIdentity() ? "original scale" : "sampled on standardised x and y, reported on the original scale");
         chainReports().forEach(c -> out.println(c.line()));

@@ -34,7 +34,7 @@ class OpenClGewekeTest {
      * move at the harness's fixed step size eps = 1 (StepSize.initial(), never adapted here).
      */
     @ParameterizedTest(name = "collapsed, K = {0}, p = {1}")
-    @CsvSource({"2, 1", "3, 1"})
+    @CsvSource({"2, 1", "3, 1", "2, 2"})
     void collapsedSweepOnTheDeviceLeavesTheJointInvariant(int experts, int p) {
         assertInvariant("collapsed", GibbsSweep::collapsed, experts, p);
     }
