@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
         backendOptions.validate();
         RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, Priors.DEFAULT, GateMethod.MALA,
-                GateMetric.AUTO);
+                GateMetric.FROZEN, RunConfig.AUTO_MOVES);
         PrintWriter out = spec.commandLine().getOut();
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), n, seed);
         Dataset data = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);

@@ -90,12 +90,16 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
                 + "Polya-Gamma Gibbs step one gate at a time (mixes slowly when gates are steep).")
     String gates;
 
-    @Option(names = "--gate-metric", defaultValue = "auto", paramLabel = "auto|fisher|frozen",
-            description = "The mala move's metric: fisher, the Fisher information at every point (follows the "
-                + "posterior's shape; (K-1)(p+1) squared / 2 extra sums per row); frozen, that metric fixed half way "
-                + "through warm-up (cheaper sweeps); auto (default): fisher below " + GateMetric.AUTO_FROZEN_FROM
-                + " gate coefficients (K-1)(p+1), frozen from there.")
+    @Option(names = "--gate-metric", defaultValue = "frozen", paramLabel = "frozen|fisher",
+            description = "The mala move's metric: frozen (default), the Fisher information until half way through "
+                + "warm-up, then fixed (cheaper sweeps); fisher, the Fisher information at every point (follows the "
+                + "posterior's local shape at (K-1)(p+1) squared / 2 extra sums per row and pass).")
     String gateMetric;
+
+    @Option(names = "--gate-moves", defaultValue = "auto", paramLabel = "N|auto",
+            description = "Gate moves per mala sweep, each one more pass over the data (the experts stay put "
+                + "between them); auto (default): K - 1, so a sweep makes K + 1 passes.")
+    String gateMoves;
 
     @CommandLine.Mixin
     BackendOptions backendOptions = new BackendOptions();
@@ -148,7 +152,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         Priors priors = priors(priorGateSd, priorExpertSd, priorSigmaShape, priorSigmaScale);
         long s = seed != null ? seed : new SecureRandom().nextInt() & 0xFFFFFFFFL;
         RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priors, gateMethod(gates),
-                gateMetric(gateMetric));
+                gateMetric(gateMetric), gateMoves(gateMoves));
         backendOptions.validate();
         int nThreads = backendOptions.threads();
         if (checkpointEvery < 0) {
@@ -274,6 +278,23 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
     }
 
+    /** The --gate-moves value ("auto" is {@link RunConfig#AUTO_MOVES}), or a one-line error. */
+    static int gateMoves(String value) {
+        if (value.equals("auto")) {
+            return RunConfig.AUTO_MOVES;
+        }
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n >= 1 && n <= RunConfig.MAX_GATE_MOVES) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, as an out-of-range value is
+        }
+        throw new UserError("--gate-moves must be auto or an integer in [1, " + RunConfig.MAX_GATE_MOVES + "], got '"
+                + value + "'");
+    }
+
     /** The --gate-metric value, or a one-line error. */
     static GateMetric gateMetric(String name) {
         try {
@@ -294,9 +315,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
 
     /** The run's configuration; RunConfig checks it, and a bad value is reported under its option name. */
     static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
-                            GateMethod gates, GateMetric metric) {
+                            GateMethod gates, GateMetric metric, int moves) {
         try {
-            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric);
+            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
         }

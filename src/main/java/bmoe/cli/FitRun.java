@@ -94,6 +94,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         c.put("prior_sigma_scale", Double.toString(cfg.priors().sigmaScale()));
         c.put("gates", cfg.gates().cliName());
         c.put("gate_metric", cfg.gateMetric().cliName());
+        c.put("gate_moves", Integer.toString(cfg.gateMovesPerSweep()));
         c.put("standardize", Boolean.toString(!s.isIdentity()));
         c.put("x_mean", join(s.xMean()));
         c.put("x_sd", join(s.xSd()));
@@ -177,7 +178,8 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %d, %d chains x (%d warm-up + %d draws, thin %d), seed %d, "
                 + "gates %s%n", data.n(), data.p(), cfg.experts(), cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(),
                 cfg.seed(), cfg.gates().cliName() + (cfg.gates() == GateMethod.MALA && cfg.experts() > 1
-                        ? (cfg.gateMetric().freezes(cfg.experts(), data.dim()) ? " (frozen metric)" : " (fisher metric)")
+                        ? (cfg.gateMetric().freezes() ? " (frozen metric" : " (fisher metric")
+                                + ", " + cfg.gateMovesPerSweep() + (cfg.gateMovesPerSweep() == 1 ? " move)" : " moves)")
                         : ""));
         out.printf(Locale.ROOT, "backend: %s; %.1f s, %.0f sweeps/s; %s%n", backend, seconds, sweepsPerSecond(),
                 data.scaling().isIdentity() ? "original scale" : "sampled on standardised x and y, reported on the original scale");

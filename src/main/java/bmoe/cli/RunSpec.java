@@ -127,6 +127,7 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         root.put("prior_sigma_scale", c.priors().sigmaScale());
         root.put("gates", c.gates().cliName());
         root.put("gate_metric", c.gateMetric().cliName());
+        root.put("gate_moves", c.gateMoves());
         root.put("backend", backend);
         root.put("block_size", blockSize);
         root.put("checkpoint_every", checkpointEvery);
@@ -153,9 +154,10 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
                     number(root, "prior_sigma_shape"), number(root, "prior_sigma_scale"));
             // run folders written before the collapsed gate move existed sampled the gates by Polya-Gamma
             GateMethod gates = root.has("gates") ? GateMethod.parse(text(root, "gates")) : GateMethod.PG;
-            GateMetric metric = root.has("gate_metric") ? GateMetric.parse(text(root, "gate_metric")) : GateMetric.FISHER;
+            GateMetric metric = root.has("gate_metric") ? GateMetric.parse(text(root, "gate_metric")) : GateMetric.FROZEN;
             RunConfig cfg = new RunConfig(integer(root, "experts"), integer(root, "chains"), integer(root, "warmup"),
-                    integer(root, "draws"), integer(root, "thin"), root.path("seed").asLong(-1), priors, gates, metric);
+                    integer(root, "draws"), integer(root, "thin"), root.path("seed").asLong(-1), priors, gates, metric,
+                    root.has("gate_moves") ? integer(root, "gate_moves") : 1);
             int blockSize = integer(root, "block_size");
             int every = integer(root, "checkpoint_every");
             if (blockSize < 1 || every < 0) {

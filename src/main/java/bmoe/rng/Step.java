@@ -17,7 +17,10 @@ public final class Step {
     public static final int INIT = 5 << 16;
     /** Data simulation: counter (i, 0, SIMULATE, draw) under key (seed, 0). */
     public static final int SIMULATE = 6 << 16;
-    /** The collapsed gate move on the host: counter (0, sweep, GATE_MOVE, draw), the proposal's normals, then the MH uniform. */
+    /**
+     * The collapsed gate moves on the host: counter (m, sweep, GATE_MOVE, draw) for move m of the sweep, the
+     * proposal's normals, then the MH uniform.
+     */
     public static final int GATE_MOVE = 7 << 16;
 
     private Step() {}

@@ -15,8 +15,9 @@ public record Acceptance(long proposed, long accepted, double sumAcceptProb) {
         }
     }
 
-    public Acceptance add(boolean wasAccepted, double acceptProb) {
-        return new Acceptance(proposed + 1, accepted + (wasAccepted ? 1 : 0), sumAcceptProb + acceptProb);
+    /** After a sweep that made {@code moves} moves, {@code wereAccepted} of them accepted, with mean probability meanProb. */
+    public Acceptance add(int moves, int wereAccepted, double meanProb) {
+        return new Acceptance(proposed + moves, accepted + wereAccepted, sumAcceptProb + moves * meanProb);
     }
 
     /** The share of proposals accepted; NaN before any. */

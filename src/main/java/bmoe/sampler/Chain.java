@@ -119,13 +119,14 @@ public final class Chain {
         SweepState state = start.sweepState();
         long clamped = start.clampedResiduals();
         Acceptance acceptance = start.acceptance();
-        int freezeMetricAt = cfg.metricFreezeSweep(data.dim());
+        int freezeMetricAt = cfg.metricFreezeSweep();
+        int gateMoves = cfg.gateMovesPerSweep();
         int next = 0;
         for (int s = start.sweep() + 1; s <= total; s++) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("chain " + (chain + 1) + " stopped after sweep " + (s - 1));
             }
-            GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), backend, ws, state, key, cfg.priors());
+            GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), gateMoves, backend, ws, state, key, cfg.priors());
             state = r.state();
             clamped += r.info().clampedResiduals();
             int postWarmup = s - cfg.warmup();
@@ -142,7 +143,7 @@ public final class Chain {
                     state = state.withStepSize(state.stepSize().freeze());
                 }
                 if (postWarmup > 0) {
-                    acceptance = acceptance.add(r.info().gateAccepted(), r.info().gateAcceptProb());
+                    acceptance = acceptance.add(r.info().gateMoves(), r.info().gateAccepted(), r.info().gateAcceptProb());
                 }
             }
             if (postWarmup > 0 && postWarmup % cfg.thin() == 0 && next < kept) {

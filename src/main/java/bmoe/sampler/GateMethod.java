@@ -5,8 +5,8 @@ import java.util.Locale;
 /** How a sweep updates the gates; the name is the value of {@code fit --gates}. */
 public enum GateMethod {
     /**
-     * The default: all gates jointly from p(w | beta, s2, y) with the allocations summed out, by one simplified
-     * manifold MALA move ({@link GateMove}); then z, then the experts. Three passes over the data per sweep.
+     * The default: all gates jointly from p(w | beta, s2, y) with the allocations summed out, by simplified
+     * manifold MALA moves ({@link GateMove}); then z, then the experts. m + 2 passes over the data for m moves.
      */
     MALA,
     /**

@@ -8,25 +8,18 @@ import java.util.Locale;
  */
 public enum GateMetric {
     /**
-     * The multinomial-logit Fisher metric G(w) at every point (simplified manifold MALA): the proposal follows
-     * the posterior's local shape, at D (D + 1) / 2 extra sums per row and pass, D = (K-1)(p+1).
-     */
-    FISHER,
-    /**
      * The Fisher metric through the first half of warm-up, then G fixed at the gates reached there
-     * (preconditioned MALA): each pass then sums only the log-likelihood and the D gradient components.
+     * (preconditioned MALA): each pass then sums only the log-likelihood and the D gradient components. The
+     * default: in every case measured (D = 2, 6 and 24 free gate coefficients) it gave as many effective draws per
+     * sweep as {@link #FISHER} at up to half the cost per sweep (bench/RESULTS.md, "Gates that mix").
      */
     FROZEN,
-    /** {@link #FISHER} up to {@link #AUTO_FROZEN_FROM} - 1 free gate coefficients, {@link #FROZEN} from there. */
-    AUTO;
-
     /**
-     * From this many free gate coefficients D on, AUTO freezes the metric. At D = 24 (K = 4, p = 7) the metric's
-     * 300 sums are two thirds of kernel (b)'s time on the CPU and the frozen metric's sweep is about twice as
-     * fast for the same effective draws per sweep (bench/RESULTS.md, "Gates that mix"); at D = 2..6 the metric
-     * costs little and adapts to the posterior's shape where that is not Gaussian.
+     * The multinomial-logit Fisher metric G(w) at every point (simplified manifold MALA): the proposal follows
+     * the posterior's local shape, at D (D + 1) / 2 extra sums per row and pass, D = (K-1)(p+1). For posteriors
+     * far from Gaussian, or a warm-up too short to freeze a good metric.
      */
-    public static final int AUTO_FROZEN_FROM = 12;
+    FISHER;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
@@ -38,15 +31,11 @@ public enum GateMetric {
                 return m;
             }
         }
-        throw new IllegalArgumentException("gate-metric must be auto, fisher or frozen, got '" + name + "'");
+        throw new IllegalArgumentException("gate-metric must be frozen or fisher, got '" + name + "'");
     }
 
-    /** Whether a run with K experts and d = p + 1 freezes the metric. */
-    public boolean freezes(int experts, int dim) {
-        return switch (this) {
-            case FISHER -> false;
-            case FROZEN -> true;
-            case AUTO -> (experts - 1) * dim >= AUTO_FROZEN_FROM;
-        };
+    /** Whether a run with this metric freezes it. */
+    public boolean freezes() {
+        return this == FROZEN;
     }
 }

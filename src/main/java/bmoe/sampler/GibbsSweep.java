@@ -15,8 +15,8 @@ import bmoe.rng.Step;
  * One sweep of the sampler (see docs/MODEL.md), top to bottom: per-observation work runs as the backend's
  * kernels, the d x d draws and the Metropolis-Hastings decision run here on the host.
  *
- * <p>{@link #collapsed}, the default, makes three passes over the data per sweep: kernel (b) at the gates,
- * kernel (b) at the proposed gates, then kernel (a); {@link #polyaGamma} makes K: kernel (a), then kernel (c)
+ * <p>{@link #collapsed}, the default, makes m + 2 passes over the data per sweep for m gate moves: kernel (b) at
+ * the gates, kernel (b) at each proposal, then kernel (a); {@link #polyaGamma} makes K: kernel (a), then kernel (c)
  * once per gate. Parameters go up before each kernel; only sums come down.
  */
 public final class GibbsSweep {
@@ -25,11 +25,17 @@ public final class GibbsSweep {
     /** Result of one sweep: the new state and its diagnostics. */
     public record Result(SweepState state, SweepInfo info) {}
 
-    /** The sweep of {@code method}. */
+    /** The sweep of {@code method} (with one gate move per sweep for mala). */
     public static Result step(GateMethod method, Backend backend, Backend.Workspace ws, SweepState state, RngKey key,
                               Priors priors) {
+        return step(method, 1, backend, ws, state, key, priors);
+    }
+
+    /** The sweep of {@code method}, with {@code gateMoves} gate moves per sweep for mala. */
+    public static Result step(GateMethod method, int gateMoves, Backend backend, Backend.Workspace ws, SweepState state,
+                              RngKey key, Priors priors) {
         return switch (method) {
-            case MALA -> collapsed(backend, ws, state, key, priors);
+            case MALA -> collapsed(backend, ws, state, key, priors, gateMoves);
             case PG -> polyaGamma(backend, ws, state, key, priors);
         };
     }
@@ -42,6 +48,15 @@ public final class GibbsSweep {
      * (van Dyk and Jiao 2015; GewekeTest's negative control).
      */
     public static Result collapsed(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors) {
+        return collapsed(backend, ws, state, key, priors, 1);
+    }
+
+    /** The default sweep with {@code moves} gate moves before the allocations (each from stream (m, sweep, GATE_MOVE)). */
+    public static Result collapsed(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors,
+                                   int moves) {
+        if (moves < 1) {
+            throw new IllegalArgumentException("gate-moves must be >= 1, got " + moves);
+        }
         int sweep = state.sweep() + 1;
         Params params = state.params();
         ParamsBlock block = ParamsBlock.of(params);
@@ -51,20 +66,38 @@ public final class GibbsSweep {
 
         // 1. Gates w | beta, s2, y, allocations summed out: kernel (b) here, then at the proposal (with the
         //    metric's sums unless it is frozen).
+        //    The experts stay put during the gate moves, so an accepted proposal's sums are the next move's start:
+        //    m moves cost m + 1 passes.
         boolean fisher = state.frozenMetric() == null;
-        GateGradient here = backend.gateGradient(ws, block, null, fisher);
-        GateMove.Result move = GateMove.step(block.w(), here, state.stepSize().eps(), priors, state.frozenMetric(),
-                proposal -> backend.gateGradient(ws, block.withGates(proposal), block.w(), fisher),
-                key.stream(0, sweep, Step.GATE_MOVE));
-        params = params.withGates(move.gates());
+        GateGradient start = backend.gateGradient(ws, block, null, fisher);
+        GateGradient here = start;
+        double[] w = block.w();
+        double[][] metric = null;
+        int accepted = 0;
+        double sumAcceptProb = 0;
+        for (int m = 0; m < moves; m++) {
+            double[] from = w;
+            GateGradient[] there = new GateGradient[1];
+            GateMove.Result move = GateMove.step(from, here, state.stepSize().eps(), priors, state.frozenMetric(),
+                    proposal -> there[0] = backend.gateGradient(ws, block.withGates(proposal), from, fisher),
+                    key.stream(m, sweep, Step.GATE_MOVE));
+            if (move.accepted()) {
+                here = there[0];
+                accepted++;
+            }
+            sumAcceptProb += move.acceptProb();
+            w = move.gates();
+            metric = move.metric();
+        }
+        params = params.withGates(w);
 
         // 2. Allocations z | w, beta, s2 and their statistics (kernel a), 3. experts | z on the host.
-        Allocation allocation = backend.allocate(ws, block.withGates(move.gates()), key, sweep);
+        Allocation allocation = backend.allocate(ws, block.withGates(w), key, sweep);
         Experts experts = updateExperts(params, allocation.stats(), key, sweep, priors);
 
         return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric()),
-                new SweepInfo(here.logLikelihood(), experts.counts(), experts.clamped(), move.accepted(),
-                        move.acceptProb(), move.metric()));
+                new SweepInfo(start.logLikelihood(), experts.counts(), experts.clamped(), moves, accepted,
+                        sumAcceptProb / moves, metric));
     }
 
     /**
@@ -89,7 +122,7 @@ public final class GibbsSweep {
         }
 
         return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric()),
-                new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), true, 1.0, null));
+                new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), 0, 0, 1.0, null));
     }
 
     /** The experts after their conjugate draws, with the counts n_k and the number of clamped residuals. */

@@ -9,21 +9,29 @@ import bmoe.rng.RngKey;
  * {@code thin}-th is kept (Stan's convention).
  */
 public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
-                        GateMethod gates, GateMetric gateMetric) {
+                        GateMethod gates, GateMetric gateMetric, int gateMoves) {
+    /** gateMoves = AUTO_MOVES: K - 1 moves per sweep. */
+    public static final int AUTO_MOVES = 0;
+    public static final int MAX_GATE_MOVES = 100;
+
     /** Allocations are stored as bytes. */
     public static final int MAX_EXPERTS = 127;
 
-    /** The default gate update, {@link GateMethod#MALA} with the {@link GateMetric#AUTO} metric. */
+    /** The default gate update, {@link GateMethod#MALA} with the {@link GateMetric#FROZEN} metric. */
     public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors) {
-        this(experts, chains, warmup, draws, thin, seed, priors, GateMethod.MALA, GateMetric.AUTO);
+        this(experts, chains, warmup, draws, thin, seed, priors, GateMethod.MALA, GateMetric.FROZEN, AUTO_MOVES);
     }
 
     public RunConfig {
         if (gates == null) {
             throw new IllegalArgumentException("gates must be mala or pg");
         }
+        if (gateMoves < 0 || gateMoves > MAX_GATE_MOVES) {
+            throw new IllegalArgumentException("gate-moves must be in [1, " + MAX_GATE_MOVES + "] (0: auto), got "
+                    + gateMoves);
+        }
         if (gateMetric == null) {
-            throw new IllegalArgumentException("gate-metric must be auto, fisher or frozen");
+            throw new IllegalArgumentException("gate-metric must be frozen or fisher");
         }
         if (experts < 1 || experts > MAX_EXPERTS) {
             throw new IllegalArgumentException("experts must be in [1, " + MAX_EXPERTS + "], got " + experts);
@@ -52,9 +60,19 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
      * The sweep after which a chain freezes its gate metric: half way through warm-up, when the metric freezes at
      * all and warm-up has at least two sweeps (one to adapt under each metric); 0 for never.
      */
-    public int metricFreezeSweep(int dim) {
-        boolean freezes = gates == GateMethod.MALA && experts > 1 && gateMetric.freezes(experts, dim);
+    public int metricFreezeSweep() {
+        boolean freezes = gates == GateMethod.MALA && experts > 1 && gateMetric.freezes();
         return freezes && warmup >= 2 ? warmup / 2 : 0;
+    }
+
+    /**
+     * Gate moves per sweep of the mala sweep: gateMoves, or with AUTO_MOVES K - 1, so that a sweep makes K + 1
+     * passes over the data, as many as the Polya-Gamma sweep made before its allocation draw and expert
+     * statistics were fused (one per gate plus two). Extra moves are cheap (the experts stay put, so each costs one
+     * pass) and they were what the gates needed at K = 4, p = 7 (bench/RESULTS.md, "Gates that mix").
+     */
+    public int gateMovesPerSweep() {
+        return gateMoves != AUTO_MOVES ? gateMoves : Math.max(1, experts - 1);
     }
 
     public int keptPerChain() {

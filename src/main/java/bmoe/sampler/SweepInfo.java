@@ -6,11 +6,12 @@ package bmoe.sampler;
  * @param logLikelihood sum_i log p(y_i | x_i) at the parameters the sweep started from (label invariant)
  * @param counts n_k, observations allocated to each expert in this sweep
  * @param clampedResiduals experts whose q - m' V^-1 m rounded below zero and was clamped to zero
- * @param gateAccepted whether the gate move was accepted (always, for the Gibbs step of the Polya-Gamma sweep)
- * @param gateAcceptProb the gate move's acceptance probability (1 for the Gibbs step)
+ * @param gateMoves gate moves made (0 for the Gibbs step of the Polya-Gamma sweep)
+ * @param gateAccepted how many of them were accepted
+ * @param gateAcceptProb their mean acceptance probability (1 for the Gibbs step)
  * @param gateMetric the gate move's metric at the gates it left (what a chain freezes), null for the Gibbs step
  */
-public record SweepInfo(double logLikelihood, double[] counts, int clampedResiduals, boolean gateAccepted,
+public record SweepInfo(double logLikelihood, double[] counts, int clampedResiduals, int gateMoves, int gateAccepted,
                         double gateAcceptProb, double[][] gateMetric) {
     /** The number of experts with at least one observation (label invariant). */
     public int nonEmptyExperts() {

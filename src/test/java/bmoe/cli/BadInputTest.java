@@ -320,7 +320,7 @@ class BadInputTest {
             bad("--gates unknown", Kind.FIT, f -> fit(f, "--gates", "foo"), "--gates must be mala or pg, got 'foo'"),
             bad("--gates in capitals", Kind.FIT, f -> fit(f, "--gates", "PG"), "--gates must be mala or pg, got 'PG'"),
             bad("--gate-metric unknown", Kind.FIT, f -> fit(f, "--gate-metric", "euclid"),
-                "--gate-metric must be auto, fisher or frozen, got 'euclid'"),
+                "--gate-metric must be frozen or fisher, got 'euclid'"),
             // resume
             bad("resume a missing run folder", Kind.FIT,
                 f -> resume(f.dir.resolve("norun").toString()), "norun", "no run folder"),
@@ -533,7 +533,7 @@ class BadInputTest {
             Arguments.of("--checkpoint-every 0", (Function<Fx, String[]>) f -> fit(f, "--checkpoint-every", "0")),
             Arguments.of("--gates mala", (Function<Fx, String[]>) f -> fit(f, "--gates", "mala")),
             Arguments.of("--gates pg", (Function<Fx, String[]>) f -> fit(f, "--gates", "pg")),
-            Arguments.of("--gate-metric frozen", (Function<Fx, String[]>) f -> fit(f, "--gate-metric", "frozen")),
+            Arguments.of("--gate-metric fisher", (Function<Fx, String[]>) f -> fit(f, "--gate-metric", "fisher")),
             Arguments.of("--gate-metric frozen --warmup 1",
                 (Function<Fx, String[]>) f -> fit(f, "--gate-metric", "frozen", "--warmup", "1")),
             Arguments.of("--gates pg --warmup 0", (Function<Fx, String[]>) f -> fit(f, "--gates", "pg", "--warmup", "0")),

@@ -215,7 +215,7 @@ class CliEndToEndTest {
         CliRun fit = ok(fitArgs(run, "2", "--gates", gates));
         String printed = fit.out();
         assertTrue(printed.lines().findFirst().orElseThrow().endsWith(", seed 1, gates " + gates
-                + (gates.equals("mala") ? " (fisher metric)" : "")), printed);
+                + (gates.equals("mala") ? " (frozen metric, 1 move)" : "")), printed);
         // fit's report from its first chain line up to where it says what it wrote
         String report = printed.substring(printed.indexOf("chain 1:"), printed.indexOf("wrote "));
         CliRun summary = ok("summary", "--run", run.toString());

@@ -56,7 +56,7 @@ class GateMoveReportTest {
             y[i] = (x[i] < 0.35 ? 15 - 20 * x[i] : -5 + 20 * x[i]) + 0.5 * rnd.nextGaussian();
         }
         Dataset data = Dataset.fromColumns(new double[][] {x}, y, List.of("x1"), "y", true);
-        RunConfig cfg = new RunConfig(2, 2, 10, KEPT, 1, 9, Priors.DEFAULT, gates, GateMetric.AUTO);
+        RunConfig cfg = new RunConfig(2, 2, 10, KEPT, 1, 9, Priors.DEFAULT, gates, GateMetric.FROZEN, RunConfig.AUTO_MOVES);
         // one move per post-warm-up sweep, KEPT of them (thin 1)
         Acceptance[] acc = {new Acceptance(KEPT, 40, 38.2), new Acceptance(KEPT, 3, 4.1)};
         List<Chain.Result> chains = new ArrayList<>();

@@ -97,8 +97,8 @@ class ResumeTest {
             a.addAll(List.of("--seed", "11"));
         }
         if (gates == GateMethod.MALA) {
-            // the frozen metric (fixed at sweep WARMUP / 2 = 10) is the gate move's richest checkpoint state; the
-            // Fisher metric, auto's choice for this K = 2, p = 1 fit, is resumed in KillResumeTest
+            // the default frozen metric, fixed at sweep WARMUP / 2 = 10: stops before it (sweep 8, from the
+            // checkpoint at 6, where the chain still uses the Fisher metric) and after it are both resumed here
             a.addAll(List.of("--gate-metric", "frozen"));
         }
         a.addAll(Arrays.asList(extra));

@@ -109,16 +109,21 @@ public final class GateMixing {
                 new Case("p7k4", "(c) p = 7, K = 4", P7K4, -1.0, 1.0, 100_000, Priors.DEFAULT, true));
     }
 
-    /** A sampler to compare: the gate method and, for mala, the metric; named as on the command line. */
-    record Variant(String name, GateMethod method, GateMetric metric) {
+    /**
+     * A sampler to compare: the gate method and, for mala, the metric and the moves per sweep (0: auto, K - 1);
+     * named as on the command line, e.g. pg, mala, mala-frozen, mala-fisher:1 (one move per sweep).
+     */
+    record Variant(String name, GateMethod method, GateMetric metric, int moves) {
         static Variant parse(String name) {
-            return switch (name) {
-                case "pg" -> new Variant(name, GateMethod.PG, GateMetric.AUTO);
-                case "mala" -> new Variant(name, GateMethod.MALA, GateMetric.AUTO);
-                case "mala-fisher" -> new Variant(name, GateMethod.MALA, GateMetric.FISHER);
-                case "mala-frozen" -> new Variant(name, GateMethod.MALA, GateMetric.FROZEN);
+            String[] parts = name.split(":", 2);
+            int moves = parts.length == 2 ? Integer.parseInt(parts[1]) : RunConfig.AUTO_MOVES;
+            return switch (parts[0]) {
+                case "pg" -> new Variant(name, GateMethod.PG, GateMetric.FROZEN, RunConfig.AUTO_MOVES);
+                case "mala" -> new Variant(name, GateMethod.MALA, GateMetric.FROZEN, moves);
+                case "mala-fisher" -> new Variant(name, GateMethod.MALA, GateMetric.FISHER, moves);
+                case "mala-frozen" -> new Variant(name, GateMethod.MALA, GateMetric.FROZEN, moves);
                 default -> throw new IllegalArgumentException("--methods: unknown '" + name
-                        + "'; known: pg, mala (auto metric), mala-fisher, mala-frozen");
+                        + "'; known: pg, mala (the default), mala-fisher, mala-frozen, each mala one with :N for N moves");
             };
         }
 
@@ -165,7 +170,8 @@ public final class GateMixing {
     static final String USAGE = """
             usage: GateMixing [options]
               --cases LIST     neurips23,planes3,p7k4 (default: all, in that order)
-              --methods LIST   of pg, mala (auto metric), mala-fisher, mala-frozen
+              --methods LIST   of pg, mala (the default frozen metric), mala-fisher, mala-frozen; a mala one with :N
+                               makes N gate moves per sweep (default: auto, K - 1)
                                (default pg,mala-fisher,mala-frozen; the order they run in, per case)
               --quick          n = 2000 for every case, 200 warm-up + 200 draws
               --n N            n for every case (default: 1e4, 1e4, 1e5)
@@ -335,7 +341,7 @@ public final class GateMixing {
             Dataset few = head(data, Math.min(n, JIT_WARMUP_ROWS), c.standardize());
             for (Variant m : o.methods()) {
                 RunConfig cfg = new RunConfig(c.experts(), 1, JIT_WARMUP_SWEEPS, JIT_WARMUP_SWEEPS, 1, o.seed(),
-                        c.priors(), m.method(), m.metric());
+                        c.priors(), m.method(), m.metric(), m.moves());
                 try (CpuBackend backend = new CpuBackend(o.threads())) {
                     Sampler.run(backend, few, cfg, 1, Chain.Listener.NONE);
                 }
@@ -350,7 +356,7 @@ public final class GateMixing {
 
     static MethodResult runMethod(Case c, CaseData data, Grid grid, Variant method, Options o) {
         RunConfig cfg = new RunConfig(c.experts(), o.chains(), o.warmup(), o.draws(), 1, o.seed(), c.priors(),
-                method.method(), method.metric());
+                method.method(), method.metric(), method.moves());
         String loadBefore = loadAverage();
         List<Chain.Result> chains;
         long t0;
@@ -417,7 +423,7 @@ public final class GateMixing {
                 relabelled, relabel.chains().size(), relabel.permutedDraws(), 100 * relabel.ambiguousFraction(),
                 relabel.converged() ? "" : ", did not settle");
         log("  %s: analysed in %.1f s", method.name(), (System.nanoTime() - analysisStart) * 1e-9);
-        int passes = method.isMala() ? 3 : experts;
+        int passes = method.isMala() ? cfg.gateMovesPerSweep() + 2 : experts;
         return new MethodResult(method, passes, seconds, sweeps, loadBefore, loadAfter, worst, Worst.of(invariant),
                 worst.get("gates (relabelled)"), acceptance, meanAcceptProb, stepSize, relabelNote);
     }

@@ -352,7 +352,7 @@ class OpenClTwinTest {
                 boolean cpuMoved = !Arrays.deepEquals(a.params().w(), ra.state().params().w());
                 boolean deviceMoved = !Arrays.deepEquals(b.params().w(), rb.state().params().w());
                 differingGateChanges += cpuMoved != deviceMoved ? 1 : 0;
-                accepted += ra.info().gateAccepted() ? 1 : 0;
+                accepted += ra.info().gateAccepted();
                 a = ra.state();
                 b = rb.state();
                 if (t < warmup) {
