@@ -42,7 +42,8 @@ public abstract class BackendContractTest {
                 Arguments.of(257, 1, 8));
     }
 
-    private static Dataset data(int n, int p, long seed) {
+    /** Data on awkward scales (x in [-2, 2], y in [-3, 3]); shared with the twin tests of other backends. */
+    public static Dataset data(int n, int p, long seed) {
         RngStream rng = new RngKey(seed, 0).stream(0, 0, 0);
         float[] x = new float[n * p];
         float[] y = new float[n];
@@ -55,7 +56,8 @@ public abstract class BackendContractTest {
         return Dataset.standardizedView(x, y, p);
     }
 
-    private static Params params(int experts, int d, long seed) {
+    /** Parameters from a moderate prior, shared like {@link #data}. */
+    public static Params params(int experts, int d, long seed) {
         return PriorSampler.draw(new Priors(1.5, 1.0, 3.0, 2.0), experts, d, new RngKey(seed, 9).stream(0, 0, 0));
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
+import bmoe.backend.BackendContractTest;
 import bmoe.backend.ExpertStats;
 import bmoe.backend.GateGradient;
 import bmoe.backend.ParamsBlock;
@@ -25,7 +26,6 @@ import bmoe.rng.Step;
 import bmoe.sampler.GibbsSweep;
 import bmoe.sampler.Initializer;
 import bmoe.rng.PolyaGamma;
-import bmoe.sampler.PriorSampler;
 import bmoe.sampler.SweepState;
 import bmoe.sim.Preset;
 import bmoe.sim.Simulator;
@@ -224,8 +224,8 @@ class OpenClTwinTest {
     @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}")
     @MethodSource("shapes")
     void gateGradientMatchesTheCpuBackend(int n, int p, int experts) {
-        Dataset data = twinData(n, p, 21);
-        ParamsBlock block = ParamsBlock.of(twinParams(experts, p + 1, 22));
+        Dataset data = BackendContractTest.data(n, p, 21);
+        ParamsBlock block = ParamsBlock.of(BackendContractTest.params(experts, p + 1, 22));
         double[] reference = block.w().clone();
         RngStream jitter = new RngKey(23, 0).stream(0, 0, 0);
         for (int j = 0; j < reference.length; j++) {
@@ -270,8 +270,8 @@ class OpenClTwinTest {
     @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}")
     @MethodSource("shapes")
     void fusedAllocateMatchesTheCpuBackend(int n, int p, int experts) {
-        Dataset data = twinData(n, p, 31);
-        ParamsBlock block = ParamsBlock.of(twinParams(experts, p + 1, 32));
+        Dataset data = BackendContractTest.data(n, p, 31);
+        ParamsBlock block = ParamsBlock.of(BackendContractTest.params(experts, p + 1, 32));
         RngKey key = new RngKey(33, 4);
         int d = p + 1;
         double worst = 0;
@@ -407,23 +407,6 @@ class OpenClTwinTest {
             }
         }
         return worst;
-    }
-
-    private static Dataset twinData(int n, int p, long seed) {
-        RngStream rng = new RngKey(seed, 0).stream(0, 0, 0);
-        float[] x = new float[n * p];
-        float[] y = new float[n];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (4 * rng.uniform() - 2);
-        }
-        for (int i = 0; i < n; i++) {
-            y[i] = (float) (6 * rng.uniform() - 3);
-        }
-        return Dataset.standardizedView(x, y, p);
-    }
-
-    private static Params twinParams(int experts, int d, long seed) {
-        return PriorSampler.draw(new Priors(1.5, 1.0, 3.0, 2.0), experts, d, new RngKey(seed, 9).stream(0, 0, 0));
     }
 
     /** A context, queue and program with the probe kernels on the test device. */
