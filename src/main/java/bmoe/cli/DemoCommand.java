@@ -3,10 +3,10 @@ package bmoe.cli;
 import bmoe.io.UserError;
 import bmoe.model.Dataset;
 import bmoe.model.Params;
-import bmoe.model.Priors;
 import bmoe.sampler.DrawColumns;
 import bmoe.sampler.GateMethod;
 import bmoe.sampler.GateMetric;
+import bmoe.rng.RngKey;
 import bmoe.sampler.RunConfig;
 import bmoe.io.Stats;
 import bmoe.sim.Preset;
@@ -45,12 +45,18 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
         if (n < 4) {
             throw new UserError("--n must be >= 4, got " + n);
         }
+        if (seed < 0 || seed > RngKey.MAX_SEED) {
+            // checked before simulating: the data come first, as the default noise prior depends on them
+            throw new UserError("--seed must be in [0, " + RngKey.MAX_SEED + "], got " + seed);
+        }
         backendOptions.validate();
-        RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, Priors.DEFAULT, GateMethod.MALA,
-                GateMetric.FROZEN, RunConfig.AUTO_MOVES);
         PrintWriter out = spec.commandLine().getOut();
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), n, seed);
         Dataset data = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);
+        RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, FitCommand.PriorOptions.defaults().priors(data),
+                GateMethod.MALA,
+                GateMetric.FROZEN, RunConfig.AUTO_MOVES,
+                FitCommand.initPlan(FitCommand.DEFAULT_INIT_STARTS, FitCommand.DEFAULT_INIT_SWEEPS));
         out.printf(Locale.ROOT, "simulated %d observations from preset %s (K = 2, x ~ U[0,1]), seed %d%n", n,
                 preset.id(), seed);
         FitRun run = FitRun.fit(backendOptions.open(false, spec.commandLine().getErr()), data, cfg,

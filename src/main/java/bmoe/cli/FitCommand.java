@@ -14,6 +14,7 @@ import bmoe.sampler.ChainState;
 import bmoe.sampler.GateMethod;
 import bmoe.sampler.GateMetric;
 import bmoe.sampler.RunConfig;
+import bmoe.sampler.StartSearch;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -78,8 +79,20 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @Option(names = "--prior-sigma-shape", defaultValue = "2.0", description = "a0: s2_k ~ InvGamma(a0, b0) (default ${DEFAULT-VALUE}).")
     double priorSigmaShape;
 
-    @Option(names = "--prior-sigma-scale", defaultValue = "1.0", description = "b0 (default ${DEFAULT-VALUE}).")
-    double priorSigmaScale;
+    @Option(names = "--prior-sigma-scale", defaultValue = "auto", paramLabel = "auto|B0",
+            description = "b0: auto (default), b0 ~ Gamma(g, h) is sampled with the experts, so their noise levels "
+                + "inform each other and a low-noise expert is as reachable as the data make it (Richardson and "
+                + "Green 1997); a number fixes b0 (the prior mean of s2_k is then b0 / (a0 - 1)).")
+    String priorSigmaScale;
+
+    @Option(names = "--prior-scale-shape", defaultValue = "" + Priors.DEFAULT_SCALE_SHAPE, paramLabel = "G",
+            description = "g of b0 ~ Gamma(g, h), with --prior-sigma-scale auto (default ${DEFAULT-VALUE}: diffuse).")
+    double priorScaleShape;
+
+    @Option(names = "--prior-scale-rate", defaultValue = "auto", paramLabel = "auto|H",
+            description = "h, the rate of b0 ~ Gamma(g, h), with --prior-sigma-scale auto; auto (default): 10 / R^2, "
+                + "R the range of y on the sampler's scale, so b0's prior mean is g R^2 / 10.")
+    String priorScaleRate;
 
     @Option(names = "--no-standardize", description = "Sample on the original scale (priors apply there).")
     boolean noStandardize;
@@ -100,6 +113,18 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             description = "Gate moves per mala sweep, each one more pass over the data (the experts stay put "
                 + "between them); auto (default): K - 1, so a sweep makes K + 1 passes.")
     String gateMoves;
+
+    @Option(names = "--init-starts", defaultValue = "" + DEFAULT_INIT_STARTS, paramLabel = "N",
+            description = "Start candidates per chain, each from its own k-means++ start and run for --init-sweeps "
+                + "sweeps; each chain starts from its best by log posterior, so chains land in the modes with most "
+                + "mass far more often, and still start apart (default ${DEFAULT-VALUE}; 1 with --init-sweeps 0: "
+                + "one k-means++ start).")
+    int initStarts;
+
+    @Option(names = "--init-sweeps", defaultValue = "" + DEFAULT_INIT_SWEEPS, paramLabel = "SWEEPS",
+            description = "Sweeps per start candidate (default ${DEFAULT-VALUE}); the search costs N x SWEEPS sweeps "
+                + "per chain, before warm-up.")
+    int initSweeps;
 
     @CommandLine.Mixin
     BackendOptions backendOptions = new BackendOptions();
@@ -130,6 +155,12 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
      */
     static final int DEFAULT_CHECKPOINT_EVERY = 100;
 
+    /** Start candidates per chain by default: see StartSearch and bench/RESULTS.md, "Real data". */
+    static final int DEFAULT_INIT_STARTS = 8;
+
+    /** Sweeps per start candidate by default. */
+    static final int DEFAULT_INIT_SWEEPS = 50;
+
     /** Options that may be given with --resume: they do not change the draws. */
     static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--threads", "--device", "--quiet", "--progress");
 
@@ -149,18 +180,23 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         requireOption(data, "--data=<data>");
         requireOption(experts, "--experts=<experts>");
         requireOption(out, "--out=<out>");
-        Priors priors = priors(priorGateSd, priorExpertSd, priorSigmaShape, priorSigmaScale);
+        PriorOptions priorOptions = new PriorOptions(priorGateSd, priorExpertSd, priorSigmaShape, priorSigmaScale,
+                priorScaleShape, priorScaleRate, given("--prior-scale-shape") || given("--prior-scale-rate"));
+        priorOptions.check();
         long s = seed != null ? seed : new SecureRandom().nextInt() & 0xFFFFFFFFL;
-        RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priors, gateMethod(gates),
-                gateMetric(gateMetric), gateMoves(gateMoves));
+        GateMethod method = gateMethod(gates);
+        GateMetric metric = gateMetric(gateMetric);
+        int moves = gateMoves(gateMoves);
         backendOptions.validate();
         int nThreads = backendOptions.threads();
         if (checkpointEvery < 0) {
             throw new UserError("--checkpoint-every must be >= 0 (0: no checkpoints), got " + checkpointEvery);
         }
         // Check the data and open the backend before touching the file system: bad input or a missing
-        // device must not leave an empty run folder.
+        // device must not leave an empty run folder. The default noise prior's rate depends on the data.
         Dataset dataset = read(data, y, x, !noStandardize, experts);
+        RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
+                moves, initPlan(initStarts, initSweeps));
         try (Backend backend = backendOptions.open(quiet, spec.commandLine().getErr())) {
             AtomicFiles.prepareFolder(out);
             RunSpec.Fingerprint fp = RunSpec.fingerprint(data);
@@ -304,20 +340,91 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
     }
 
-    /** The priors, with a bad value reported under its option name. */
-    static Priors priors(double gateSd, double expertSd, double shape, double scale) {
+    /** The --init-starts and --init-sweeps values as a plan, or a one-line error. */
+    static StartSearch.Plan initPlan(int starts, int sweeps) {
         try {
-            return new Priors(gateSd, expertSd, shape, scale);
+            return new StartSearch.Plan(starts, sweeps);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
         }
     }
 
+    /** Whether the user gave option {@code name} (rather than picocli filling in its default). */
+    private boolean given(String name) {
+        return spec.commandLine().getParseResult().hasMatchedOption(name);
+    }
+
+    /**
+     * The prior options as given; the priors follow once the data are read (the default rate of b0's hyperprior
+     * depends on the range of y).
+     *
+     * @param scaleGiven whether --prior-scale-shape or --prior-scale-rate was given (they need a sampled b0)
+     */
+    record PriorOptions(double gateSd, double expertSd, double sigmaShape, String sigmaScale, double scaleShape,
+                        String scaleRate, boolean scaleGiven) {
+        static final String AUTO = "auto";
+
+        /** The defaults of bmoe fit. */
+        static PriorOptions defaults() {
+            return new PriorOptions(5.0, 5.0, 2.0, AUTO, Priors.DEFAULT_SCALE_SHAPE, AUTO, false);
+        }
+
+        /** One-line errors for values that are wrong whatever the data. */
+        void check() {
+            if (!sampled() && scaleGiven) {
+                throw new UserError("--prior-scale-shape and --prior-scale-rate set b0's hyperprior, which only "
+                        + "--prior-sigma-scale auto has; a number for --prior-sigma-scale fixes b0");
+            }
+            fixedScale();
+            rate();
+        }
+
+        boolean sampled() {
+            return sigmaScale.strip().equals(AUTO);
+        }
+
+        private double fixedScale() {
+            return sampled() ? Double.NaN : number("--prior-sigma-scale", sigmaScale);
+        }
+
+        private double rate() {
+            return scaleRate.strip().equals(AUTO) ? Double.NaN : number("--prior-scale-rate", scaleRate);
+        }
+
+        private static double number(String option, String value) {
+            try {
+                return Double.parseDouble(value.strip());
+            } catch (NumberFormatException e) {
+                throw new UserError(option + " must be auto or a positive number, got '" + value + "'");
+            }
+        }
+
+        /** The priors on the sampler's scale of {@code data}, with a bad value reported under its option name. */
+        Priors priors(Dataset data) {
+            double h = Double.NaN;
+            if (sampled() && Double.isNaN(rate())) {
+                try {
+                    h = Priors.defaultScaleRate(data.y());
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(e.getMessage() + "; give --prior-scale-rate or a fixed --prior-sigma-scale");
+                }
+            }
+            try {
+                if (!sampled()) {
+                    return new Priors(gateSd, expertSd, sigmaShape, fixedScale());
+                }
+                return Priors.sampledScale(gateSd, expertSd, sigmaShape, scaleShape, Double.isNaN(h) ? rate() : h);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--" + e.getMessage());
+            }
+        }
+    }
+
     /** The run's configuration; RunConfig checks it, and a bad value is reported under its option name. */
     static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
-                            GateMethod gates, GateMetric metric, int moves) {
+                            GateMethod gates, GateMetric metric, int moves, StartSearch.Plan init) {
         try {
-            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves);
+            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
         }

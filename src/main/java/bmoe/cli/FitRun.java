@@ -91,10 +91,15 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         c.put("prior_gate_sd", Double.toString(cfg.priors().gateSd()));
         c.put("prior_expert_sd", Double.toString(cfg.priors().expertSd()));
         c.put("prior_sigma_shape", Double.toString(cfg.priors().sigmaShape()));
-        c.put("prior_sigma_scale", Double.toString(cfg.priors().sigmaScale()));
+        if (cfg.priors().sigmaScaleSampled()) {
+            c.put("prior_sigma_scale", "gamma(" + cfg.priors().scaleShape() + ", rate " + cfg.priors().scaleRate() + ")");
+        } else {
+            c.put("prior_sigma_scale", Double.toString(cfg.priors().sigmaScale()));
+        }
         c.put("gates", cfg.gates().cliName());
         c.put("gate_metric", cfg.gateMetric().cliName());
         c.put("gate_moves", Integer.toString(cfg.gateMovesPerSweep()));
+        c.put("init", cfg.init().starts() + " starts x " + cfg.init().sweeps() + " sweeps");
         c.put("standardize", Boolean.toString(!s.isIdentity()));
         c.put("x_mean", join(s.xMean()));
         c.put("x_sd", join(s.xSd()));

@@ -1,5 +1,6 @@
 package bmoe.cli;
 
+import bmoe.analysis.ChainModes;
 import bmoe.analysis.Convergence;
 import bmoe.analysis.Relabel;
 import bmoe.model.Params;
@@ -117,6 +118,11 @@ final class PosteriorReport {
         double[][] logLik = haveLogLik ? chains.stream().map(ChainDraws::logLik).toArray(double[][]::new) : null;
         if (haveLogLik) {
             invariants.add(Convergence.summarize("log_lik", logLik));
+            ChainModes.Result modes = c > 1 ? ChainModes.compare(logLik) : null;
+            if (modes != null && modes.apart()) {
+                samplerWarnings = new ArrayList<>(samplerWarnings);
+                samplerWarnings.add(modes.warning());
+            }
         }
         if (chains.stream().allMatch(ch -> ch.nonEmpty() != null)) {
             double[][] ne = chains.stream().map(ch -> Arrays.stream(ch.nonEmpty()).asDoubleStream().toArray())

@@ -7,6 +7,7 @@ import bmoe.model.Priors;
 import bmoe.sampler.GateMethod;
 import bmoe.sampler.GateMetric;
 import bmoe.sampler.RunConfig;
+import bmoe.sampler.StartSearch;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -125,9 +126,14 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         root.put("prior_expert_sd", c.priors().expertSd());
         root.put("prior_sigma_shape", c.priors().sigmaShape());
         root.put("prior_sigma_scale", c.priors().sigmaScale());
+        // b0 ~ Gamma(shape, rate) when sampled (prior_sigma_scale is then where b0 starts); 0 and 0 when fixed
+        root.put("prior_scale_shape", c.priors().scaleShape());
+        root.put("prior_scale_rate", c.priors().scaleRate());
         root.put("gates", c.gates().cliName());
         root.put("gate_metric", c.gateMetric().cliName());
         root.put("gate_moves", c.gateMoves());
+        root.put("init_starts", c.init().starts());
+        root.put("init_sweeps", c.init().sweeps());
         root.put("backend", backend);
         root.put("block_size", blockSize);
         root.put("checkpoint_every", checkpointEvery);
@@ -150,14 +156,20 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
                     x.add(name.asText());
                 }
             }
+            // run folders written before b0 could be sampled fixed it
             Priors priors = new Priors(number(root, "prior_gate_sd"), number(root, "prior_expert_sd"),
-                    number(root, "prior_sigma_shape"), number(root, "prior_sigma_scale"));
+                    number(root, "prior_sigma_shape"), number(root, "prior_sigma_scale"),
+                    root.has("prior_scale_shape") ? number(root, "prior_scale_shape") : 0,
+                    root.has("prior_scale_rate") ? number(root, "prior_scale_rate") : 0);
             // run folders written before the collapsed gate move existed sampled the gates by Polya-Gamma
             GateMethod gates = root.has("gates") ? GateMethod.parse(text(root, "gates")) : GateMethod.PG;
             GateMetric metric = root.has("gate_metric") ? GateMetric.parse(text(root, "gate_metric")) : GateMetric.FROZEN;
             RunConfig cfg = new RunConfig(integer(root, "experts"), integer(root, "chains"), integer(root, "warmup"),
                     integer(root, "draws"), integer(root, "thin"), root.path("seed").asLong(-1), priors, gates, metric,
-                    root.has("gate_moves") ? integer(root, "gate_moves") : 1);
+                    root.has("gate_moves") ? integer(root, "gate_moves") : 1,
+                    // run folders written before the start search existed started each chain once
+                    root.has("init_starts") ? new StartSearch.Plan(integer(root, "init_starts"),
+                            integer(root, "init_sweeps")) : StartSearch.Plan.SINGLE);
             int blockSize = integer(root, "block_size");
             int every = integer(root, "checkpoint_every");
             if (blockSize < 1 || every < 0) {

@@ -45,6 +45,8 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         matrix(params.putArray("w"), p.w());
         matrix(params.putArray("beta"), p.beta());
         vector(params.putArray("s2"), p.s2());
+        // b0 when the priors sample it; "NaN" when they fix it
+        params.put("sigma_scale", Double.toHexString(state.sigmaScale()));
         StepSize step = state.stepSize();
         ObjectNode gate = root.putObject("gate_move");
         gate.put("log_step", Double.toHexString(step.logEps()));
@@ -97,7 +99,11 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             JsonNode frozen = gate.path("frozen_metric");
             require(frozen.isMissingNode() || frozen.isNull() || frozen.isArray(), "bad frozen_metric");
             double[][] metric = frozen.isArray() ? matrix(frozen, free, free) : null;
-            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric), kept, bytes);
+            // written since b0 can be sampled; absent (b0 fixed) in a checkpoint of an older run
+            double b0 = params.has("sigma_scale") ? hex(params, "sigma_scale") : Double.NaN;
+            require(!cfg.priors().sigmaScaleSampled() || b0 > 0 && !Double.isInfinite(b0),
+                    "no sigma_scale, which the run's priors sample");
+            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0), kept, bytes);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();
             throw new UserError("damaged checkpoint " + file + " (" + why + "); delete it to rerun that chain from the start");

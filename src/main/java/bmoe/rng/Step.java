@@ -22,6 +22,8 @@ public final class Step {
      * proposal's normals, then the MH uniform.
      */
     public static final int GATE_MOVE = 7 << 16;
+    /** The noise prior's scale b0 | s2 on the host, when the priors sample it: counter (0, sweep, SIGMA_SCALE, draw). */
+    public static final int SIGMA_SCALE = 8 << 16;
 
     private Step() {}
 

@@ -100,12 +100,20 @@ public final class Chain {
         Listener report = listener != null ? listener : Listener.NONE;
         RngKey key = new RngKey(cfg.seed(), chain);
         int total = cfg.sweepsPerChain();
-        ChainState start = from != null ? from
-                : ChainState.of(Initializer.initialState(data, cfg.experts(), cfg.priors(), key), 0, Acceptance.NONE);
-        if (start.sweep() > total) {
-            throw new IllegalArgumentException("chain " + (chain + 1) + " starts at sweep " + start.sweep()
+        if (from != null && from.sweep() > total) {
+            throw new IllegalArgumentException("chain " + (chain + 1) + " starts at sweep " + from.sweep()
                     + ", past its last sweep " + total);
         }
+        try (Backend.Workspace ws = backend.workspace(resident, cfg.experts())) {
+            ChainState start = from != null ? from
+                    : ChainState.of(StartSearch.choose(backend, ws, data, cfg, key).state(), 0, Acceptance.NONE);
+            return run(backend, ws, data, cfg, chain, key, start, report);
+        }
+    }
+
+    private static Result run(Backend backend, Backend.Workspace ws, Dataset data, RunConfig cfg, int chain,
+                              RngKey key, ChainState start, Listener report) {
+        int total = cfg.sweepsPerChain();
         int first = cfg.keptThrough(start.sweep());
         int kept = cfg.keptPerChain() - first;
         double[][] draws = new double[kept][];
@@ -115,7 +123,6 @@ public final class Chain {
         if (start.sweep() == total) {
             return new Result(chain, draws, iterations, logLik, nonEmpty, start);
         }
-        Backend.Workspace ws = backend.workspace(resident, cfg.experts());
         SweepState state = start.sweepState();
         long clamped = start.clampedResiduals();
         Acceptance acceptance = start.acceptance();

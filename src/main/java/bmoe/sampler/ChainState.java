@@ -14,9 +14,10 @@ import bmoe.model.Params;
  * @param stepSize the collapsed gate move's step size and its adaptation state
  * @param acceptance the gate move's post-warm-up acceptance so far
  * @param frozenMetric the gate move's frozen metric, null while it is the Fisher metric at each point
+ * @param sigmaScale b0 after sweep {@code sweep} when the priors sample it (NaN when they fix it)
  */
 public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
-                         double[][] frozenMetric) {
+                         double[][] frozenMetric, double sigmaScale) {
     public ChainState {
         if (sweep < 0) {
             throw new IllegalArgumentException("sweep must be >= 0, got " + sweep);
@@ -29,18 +30,24 @@ public record ChainState(Params params, int sweep, long clampedResiduals, StepSi
         }
     }
 
-    /** A state with the initial step size and no acceptances yet. */
+    /** A state with the initial step size and no acceptances yet, under priors that fix b0. */
     public ChainState(Params params, int sweep, long clampedResiduals) {
-        this(params, sweep, clampedResiduals, StepSize.initial(), Acceptance.NONE, null);
+        this(params, sweep, clampedResiduals, StepSize.initial(), Acceptance.NONE, null, Double.NaN);
+    }
+
+    /** A state under priors that fix b0. */
+    public ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
+                      double[][] frozenMetric) {
+        this(params, sweep, clampedResiduals, stepSize, acceptance, frozenMetric, Double.NaN);
     }
 
     /** The state after the given sweep, with the clamps and acceptances counted so far. */
     static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance) {
         return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance,
-                state.frozenMetric());
+                state.frozenMetric(), state.sigmaScale());
     }
 
     SweepState sweepState() {
-        return new SweepState(params, sweep, stepSize, frozenMetric);
+        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale);
     }
 }

@@ -8,12 +8,16 @@ import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.model.Params;
 import bmoe.model.Priors;
+import bmoe.rng.Draws;
 import bmoe.rng.RngKey;
 import bmoe.rng.Step;
 
 /**
  * One sweep of the sampler (see docs/MODEL.md), top to bottom: per-observation work runs as the backend's
  * kernels, the d x d draws and the Metropolis-Hastings decision run here on the host.
+ *
+ * <p>When the priors sample the noise prior's scale b0, both sweeps draw it from its conjugate conditional right
+ * after the experts ({@link #updateSigmaScale}); every other step sees the chain's current b0.
  *
  * <p>{@link #collapsed}, the default, makes m + 2 passes over the data per sweep for m gate moves: kernel (b) at
  * the gates, kernel (b) at each proposal, then kernel (a); {@link #polyaGamma} makes K: kernel (a), then kernel (c)
@@ -91,11 +95,13 @@ public final class GibbsSweep {
         }
         params = params.withGates(w);
 
-        // 2. Allocations z | w, beta, s2 and their statistics (kernel a), 3. experts | z on the host.
+        // 2. Allocations z | w, beta, s2 and their statistics (kernel a), 3. experts | z on the host, 4. b0 | s2
+        //    when the priors sample it.
         Allocation allocation = backend.allocate(ws, block.withGates(w), key, sweep);
-        Experts experts = updateExperts(params, allocation.stats(), key, sweep, priors);
+        Experts experts = updateExperts(params, allocation.stats(), key, sweep, givenSigmaScale(priors, state));
+        double b0 = updateSigmaScale(experts.params(), priors, state, key, sweep);
 
-        return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric()),
+        return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric(), b0),
                 new SweepInfo(start.logLikelihood(), experts.counts(), experts.clamped(), moves, accepted,
                         sumAcceptProb / moves, metric));
     }
@@ -108,10 +114,12 @@ public final class GibbsSweep {
         int sweep = state.sweep() + 1;
         Params params = state.params();
 
-        // 1. Allocations z_i | params and their statistics (kernel a); 2. experts | z on the host.
+        // 1. Allocations z_i | params and their statistics (kernel a); 2. experts | z on the host, then b0 | s2
+        //    when the priors sample it.
         Allocation allocation = backend.allocate(ws, ParamsBlock.of(params), key, sweep);
-        Experts experts = updateExperts(params, allocation.stats(), key, sweep, priors);
+        Experts experts = updateExperts(params, allocation.stats(), key, sweep, givenSigmaScale(priors, state));
         params = experts.params();
+        double b0 = updateSigmaScale(params, priors, state, key, sweep);
 
         // 3. Gates one at a time given z (kernel c, then the host's Gaussian draw).
         for (int k = 0; k < params.experts() - 1; k++) {
@@ -121,8 +129,38 @@ public final class GibbsSweep {
             params = params.withGate(k, wk);
         }
 
-        return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric()),
+        return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric(), b0),
                 new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), 0, 0, 1.0, null));
+    }
+
+    /** The priors given the chain's current b0 (the priors themselves when they fix it). */
+    static Priors givenSigmaScale(Priors priors, SweepState state) {
+        if (!priors.sigmaScaleSampled()) {
+            return priors;
+        }
+        if (!(state.sigmaScale() > 0) || Double.isInfinite(state.sigmaScale())) {
+            throw new IllegalStateException("the priors sample b0, but the chain's state has b0 = " + state.sigmaScale());
+        }
+        return priors.givenSigmaScale(state.sigmaScale());
+    }
+
+    /**
+     * Step b0 | s2 when the priors sample it, from stream (0, sweep, SIGMA_SCALE). The conditional is conjugate:
+     * <pre>
+     *   p(b0 | s2) ∝ b0^(g-1) e^(-h b0) prod_k b0^a0 e^(-b0 / s2_k)  =  Gamma(g + K a0, rate h + sum_k 1/s2_k)
+     * </pre>
+     * (beta_k | s2_k does not involve b0). Otherwise the state's b0 is carried unchanged.
+     */
+    static double updateSigmaScale(Params params, Priors priors, SweepState state, RngKey key, int sweep) {
+        if (!priors.sigmaScaleSampled()) {
+            return state.sigmaScale();
+        }
+        double rate = priors.scaleRate();
+        for (double s2 : params.s2()) {
+            rate += 1.0 / s2;
+        }
+        double shape = priors.scaleShape() + params.experts() * priors.sigmaShape();
+        return Draws.gamma(key.stream(0, sweep, Step.SIGMA_SCALE), shape) / rate;
     }
 
     /** The experts after their conjugate draws, with the counts n_k and the number of clamped residuals. */

@@ -74,7 +74,9 @@ public final class Initializer {
             s2[k] = Math.max(MIN_S2, post.scale() / (post.shape() + 1.0));
         }
         double[][] w = new double[experts - 1][p + 1];
-        return new SweepState(new Params(w, beta, s2), 0, StepSize.initial());
+        // a sampled b0 starts at the hyperprior's mean (Priors.sampledScale); the first sweep draws it given s2
+        double b0 = priors.sigmaScaleSampled() ? priors.sigmaScale() : Double.NaN;
+        return new SweepState(new Params(w, beta, s2), 0, StepSize.initial(), null, b0);
     }
 
     private static byte[] cluster(List<Row> rows, int experts, RngStream rng) {

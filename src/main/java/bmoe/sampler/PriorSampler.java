@@ -6,14 +6,28 @@ import bmoe.rng.Draws;
 import bmoe.rng.RngStream;
 
 /**
- * Draws from the prior of MODEL.md: w_k ~ N(0, s_w^2 I), s2_k ~ InvGamma(a0, b0), beta_k | s2_k ~ N(0, s2_k s_b^2 I).
- * For simulation-based checks (Geweke, SBC) and prior predictive simulation.
+ * Draws from the prior of MODEL.md: b0 ~ Gamma(g, h) when the priors sample it, w_k ~ N(0, s_w^2 I),
+ * s2_k ~ InvGamma(a0, b0), beta_k | s2_k ~ N(0, s2_k s_b^2 I). For simulation-based checks (Geweke, SBC) and
+ * prior predictive simulation.
  */
 public final class PriorSampler {
     private PriorSampler() {}
 
-    /** Consumes, in order: the gates' normals, then per expert one inverse-gamma and d normals. */
+    /** A prior draw of the parameters and of b0 (NaN when the priors fix it). */
+    public record Draw(Params params, double sigmaScale) {}
+
+    /** The parameters of {@link #drawWithScale}. */
     public static Params draw(Priors priors, int experts, int dim, RngStream rng) {
+        return drawWithScale(priors, experts, dim, rng).params();
+    }
+
+    /**
+     * Consumes, in order: one gamma variate for b0 when the priors sample it, the gates' normals, then per
+     * expert one inverse-gamma and d normals.
+     */
+    public static Draw drawWithScale(Priors priors, int experts, int dim, RngStream rng) {
+        double b0 = priors.sigmaScaleSampled() ? Draws.gamma(rng, priors.scaleShape()) / priors.scaleRate()
+                : priors.sigmaScale();
         double[][] w = new double[experts - 1][dim];
         for (int k = 0; k < experts - 1; k++) {
             for (int j = 0; j < dim; j++) {
@@ -23,12 +37,12 @@ public final class PriorSampler {
         double[][] beta = new double[experts][dim];
         double[] s2 = new double[experts];
         for (int k = 0; k < experts; k++) {
-            s2[k] = Draws.inverseGamma(rng, priors.sigmaShape(), priors.sigmaScale());
+            s2[k] = Draws.inverseGamma(rng, priors.sigmaShape(), b0);
             double sd = priors.expertSd() * Math.sqrt(s2[k]);
             for (int j = 0; j < dim; j++) {
                 beta[k][j] = sd * Draws.normal(rng);
             }
         }
-        return new Params(w, beta, s2);
+        return new Draw(new Params(w, beta, s2), priors.sigmaScaleSampled() ? b0 : Double.NaN);
     }
 }

@@ -9,7 +9,7 @@ import bmoe.rng.RngKey;
  * {@code thin}-th is kept (Stan's convention).
  */
 public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
-                        GateMethod gates, GateMetric gateMetric, int gateMoves) {
+                        GateMethod gates, GateMetric gateMetric, int gateMoves, StartSearch.Plan init) {
     /** gateMoves = AUTO_MOVES: K - 1 moves per sweep. */
     public static final int AUTO_MOVES = 0;
     public static final int MAX_GATE_MOVES = 100;
@@ -22,7 +22,16 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
         this(experts, chains, warmup, draws, thin, seed, priors, GateMethod.MALA, GateMetric.FROZEN, AUTO_MOVES);
     }
 
+    /** Chains that start from one k-means++ start each ({@link StartSearch.Plan#SINGLE}). */
+    public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
+                     GateMethod gates, GateMetric gateMetric, int gateMoves) {
+        this(experts, chains, warmup, draws, thin, seed, priors, gates, gateMetric, gateMoves, StartSearch.Plan.SINGLE);
+    }
+
     public RunConfig {
+        if (init == null) {
+            throw new IllegalArgumentException("init is required");
+        }
         if (gates == null) {
             throw new IllegalArgumentException("gates must be mala or pg");
         }
@@ -36,8 +45,8 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
         if (experts < 1 || experts > MAX_EXPERTS) {
             throw new IllegalArgumentException("experts must be in [1, " + MAX_EXPERTS + "], got " + experts);
         }
-        if (chains < 1) {
-            throw new IllegalArgumentException("chains must be >= 1, got " + chains);
+        if (chains < 1 || chains > RngKey.MAX_CHAINS) {
+            throw new IllegalArgumentException("chains must be in [1, " + RngKey.MAX_CHAINS + "], got " + chains);
         }
         if (warmup < 0) {
             throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);

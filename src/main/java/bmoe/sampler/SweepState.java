@@ -4,25 +4,36 @@ import bmoe.model.Params;
 
 /**
  * What the next sweep needs: the parameters, the number of the last completed sweep (0 = initial), the
- * collapsed gate move's step size and its frozen metric (both unused by the Polya-Gamma sweep).
+ * collapsed gate move's step size and its frozen metric (both unused by the Polya-Gamma sweep), and the
+ * noise prior's scale b0.
  *
  * @param frozenMetric the gate move's fixed metric G + I / s_w^2 (D x D), or null while it is the Fisher
  *     metric at each point
+ * @param sigmaScale b0, the inverse-gamma scale of the experts' variances: a parameter of the chain when the
+ *     priors sample it, else the priors' constant (NaN where a caller leaves it to the priors)
  */
-public record SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric) {
+public record SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric, double sigmaScale) {
     public SweepState(Params params, int sweep) {
-        this(params, sweep, StepSize.initial(), null);
+        this(params, sweep, StepSize.initial(), null, Double.NaN);
     }
 
     public SweepState(Params params, int sweep, StepSize stepSize) {
-        this(params, sweep, stepSize, null);
+        this(params, sweep, stepSize, null, Double.NaN);
+    }
+
+    public SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric) {
+        this(params, sweep, stepSize, frozenMetric, Double.NaN);
     }
 
     public SweepState withStepSize(StepSize next) {
-        return new SweepState(params, sweep, next, frozenMetric);
+        return new SweepState(params, sweep, next, frozenMetric, sigmaScale);
     }
 
     public SweepState withFrozenMetric(double[][] metric) {
-        return new SweepState(params, sweep, stepSize, metric);
+        return new SweepState(params, sweep, stepSize, metric, sigmaScale);
+    }
+
+    public SweepState withSigmaScale(double b0) {
+        return new SweepState(params, sweep, stepSize, frozenMetric, b0);
     }
 }

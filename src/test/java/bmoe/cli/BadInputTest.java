@@ -160,7 +160,7 @@ class BadInputTest {
     static final String CHECKPOINT_AT_25 = "{\"format\": \"bmoe checkpoint 2\", \"chain\": 1, \"sweep\": 25, "
             + "\"kept_draws\": 5, \"part_bytes\": 500, \"clamped_residuals\": 0, \"params\": {"
             + "\"w\": [[\"0x1.0p0\", \"0x0.0p0\"]], \"beta\": [[\"0x1.0p0\", \"0x1.0p0\"], [\"-0x1.0p0\", \"0x1.0p0\"]], "
-            + "\"s2\": [\"0x1.0p-2\", \"0x1.0p-2\"]}, \"gate_move\": {\"log_step\": \"-0x1.0p-1\", "
+            + "\"s2\": [\"0x1.0p-2\", \"0x1.0p-2\"], \"sigma_scale\": \"0x1.0p-3\"}, \"gate_move\": {\"log_step\": \"-0x1.0p-1\", "
             + "\"log_step_bar\": \"-0x1.0p-1\", \"h_bar\": \"0x0.0p0\", \"adaptations\": 20, \"frozen\": true, "
             + "\"proposed\": 5, \"accepted\": 4, \"sum_accept_prob\": \"0x1.8p1\"}}";
 
@@ -299,6 +299,17 @@ class BadInputTest {
             bad("--prior-expert-sd Infinity", Kind.FIT, f -> fit(f, "--prior-expert-sd", "Infinity"), "--prior-expert-sd"),
             bad("--prior-sigma-shape 0", Kind.FIT, f -> fit(f, "--prior-sigma-shape", "0"), "--prior-sigma-shape"),
             bad("--prior-sigma-scale -2", Kind.FIT, f -> fit(f, "--prior-sigma-scale", "-2"), "--prior-sigma-scale"),
+            bad("--prior-sigma-scale not a number", Kind.FIT, f -> fit(f, "--prior-sigma-scale", "big"),
+                "--prior-sigma-scale", "big"),
+            bad("--prior-scale-shape 0", Kind.FIT, f -> fit(f, "--prior-scale-shape", "0"), "--prior-scale-shape"),
+            bad("--prior-scale-rate -1", Kind.FIT, f -> fit(f, "--prior-scale-rate", "-1"), "--prior-scale-rate"),
+            bad("--prior-scale-rate with a fixed b0", Kind.FIT,
+                f -> fit(f, "--prior-sigma-scale", "1", "--prior-scale-rate", "2"), "--prior-scale-rate", "fixes b0"),
+            bad("--init-starts 0", Kind.FIT, f -> fit(f, "--init-starts", "0"), "--init-starts"),
+            bad("--init-starts 200", Kind.FIT, f -> fit(f, "--init-starts", "200"), "--init-starts"),
+            bad("--init-sweeps -1", Kind.FIT, f -> fit(f, "--init-sweeps", "-1"), "--init-sweeps"),
+            bad("--init-sweeps 0 with several starts", Kind.FIT, f -> fit(f, "--init-starts", "4", "--init-sweeps", "0"),
+                "--init-sweeps"),
             bad("--chains 0", Kind.FIT, f -> fit(f, "--chains", "0"), "--chains"),
             bad("--warmup -1", Kind.FIT, f -> fit(f, "--warmup", "-1"), "--warmup"),
             bad("--draws 0", Kind.FIT, f -> fit(f, "--draws", "0"), "--draws"),

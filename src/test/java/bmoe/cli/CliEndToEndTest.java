@@ -201,10 +201,14 @@ class CliEndToEndTest {
         assertTrue(spec.get("standardize").asBoolean());
         for (String[] kv : new String[][] {{"experts", "2"}, {"chains", "2"}, {"warmup", "20"}, {"draws", "20"},
             {"thin", "2"}, {"seed", "1"}, {"prior_gate_sd", "0.1"}, {"prior_expert_sd", "5.0"},
-            {"prior_sigma_shape", "2.0"}, {"prior_sigma_scale", "1.0"}, {"backend", "cpu"}, {"block_size", "16384"},
-            {"checkpoint_every", "7"}, {"gates", "mala"}}) {
+            {"prior_sigma_shape", "2.0"}, {"prior_scale_shape", "0.2"}, {"backend", "cpu"}, {"block_size", "16384"},
+            {"checkpoint_every", "7"}, {"gates", "mala"}, {"init_starts", "8"}, {"init_sweeps", "50"}}) {
             assertEquals(kv[1], spec.get(kv[0]).asText(), kv[0]);
         }
+        // b0 ~ Gamma(0.2, 10 / R^2) by default, R the range of the standardised y; it starts at its mean
+        double rate = spec.get("prior_scale_rate").asDouble();
+        assertTrue(rate > 0 && rate < 10, "rate " + rate);
+        assertEquals(0.2 / rate, spec.get("prior_sigma_scale").asDouble(), 1e-12);
         assertFalse(spec.has("threads"), "the thread count does not define a run");
     }
 

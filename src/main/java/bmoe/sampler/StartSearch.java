@@ -1,0 +1,134 @@
+package bmoe.sampler;
+
+import bmoe.backend.Backend;
+import bmoe.model.Dataset;
+import bmoe.model.Params;
+import bmoe.model.Priors;
+import bmoe.rng.RngKey;
+import org.apache.commons.math3.special.Gamma;
+
+/**
+ * A chain's start, chosen among several cheap ones: each candidate j starts from its own k-means++ start (key
+ * {@link RngKey#startCandidate}), runs a few sweeps of the run's own sweep with the step size adapting; the chain
+ * starts from the state of highest log posterior that any candidate visited.
+ *
+ * <p>Why: a softmax-gated mixture's posterior can have separated modes (where the gates put their boundaries,
+ * which expert takes the low-noise segment) that one chain rarely crosses. Chains started from one k-means++ start
+ * each land in whichever mode is nearest; trying several starts per chain and keeping the best by log posterior
+ * puts chains in the modes with most mass far more often, while every candidate still comes from its own chain's
+ * key, so chains start apart and R-hat can still flag a mode that only some reach. Every random number comes from
+ * the candidates' own keys: the chain itself then starts, as any chain does, from a state independent of the
+ * random numbers its sweeps use, so it is still a valid MCMC run from that start.
+ */
+public final class StartSearch {
+    private StartSearch() {}
+
+    /** How a chain starts: from {@code starts} candidates of {@code sweeps} sweeps each; (1, 0) is one k-means++ start. */
+    public record Plan(int starts, int sweeps) {
+        /** One k-means++ start from the chain's own key, no search. */
+        public static final Plan SINGLE = new Plan(1, 0);
+
+        public Plan {
+            if (starts < 1 || starts > RngKey.MAX_START_CANDIDATES) {
+                throw new IllegalArgumentException("init-starts must be in [1, " + RngKey.MAX_START_CANDIDATES
+                        + "], got " + starts);
+            }
+            if (sweeps < 0) {
+                throw new IllegalArgumentException("init-sweeps must be >= 0, got " + sweeps);
+            }
+            if (starts > 1 && sweeps == 0) {
+                throw new IllegalArgumentException("init-sweeps must be >= 1 to compare " + starts + " starts");
+            }
+        }
+
+        /** Whether the chain's start is searched for (else it is the k-means++ start from the chain's key). */
+        public boolean searches() {
+            return sweeps > 0;
+        }
+
+        /** Sweeps per chain the search costs. */
+        public int cost() {
+            return searches() ? starts * sweeps : 0;
+        }
+    }
+
+    /** The chosen start, with each candidate's log posterior (for the fit's report). */
+    public record Choice(SweepState state, int chosen, double[] logPosteriors) {}
+
+    /**
+     * The start of chain {@code key.chain()}: with a plan that does not search, the k-means++ start from the chain's
+     * own key; else the best of the plan's candidates, at sweep 0 with a fresh step size.
+     */
+    public static Choice choose(Backend backend, Backend.Workspace ws, Dataset data, RunConfig cfg, RngKey key) {
+        Plan plan = cfg.init();
+        // one expert has no gates, whose boundaries are what separates the modes a search is for
+        if (!plan.searches() || cfg.experts() == 1) {
+            return new Choice(Initializer.initialState(data, cfg.experts(), cfg.priors(), key), 0, new double[0]);
+        }
+        Priors priors = cfg.priors();
+        double[] scores = new double[plan.starts()];
+        SweepState best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        int chosen = 0;
+        for (int j = 0; j < plan.starts(); j++) {
+            RngKey candidate = key.startCandidate(j);
+            SweepState state = Initializer.initialState(data, cfg.experts(), priors, candidate);
+            scores[j] = Double.NEGATIVE_INFINITY;
+            for (int s = 0; s < plan.sweeps(); s++) {
+                SweepState before = state;
+                GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), cfg.gateMovesPerSweep(), backend, ws, state,
+                        candidate, priors);
+                state = r.state();
+                if (cfg.gates() == GateMethod.MALA && cfg.experts() > 1) {
+                    state = state.withStepSize(state.stepSize().adapt(r.info().gateAcceptProb()));
+                }
+                // the sweep reports the log-likelihood of the state it started from; a score that is not a
+                // number (an overflow) never wins
+                double score = r.info().logLikelihood() + logPrior(before.params(), before.sigmaScale(), priors);
+                if (score > scores[j]) {
+                    scores[j] = score;
+                    if (score > bestScore) {
+                        bestScore = score;
+                        best = before;
+                        chosen = j;
+                    }
+                }
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException("no start candidate of chain " + (key.chain() + 1) + " had a finite log posterior");
+        }
+        SweepState start = new SweepState(best.params(), 0, StepSize.initial(), null, best.sigmaScale());
+        return new Choice(start, chosen, scores);
+    }
+
+    /**
+     * log p(theta) under the priors, normalised: the gates, each expert's beta | s2 and s2 | b0, and b0 when it is
+     * sampled ({@code sigmaScale} is then the chain's b0).
+     */
+    static double logPrior(Params params, double sigmaScale, Priors priors) {
+        double lp = 0;
+        double gateVar = priors.gateSd() * priors.gateSd();
+        for (double[] wk : params.w()) {
+            for (double v : wk) {
+                lp += -0.5 * v * v / gateVar - 0.5 * Math.log(2 * Math.PI * gateVar);
+            }
+        }
+        double b0 = priors.sigmaScaleSampled() ? sigmaScale : priors.sigmaScale();
+        double a0 = priors.sigmaShape();
+        double expertVar = priors.expertSd() * priors.expertSd();
+        for (int k = 0; k < params.experts(); k++) {
+            double s2 = params.s2()[k];
+            for (double v : params.beta()[k]) {
+                lp += -0.5 * v * v / (s2 * expertVar) - 0.5 * Math.log(2 * Math.PI * s2 * expertVar);
+            }
+            lp += a0 * Math.log(b0) - Gamma.logGamma(a0) - (a0 + 1) * Math.log(s2) - b0 / s2;
+        }
+        if (priors.sigmaScaleSampled()) {
+            double g = priors.scaleShape();
+            double h = priors.scaleRate();
+            lp += g * Math.log(h) - Gamma.logGamma(g) + (g - 1) * Math.log(b0) - h * b0;
+        }
+        return lp;
+    }
+}
