@@ -21,9 +21,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"PNG plots of a run: traces, E[y|x] with its band, predictive densities.",
-            "Trace plots of label-invariant quantities (log-likelihood, non-empty experts, E[y|x] at the tracked",
-            "points), E[y|x] with its 90% band over the data (p = 1) and the predictive density p(y|x) with its",
-            "90% band at chosen x."})
+            "Trace plots of label-invariant quantities (log-likelihood, non-empty experts, E[y|x] at the tracked "
+                + "points), E[y|x] with its 90%% band over the data (p = 1) and the predictive density p(y|x) with "
+                + "its 90%% band at chosen x."})
 final class PlotCommand implements Callable<Integer> {
     /** Draws used for bands: evenly spaced, enough for 5% and 95% quantiles to be stable to about 1%. */
     static final int BAND_DRAWS = 1000;
@@ -40,7 +40,7 @@ final class PlotCommand implements Callable<Integer> {
 
     @Option(names = "--at", split = ";", paramLabel = "X",
             description = "x at which to plot p(y|x): p comma-separated values; repeat or separate by ';' "
-                    + "(default: the 10%, 50% and 90% quantiles of x when p = 1, the mean of x otherwise).")
+                    + "(default: the 10%%, 50%% and 90%% quantiles of x when p = 1, the mean of x otherwise).")
     List<String> at;
 
     @Option(names = "--out", description = "Folder for the PNG files (default: RUN/plots).")
