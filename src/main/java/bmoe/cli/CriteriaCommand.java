@@ -64,6 +64,7 @@ final class CriteriaCommand implements Callable<Integer> {
         print(spec.commandLine().getOut(), r, file, fit.draws().length);
         if (out != null) {
             Json.write(out, json(r, file));
+            RunFiles.noteOutput(run, out);
         }
         return Main.EXIT_OK;
     }

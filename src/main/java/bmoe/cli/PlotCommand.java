@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,9 @@ final class PlotCommand implements Callable<Integer> {
     /** Draws used for bands: evenly spaced, enough for 5% and 95% quantiles to be stable to about 1%. */
     static final int BAND_DRAWS = 1000;
     static final int GRID = 120;
+    /** The files plot writes; {@link RunFiles} knows them for bmoe's in RUN/plots. */
+    static final Pattern FILE_NAMES =
+            Pattern.compile("trace-(log_lik|nonempty|regression-\\d+)\\.png|regression\\.png|density\\.png");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -49,7 +53,7 @@ final class PlotCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DrawsFile.Contents fit = DrawsFile.read(run);
-        Path folder = out != null ? out : run.resolve("plots");
+        Path folder = out != null ? out : run.resolve(RunFiles.PLOTS);
         int p = fit.xNames().size();
         List<double[]> atPoints = parseAt(p);
         RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, data));
@@ -85,7 +89,10 @@ final class PlotCommand implements Callable<Integer> {
         }
         written.add(densities(folder, fit, draws, atPoints != null ? atPoints : defaultAt(x), y));
         PrintWriter o = spec.commandLine().getOut();
-        written.forEach(w -> o.println("wrote " + w));
+        written.forEach(w -> {
+            RunFiles.noteOutput(run, w);
+            o.println("wrote " + w);
+        });
         o.flush();
         return Main.EXIT_OK;
     }
