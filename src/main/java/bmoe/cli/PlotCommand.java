@@ -39,7 +39,8 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
     Path run;
 
-    @Option(names = "--data", description = "CSV with the fit's columns (default: the data file the fit read).")
+    @Option(names = "--data", description = "CSV with the fit's columns (default: the data file the fit read, "
+            + "at the absolute path RUN/run.json records).")
     Path data;
 
     @Option(names = "--at", split = ";", paramLabel = "X",
@@ -56,7 +57,7 @@ final class PlotCommand implements Callable<Integer> {
         Path folder = out != null ? out : run.resolve(RunFiles.PLOTS);
         int p = fit.xNames().size();
         List<double[]> atPoints = parseAt(p);
-        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, data));
+        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, run, data));
         double[][] x = obs.x();
         double[] y = obs.y();
         AtomicFiles.prepareFolder(folder);
