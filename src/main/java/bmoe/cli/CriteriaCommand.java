@@ -31,7 +31,8 @@ final class CriteriaCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
     Path run;
 
-    @Option(names = "--data", description = "CSV with the fit's x and y columns (default: the data file the fit read).")
+    @Option(names = "--data", description = "CSV with the fit's x and y columns (default: the data file the fit "
+            + "read, at the absolute path RUN/run.json records).")
     Path data;
 
     @Option(names = "--max-draws", defaultValue = "4000",
@@ -57,13 +58,14 @@ final class CriteriaCommand implements Callable<Integer> {
             AtomicFiles.checkWritable(out);
         }
         DrawsFile.Contents fit = DrawsFile.read(run);
-        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, data));
+        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, run, data));
         Path file = obs.file();
         List<Params> draws = RunInputs.evenlySpaced(fit, maxDraws);
         Criteria.Result r = compute(draws, obs.x(), obs.y(), nThreads);
         print(spec.commandLine().getOut(), r, file, fit.draws().length);
         if (out != null) {
             Json.write(out, json(r, file));
+            RunFiles.noteOutput(run, out);
         }
         return Main.EXIT_OK;
     }

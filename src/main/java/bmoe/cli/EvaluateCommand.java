@@ -119,6 +119,7 @@ final class EvaluateCommand implements Callable<Integer> {
             root.put("x_law", t.xLaw());
             root.put("note", "each loss is computed per draw and then averaged; never on averaged parameters");
             Json.write(out, root);
+            RunFiles.noteOutput(run, out);
         }
         return Main.EXIT_OK;
     }

@@ -66,8 +66,15 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @Option(names = "--seed", description = "Seed in [0, 4294967295] (default: random, printed and recorded).")
     Long seed;
 
-    @Option(names = "--out", description = "Run folder to write (required).")
+    @Option(names = "--out", description = "Run folder to write (required): a new or empty folder, unless --force. "
+            + "A fit holds its folder until it ends (RUN/.bmoe.lock): another fit or resume there refuses.")
     Path out;
+
+    @Option(names = "--force", description = "Write into --out even if it holds another run or other files: bmoe's "
+            + "files there (draws.csv, summary.json, run.json, checkpoint/, chain-N.part.csv, plot's PNGs in plots/, "
+            + "and what criteria, evaluate, predict and plot wrote there with --out) are deleted first; files bmoe "
+            + "did not write are kept.")
+    boolean force;
 
     @Option(names = "--prior-gate-sd", defaultValue = "5.0", description = "s_w: w_k ~ N(0, s_w^2 I) (default ${DEFAULT-VALUE}).")
     double priorGateSd;
@@ -192,6 +199,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         if (checkpointEvery < 0) {
             throw new UserError("--checkpoint-every must be >= 0 (0: no checkpoints), got " + checkpointEvery);
         }
+        RunFolder.checkNew(out, force);
         // Check the data and open the backend before touching the file system: bad input or a missing
         // device must not leave an empty run folder. The default noise prior's rate depends on the data.
         Dataset dataset = read(data, y, x, !noStandardize, experts);
@@ -202,7 +210,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             RunSpec.Fingerprint fp = RunSpec.fingerprint(data);
             RunSpec run = new RunSpec(data.toAbsolutePath().normalize(), data.toString(), fp.size(), fp.sha256(), y,
                     x, !noStandardize, cfg, backend.name(), backend.blockSize(), checkpointEvery);
-            return fit(RunFolder.startNew(out, run), run, dataset, backend, nThreads, List.of());
+            try (RunFolder folder = RunFolder.startNew(out, run, force)) {
+                return fit(folder, run, dataset, backend, nThreads, List.of());
+            }
         }
     }
 
@@ -215,7 +225,13 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             throw new UserError("--resume takes the fit's settings from RUN/run.json; only --threads, --device, "
                     + "--quiet and --progress may be given with it, not " + String.join(", ", extra));
         }
-        RunFolder folder = RunFolder.toResume(resume);
+        try (RunFolder folder = RunFolder.toResume(resume)) {
+            return resume(folder);
+        }
+    }
+
+    /** The resume in the folder it holds. */
+    private Integer resume(RunFolder folder) {
         RunSpec run = RunSpec.read(resume);
         run.checkDataUnchanged();
         backendOptions.validate();

@@ -14,20 +14,25 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"PNG plots of a run: traces, E[y|x] with its band, predictive densities.",
-            "Trace plots of label-invariant quantities (log-likelihood, non-empty experts, E[y|x] at the tracked",
-            "points), E[y|x] with its 90% band over the data (p = 1) and the predictive density p(y|x) with its",
-            "90% band at chosen x."})
+            "Trace plots of label-invariant quantities (log-likelihood, non-empty experts, E[y|x] at the tracked "
+                + "points), E[y|x] with its 90%% band over the data (p = 1) and the predictive density p(y|x) with "
+                + "its 90%% band at chosen x. Axes and legends name the fit's columns."})
 final class PlotCommand implements Callable<Integer> {
     /** Draws used for bands: evenly spaced, enough for 5% and 95% quantiles to be stable to about 1%. */
     static final int BAND_DRAWS = 1000;
     static final int GRID = 120;
+    /** The files plot writes; {@link RunFiles} knows them for bmoe's in RUN/plots. */
+    static final Pattern FILE_NAMES =
+            Pattern.compile("trace-(log_lik|nonempty|regression-\\d+)\\.png|regression\\.png|density\\.png");
+    /** Longest list of x names that conditions an axis label ("E[y | a, b]"); a longer one reads "x". */
+    static final int MAX_GIVEN_LENGTH = 40;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -35,12 +40,13 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
     Path run;
 
-    @Option(names = "--data", description = "CSV with the fit's columns (default: the data file the fit read).")
+    @Option(names = "--data", description = "CSV with the fit's columns (default: the data file the fit read, "
+            + "at the absolute path RUN/run.json records).")
     Path data;
 
     @Option(names = "--at", split = ";", paramLabel = "X",
             description = "x at which to plot p(y|x): p comma-separated values; repeat or separate by ';' "
-                    + "(default: the 10%, 50% and 90% quantiles of x when p = 1, the mean of x otherwise).")
+                    + "(default: the 10%%, 50%% and 90%% quantiles of x when p = 1, the mean of x otherwise).")
     List<String> at;
 
     @Option(names = "--out", description = "Folder for the PNG files (default: RUN/plots).")
@@ -49,10 +55,10 @@ final class PlotCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DrawsFile.Contents fit = DrawsFile.read(run);
-        Path folder = out != null ? out : run.resolve("plots");
+        Path folder = out != null ? out : run.resolve(RunFiles.PLOTS);
         int p = fit.xNames().size();
         List<double[]> atPoints = parseAt(p);
-        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, data));
+        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, run, data));
         double[][] x = obs.x();
         double[] y = obs.y();
         AtomicFiles.prepareFolder(folder);
@@ -72,11 +78,9 @@ final class PlotCommand implements Callable<Integer> {
             double[][] points = SummaryCommand.points(run, fit);
             for (int q = 0; q < points.length; q++) {
                 double[] row = designRow(points[q]);
-                String label = Arrays.stream(points[q]).mapToObj(v -> String.format(Locale.ROOT, "%.3g", v))
-                        .collect(Collectors.joining(", "));
-                written.add(trace(folder, "trace-regression-" + (q + 1) + ".png", "E[y|x] at x = (" + label + ")",
-                        "E[y|x]", chains, length, (c, t) -> DrawColumns.unflatten(c.draws()[t], fit.experts(), p)
-                                .regression(row)));
+                written.add(trace(folder, "trace-regression-" + (q + 1) + ".png",
+                        "E[" + fit.yName() + " | " + at(fit.xNames(), points[q]) + "]", regressionLabel(fit), chains,
+                        length, (c, t) -> DrawColumns.unflatten(c.draws()[t], fit.experts(), p).regression(row)));
             }
         }
         List<Params> draws = RunInputs.evenlySpaced(fit, BAND_DRAWS);
@@ -85,7 +89,10 @@ final class PlotCommand implements Callable<Integer> {
         }
         written.add(densities(folder, fit, draws, atPoints != null ? atPoints : defaultAt(x), y));
         PrintWriter o = spec.commandLine().getOut();
-        written.forEach(w -> o.println("wrote " + w));
+        written.forEach(w -> {
+            RunFiles.noteOutput(run, w);
+            o.println("wrote " + w);
+        });
         o.flush();
         return Main.EXIT_OK;
     }
@@ -126,8 +133,8 @@ final class PlotCommand implements Callable<Integer> {
             q95[g] = st.q95();
         }
         Path png = folder.resolve("regression.png");
-        Plots.regressionBand(png, "E[y|x]: posterior mean and 90% band (K = " + fit.experts() + ")", x, y, grid, mean,
-                q5, q95, fit.xNames().get(0), fit.yName());
+        Plots.regressionBand(png, regressionLabel(fit) + ": posterior mean and 90% band (K = " + fit.experts() + ")", x,
+                y, grid, mean, q5, q95, fit.xNames().get(0), fit.yName());
         return png;
     }
 
@@ -155,15 +162,36 @@ final class PlotCommand implements Callable<Integer> {
                 q5[g] = st.q5();
                 q95[g] = st.q95();
             }
-            labels.add("x = (" + Arrays.stream(x).mapToObj(v -> String.format(Locale.ROOT, "%.3g", v))
-                    .collect(Collectors.joining(", ")) + ")");
+            labels.add(at(fit.xNames(), x));
             means.add(mean);
             q5s.add(q5);
             q95s.add(q95);
         }
         Path png = folder.resolve("density.png");
-        Plots.densities(png, "p(y|x): posterior mean and 90% band", grid, labels, means, q5s, q95s);
+        String density = "p(" + fit.yName() + " | " + given(fit.xNames()) + ")";
+        Plots.densities(png, density + ": posterior mean and 90% band", grid, labels, means, q5s, q95s, fit.yName(),
+                density);
         return png;
+    }
+
+    /** "E[accel | times]": the regression function in the fit's names. */
+    static String regressionLabel(DrawsFile.Contents fit) {
+        return "E[" + fit.yName() + " | " + given(fit.xNames()) + "]";
+    }
+
+    /** The x names a quantity is conditioned on, or "x" where they would not fit on an axis. */
+    static String given(List<String> xNames) {
+        String all = String.join(", ", xNames);
+        return all.length() <= MAX_GIVEN_LENGTH ? all : "x";
+    }
+
+    /** A point in the fit's names: "times = 0.5, dose = 2.00". */
+    static String at(List<String> xNames, double[] x) {
+        List<String> parts = new ArrayList<>();
+        for (int j = 0; j < x.length; j++) {
+            parts.add(xNames.get(j) + " = " + String.format(Locale.ROOT, "%.3g", x[j]));
+        }
+        return String.join(", ", parts);
     }
 
     private static double[] designRow(double[] x) {

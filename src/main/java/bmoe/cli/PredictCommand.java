@@ -95,6 +95,7 @@ final class PredictCommand implements Callable<Integer> {
                 w.write(line.toString());
             }
         });
+        RunFiles.noteOutput(this.run, out);
         return Main.EXIT_OK;
     }
 }

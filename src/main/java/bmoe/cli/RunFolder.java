@@ -2,7 +2,7 @@ package bmoe.cli;
 
 import bmoe.io.UserError;
 import bmoe.io.Checkpoint;
-import bmoe.io.DrawsFile;
+import bmoe.io.FolderLock;
 import bmoe.io.PartFile;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
@@ -20,16 +20,20 @@ import java.util.List;
  * chain's state every so many sweeps, {@link Checkpoint}). At the end draws.csv and summary.json, summary.json
  * renamed into place last; then the part files and checkpoints go. A folder without summary.json is never a
  * complete run, and one with run.json but without summary.json can be resumed.
+ *
+ * <p>A fit or resume holds the folder ({@link FolderLock}) from before it changes anything until it is closed,
+ * so that a second one on the same folder refuses instead of deleting the first one's files under it.
  */
-final class RunFolder {
+final class RunFolder implements AutoCloseable {
     static final String SUMMARY = "summary.json";
-    private static final String CHECKPOINTS = "checkpoint";
     private static final String PART_SUFFIX = ".part.csv";
 
     private final Path dir;
+    private final FolderLock lock;
 
-    private RunFolder(Path dir) {
+    private RunFolder(Path dir, FolderLock lock) {
         this.dir = dir;
+        this.lock = lock;
     }
 
     Path dir() {
@@ -42,24 +46,96 @@ final class RunFolder {
     }
 
     Path checkpointFile(int chain) {
-        return dir.resolve(CHECKPOINTS).resolve("chain-" + (chain + 1) + ".json");
+        return dir.resolve(RunFiles.CHECKPOINTS).resolve("chain-" + (chain + 1) + ".json");
     }
 
     /**
-     * Starts a new fit in a prepared folder: forgets any earlier run there (summary.json first, so that from
-     * then on the folder no longer claims to hold a complete run), then records the settings.
+     * Whether a new fit may write into {@code dir}, checked before the fit reads its data (which can take long);
+     * changes nothing. {@link #startNew} checks again once it holds the folder.
+     *
+     * @param force whether bmoe's files there may be replaced (the others are kept)
      */
-    static RunFolder startNew(Path dir, RunSpec spec) {
-        RunFolder folder = new RunFolder(dir);
-        delete(dir.resolve(SUMMARY));
-        delete(dir.resolve(DrawsFile.NAME));
-        folder.removeWorkFiles();
-        spec.write(dir);
-        return folder;
+    static void checkNew(Path dir, boolean force) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("output path is not a folder: " + dir);
+        }
+        FolderLock.checkFree(dir).ifPresent(inUse -> {
+            throw inUse;
+        });
+        if (!force) {
+            refuseUnlessEmpty(dir, RunFiles.of(dir));
+        }
     }
 
-    /** The folder of an unfinished fit, or a one-line error saying why it is not one. Changes nothing. */
+    /**
+     * Starts a new fit in a prepared folder: takes it, refuses it if it holds anything unless {@code force},
+     * clears bmoe's files there (summary.json first, so that from then on the folder no longer claims to hold a
+     * complete run; files bmoe did not write stay), then records the settings. Close the folder when the fit ends.
+     */
+    static RunFolder startNew(Path dir, RunSpec spec, boolean force) {
+        FolderLock lock = FolderLock.take(dir, "bmoe fit");
+        try {
+            RunFiles.Listing found = RunFiles.of(dir);
+            if (!force) {
+                refuseUnlessEmpty(dir, found);
+            }
+            RunFiles.clear(dir, found);
+            spec.write(dir);
+            return new RunFolder(dir, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** One line naming what the folder holds (a few files of each kind) and what to do about it. */
+    private static void refuseUnlessEmpty(Path dir, RunFiles.Listing found) {
+        if (found.isEmpty()) {
+            return;
+        }
+        String foreign = "files bmoe did not write (" + names(found.foreign()) + ")";
+        if (found.bmoe().isEmpty()) {
+            throw new UserError(dir + " is not empty: it holds " + foreign + "; choose a new or empty folder with "
+                    + "--out, or give --force to write the run beside them");
+        }
+        String run = (found.unfinished() ? "an unfinished run (" : "another run's files (") + names(found.bmoe()) + ")";
+        String resume = found.unfinished() ? "finish it with 'bmoe fit --resume " + dir + "', " : "";
+        if (found.foreign().isEmpty()) {
+            throw new UserError(dir + " holds " + run + "; " + resume + "give --force to replace it, or choose "
+                    + "another --out");
+        }
+        throw new UserError(dir + " holds " + run + " and " + foreign + "; " + resume + "give --force to replace the "
+                + "run (the other files are kept), or choose another --out");
+    }
+
+    /** The first few names, then how many more. */
+    private static String names(List<String> names) {
+        int shown = Math.min(names.size(), 3);
+        String first = String.join(", ", names.subList(0, shown));
+        return names.size() > shown ? first + " and " + (names.size() - shown) + " more" : first;
+    }
+
+    /**
+     * The folder of an unfinished fit, taken for its resume (close it when the resume ends), or a one-line error
+     * saying why it is not one or who holds it. Changes nothing but the lock file.
+     */
     static RunFolder toResume(Path dir) {
+        checkResumable(dir);
+        FolderLock lock = FolderLock.take(dir, "bmoe fit --resume");
+        try {
+            // again: a fit that held the folder until a moment ago may have finished it
+            checkResumable(dir);
+            return new RunFolder(dir, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static void checkResumable(Path dir) {
         if (!Files.exists(dir)) {
             throw new UserError("no run folder " + dir);
         }
@@ -72,7 +148,12 @@ final class RunFolder {
         if (!Files.isRegularFile(dir.resolve(RunSpec.FILE))) {
             throw new UserError(dir + " is not a resumable run folder (no " + RunSpec.FILE + ")");
         }
-        return new RunFolder(dir);
+    }
+
+    /** Gives the folder back (deletes the lock file). */
+    @Override
+    public void close() {
+        lock.close();
     }
 
     /**
@@ -107,9 +188,9 @@ final class RunFolder {
      */
     Recorder recorder(RunConfig cfg, int every, List<Checkpoint> from) {
         try {
-            Files.createDirectories(dir.resolve(CHECKPOINTS));
+            Files.createDirectories(dir.resolve(RunFiles.CHECKPOINTS));
         } catch (IOException e) {
-            throw new UserError("cannot create " + dir.resolve(CHECKPOINTS) + ": " + e.getMessage());
+            throw new UserError("cannot create " + dir.resolve(RunFiles.CHECKPOINTS) + ": " + e.getMessage());
         }
         PartFile[] parts = new PartFile[cfg.chains()];
         try {
@@ -176,7 +257,7 @@ final class RunFolder {
         } catch (IOException e) {
             throw new UserError("cannot list " + dir + ": " + e.getMessage());
         }
-        Path checkpoints = dir.resolve(CHECKPOINTS);
+        Path checkpoints = dir.resolve(RunFiles.CHECKPOINTS);
         if (Files.isDirectory(checkpoints)) {
             // temporary files of a checkpoint write cut short by a kill may lie beside the checkpoints
             try (DirectoryStream<Path> files = Files.newDirectoryStream(checkpoints)) {

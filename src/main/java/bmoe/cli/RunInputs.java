@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What the analysis commands (criteria, evaluate, plot) read besides draws.csv: the data, a subset of draws. */
 final class RunInputs {
@@ -21,17 +22,33 @@ final class RunInputs {
         }
     }
 
-    /** The data file given, else the one the fit read (as recorded in draws.csv). */
-    static Path dataFile(DrawsFile.Contents fit, Path given) {
+    /**
+     * The data file given, else the one the fit read: the absolute path run.json records, so that the run's
+     * analyses work from any working folder; for a run without run.json, the path draws.csv records as it was
+     * typed (relative to the folder the fit ran in, which only works from there).
+     */
+    static Path dataFile(DrawsFile.Contents fit, Path run, Path given) {
         if (given != null) {
             return given;
         }
-        String recorded = fit.config().get("data");
-        if (recorded == null || !Files.isRegularFile(Path.of(recorded))) {
-            throw new UserError("the fit's data file " + (recorded == null ? "is not recorded" : "'" + recorded
-                    + "' is not there") + "; give it with --data");
+        Optional<Path> absolute = RunSpec.recordedData(run);
+        if (absolute.isPresent()) {
+            if (!Files.isRegularFile(absolute.get())) {
+                throw new UserError("the fit's data file " + absolute.get() + " is not there; give it with --data");
+            }
+            return absolute.get();
         }
-        return Path.of(recorded);
+        String recorded = fit.config().get("data");
+        if (recorded == null) {
+            throw new UserError("the fit's data file is not recorded; give it with --data");
+        }
+        Path typed = Path.of(recorded);
+        if (!Files.isRegularFile(typed)) {
+            throw new UserError("the fit's data file '" + recorded + "' is not there"
+                    + (typed.isAbsolute() ? "" : " (" + typed.toAbsolutePath().normalize() + "; the path is as the fit "
+                    + "was given it, relative to the folder it ran in)") + "; give it with --data");
+        }
+        return typed;
     }
 
     /** The fit's columns from the file; at least one row. */

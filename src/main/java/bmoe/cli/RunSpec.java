@@ -21,6 +21,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * RUN/run.json: every setting of a fit that its draws depend on, written once when the fit starts, so that
@@ -184,6 +185,24 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
             throw new UserError("cannot read " + file + ": " + Main.oneLine(e.getMessage()));
         } catch (IllegalArgumentException e) {
             throw new UserError("cannot resume from " + file + ": " + Main.oneLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * The data file run.json records (absolute), for the analysis commands; empty when the folder has no
+     * readable run.json (a run from before run.json existed, say).
+     */
+    static Optional<Path> recordedData(Path runFolder) {
+        Path file = runFolder.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode path = Json.MAPPER.readTree(file.toFile()).path("data").path("path");
+            return path.isTextual() && Path.of(path.asText()).isAbsolute() ? Optional.of(Path.of(path.asText()))
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // then draws.csv's record is all there is
         }
     }
 

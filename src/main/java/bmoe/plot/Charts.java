@@ -120,7 +120,8 @@ final class Charts {
 
         Color colour = seriesColour(0);
         DefaultIntervalXYDataset band = new DefaultIntervalXYDataset();
-        band.addSeries("posterior mean of E[y | x]", new double[][] {grid, grid, grid, mean, lo, hi});
+        String meanName = "posterior mean of E[" + yLabel + " | " + xLabel + "]";
+        band.addSeries(meanName, new double[][] {grid, grid, grid, mean, lo, hi});
         DeviationRenderer bandRenderer = bandRenderer();
         bandRenderer.setSeriesPaint(0, colour);
         bandRenderer.setSeriesFillPaint(0, colour);
@@ -132,8 +133,7 @@ final class Charts {
 
         LegendItemCollection legend = new LegendItemCollection();
         legend.add(new LegendItem("data", null, null, null, LEGEND_DOT, DATA_POINT));
-        legend.add(new LegendItem("posterior mean of E[y | x]", null, null, null, LEGEND_LINE, LEGEND_STROKE,
-                colour));
+        legend.add(new LegendItem(meanName, null, null, null, LEGEND_LINE, LEGEND_STROKE, colour));
         legend.add(new LegendItem("90% band", null, null, null, LEGEND_BOX, bandColour(colour)));
         plot.setFixedLegendItems(legend);
 
@@ -143,7 +143,7 @@ final class Charts {
     }
 
     static JFreeChart densities(String title, double[] yGrid, List<String> labels, List<double[]> mean,
-            List<double[]> lo, List<double[]> hi) {
+            List<double[]> lo, List<double[]> hi, String responseLabel, String densityLabel) {
         DefaultIntervalXYDataset dataset = new DefaultIntervalXYDataset();
         DeviationRenderer renderer = bandRenderer();
         for (int k = 0; k < labels.size(); k++) {
@@ -152,9 +152,9 @@ final class Charts {
             renderer.setSeriesFillPaint(k, seriesColour(k));
             renderer.setSeriesStroke(k, MEAN_STROKE);
         }
-        NumberAxis density = axis("p(y | x)");
+        NumberAxis density = axis(densityLabel);
         density.setAutoRangeIncludesZero(true);
-        XYPlot plot = new XYPlot(dataset, axis("y"), density, renderer);
+        XYPlot plot = new XYPlot(dataset, axis(responseLabel), density, renderer);
         return styled(title, plot, "lines: posterior mean; shaded: 90% band");
     }
 

@@ -105,11 +105,15 @@ public final class Plots {
      * @param mean   per label: density at each yGrid point; not modified
      * @param lo     per label: lower band edge, not above {@code hi}; not modified
      * @param hi     per label: upper band edge; not modified
+     * @param responseLabel the horizontal axis: the response's name
+     * @param densityLabel  the vertical axis, e.g. "p(y | x)" in the data's names
      */
     public static void densities(Path png, String title, double[] yGrid, List<String> labels, List<double[]> mean,
-            List<double[]> lo, List<double[]> hi) {
+            List<double[]> lo, List<double[]> hi, String responseLabel, String densityLabel) {
         String plot = "densities";
         checkCommon(plot, png, title);
+        PlotInput.nonNull(plot, "responseLabel", responseLabel);
+        PlotInput.nonNull(plot, "densityLabel", densityLabel);
         PlotInput.nonNull(plot, "labels", labels);
         PlotInput.nonNull(plot, "mean", mean);
         PlotInput.nonNull(plot, "lo", lo);
@@ -137,7 +141,8 @@ public final class Plots {
         // The density axis always shows 0 as well.
         densityValues.add(new double[] {0.0});
         PlotInput.span(plot, "vertical", densityValues);
-        PngFile.write(png, Charts.densities(title, yGrid, labels, mean, lo, hi), WIDTH, HEIGHT);
+        PngFile.write(png, Charts.densities(title, yGrid, labels, mean, lo, hi, responseLabel, densityLabel), WIDTH,
+                HEIGHT);
     }
 
     /**

@@ -399,6 +399,25 @@ class BadInputTest {
                 f -> fit(f, "--out", f.file("runfile", "not a folder\n")), "runfile", "not a folder"),
             bad("fit --out in a read-only folder", Kind.FIT, f -> fit(f, "--out", readOnlyFolder(f) + "/run"),
                 "ro/run"),
+            bad("fit --out a folder with a file bmoe did not write", Kind.FIT, f -> {
+                f.file("run/notes.txt", "mine\n");
+                return fit(f);
+            }, "run is not empty", "files bmoe did not write (notes.txt)", "--force"),
+            // in "old", not "run": the harness checks that "run" gets no draws.csv or summary.json
+            bad("fit --out a folder with another run", Kind.FIT, f -> {
+                f.file("old/summary.json", "{}\n");
+                f.file("old/draws.csv", "# bmoe\n");
+                f.file("old/plots/density.png", "png\n");
+                return fit(f, "--out", f.dir.resolve("old").toString());
+            }, "old holds another run's files (summary.json, draws.csv, plots/density.png)", "--force"),
+            bad("fit --out a folder with another run and other files", Kind.FIT, f -> {
+                f.file("old/summary.json", "{}\n");
+                f.file("old/plots/mine.png", "png\n");
+                return fit(f, "--out", f.dir.resolve("old").toString());
+            }, "another run's files (summary.json)", "files bmoe did not write (plots/mine.png)",
+                "the other files are kept"),
+            bad("resume with --force", Kind.FIT, f -> resume(f.halfRun(f.data()), "--force"), "--resume",
+                "--force"),
             // usage
             bad("unknown option", Kind.FIT, f -> fit(f, "--bogus", "1"), "--bogus"),
             bad("missing required --data", Kind.FIT, f -> fit(f, "--data", null), "--data"),
@@ -558,9 +577,17 @@ class BadInputTest {
             Arguments.of("a text column beside the numbers, left out by --x", (Function<Fx, String[]>) f ->
                 fit(f, "--data", f.file("labelled.csv",
                     "id,x1,y\na,0.1,1.0\nb,0.2,2.0\nc,0.3,3.5\nd,0.4,3.0\ne,0.5,6.0\n"), "--x", "x1")),
-            Arguments.of("--out folder already exists", (Function<Fx, String[]>) f -> {
-                f.file("run/keep.txt", "x\n");
+            Arguments.of("--out folder exists and is empty", (Function<Fx, String[]>) f -> {
+                try {
+                    Files.createDirectories(f.dir.resolve("run"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
                 return fit(f);
+            }),
+            Arguments.of("--force into a folder with a file bmoe did not write", (Function<Fx, String[]>) f -> {
+                f.file("run/keep.txt", "x\n");
+                return fit(f, "--force", "");
             }));
     }
 

@@ -257,11 +257,16 @@ class ResumeTest {
     }
 
     @Test
-    void aNewFitIntoAStoppedRunsFolderStartsAfresh() throws IOException {
+    void aNewFitIntoAStoppedRunsFolderStartsAfreshWithForce() throws IOException {
         Path run = dir.resolve("run");
         assertInstanceOf(Stop.class, fit(new StopAt(0, 30), args(run, "2", "--seed", "3")));
+        CliRun refused = CliRun.of(args(run, "2"));
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().startsWith("bmoe: " + run + " holds an unfinished run (run.json, "), refused.err());
+        assertTrue(refused.err().contains("finish it with 'bmoe fit --resume " + run + "'"), refused.err());
+        assertIncomplete(run);
         // the same folder, the reference's settings: nothing of the stopped fit may leak in
-        CliRun r = CliRun.of(args(run, "2"));
+        CliRun r = CliRun.of(args(run, "2", "--force"));
         assertEquals(0, r.code(), r.err());
         assertComplete(run);
     }

@@ -117,6 +117,36 @@ class PlotsTest {
         assertTrue(countNear(wideImage, Charts.seriesColour(0), 0) >= MIN_SWATCH_PIXELS, "mean line colour");
     }
 
+    /**
+     * Each PNG carries its chart's words as text chunks: the title, both axis labels and the legend, in UTF-8
+     * (a column name outside Latin-1 survives).
+     */
+    @Test
+    void pngsCarryTheirTitleAndLabelsAsText() throws IOException {
+        double[] grid = linspace(0, 1, 5);
+        Path band = dir.resolve("band.png");
+        Plots.regressionBand(band, "E[Ертөнц | dose]", new double[] {0.5}, new double[] {1}, grid, grid, grid, grid,
+                "dose", "Ертөнц");
+        assertEquals("E[Ертөнц | dose]", PngText.title(band));
+        assertEquals("dose", PngText.line(band, "horizontal axis: "));
+        assertEquals("Ертөнц", PngText.line(band, "vertical axis: "));
+        assertEquals("data; posterior mean of E[Ертөнц | dose]; 90% band", PngText.line(band, "legend: "));
+
+        Path density = dir.resolve("density.png");
+        Plots.densities(density, "p", grid, List.of("dose = 1", "dose = 2"), List.of(grid, grid), List.of(grid, grid),
+                List.of(grid, grid), "response", "p(response | dose)");
+        assertEquals("response", PngText.line(density, "horizontal axis: "));
+        assertEquals("p(response | dose)", PngText.line(density, "vertical axis: "));
+        assertEquals("dose = 1; dose = 2", PngText.line(density, "legend: "));
+        assertEquals("lines: posterior mean; shaded: 90% band", PngText.line(density, "subtitle: "));
+
+        Path trace = dir.resolve("trace.png");
+        Plots.trace(trace, "log-likelihood", "log p", wiggles(2, 10));
+        assertEquals("iteration", PngText.line(trace, "horizontal axis: "));
+        assertEquals("log p", PngText.line(trace, "vertical axis: "));
+        assertEquals("chain 1; chain 2", PngText.line(trace, "legend: "));
+    }
+
     @Test
     void regressionBandThinsAMillionPoints() throws IOException {
         int n = 1_000_000;
@@ -183,7 +213,7 @@ class PlotsTest {
             hi.add(h);
         }
         Path png = dir.resolve("densities.png");
-        Plots.densities(png, "p(y | x)", yGrid, labels, mean, lo, hi);
+        Plots.densities(png, "p(y | x)", yGrid, labels, mean, lo, hi, "y", "p(y | x)");
 
         BufferedImage image = readPng(png);
         assertContent(image);
@@ -325,30 +355,34 @@ class PlotsTest {
                 bad("regressionBand: xLabel is null",
                         () -> Plots.regressionBand(png, "t", m, m, g, m, l, h, null, "y")),
 
-                bad("densities: labels is empty", () -> Plots.densities(png, "t", g, List.of(), one, one, one)),
+                bad("densities: responseLabel is null", () -> Plots.densities(png, "t", g, label, one, one, one, null,
+                        "p")),
+                bad("densities: densityLabel is null", () -> Plots.densities(png, "t", g, label, one, one, one, "y",
+                        null)),
+                bad("densities: labels is empty", () -> Plots.densities(png, "t", g, List.of(), one, one, one, "y", "p(y | x)")),
                 bad("densities: mean has 2 curves but labels has 1",
-                        () -> Plots.densities(png, "t", g, label, List.of(m, m), one, one)),
+                        () -> Plots.densities(png, "t", g, label, List.of(m, m), one, one, "y", "p(y | x)")),
                 bad("densities: hi has 0 curves but labels has 1",
-                        () -> Plots.densities(png, "t", g, label, one, one, List.of())),
+                        () -> Plots.densities(png, "t", g, label, one, one, List.of(), "y", "p(y | x)")),
                 bad("densities: label \"a\" appears twice",
                         () -> Plots.densities(png, "t", g, List.of("a", "a"), List.of(m, m), List.of(l, l),
-                                List.of(h, h))),
+                                List.of(h, h), "y", "p(y | x)")),
                 bad("densities: labels[0] is null", () -> Plots.densities(png, "t", g,
-                        Arrays.asList((String) null), one, one, one)),
-                bad("densities: yGrid is null", () -> Plots.densities(png, "t", null, label, one, one, one)),
+                        Arrays.asList((String) null), one, one, one, "y", "p(y | x)")),
+                bad("densities: yGrid is null", () -> Plots.densities(png, "t", null, label, one, one, one, "y", "p(y | x)")),
                 bad("densities: yGrid must be strictly increasing",
-                        () -> Plots.densities(png, "t", new double[] {2, 1, 0}, label, one, one, one)),
+                        () -> Plots.densities(png, "t", new double[] {2, 1, 0}, label, one, one, one, "y", "p(y | x)")),
                 bad("densities: lo[0] has 2 values but yGrid has 3",
-                        () -> Plots.densities(png, "t", g, label, one, List.of(new double[2]), one)),
+                        () -> Plots.densities(png, "t", g, label, one, List.of(new double[2]), one, "y", "p(y | x)")),
                 bad("densities: mean[0][1] is NaN", () -> Plots.densities(png, "t", g, label,
-                        List.of(new double[] {1, Double.NaN, 3}), one, one)),
+                        List.of(new double[] {1, Double.NaN, 3}), one, one, "y", "p(y | x)")),
                 bad("densities: lo[0][0] = 2.0 is above hi[0][0] = 0.0", () -> Plots.densities(png, "t", g, label,
-                        one, List.of(h), List.of(new double[] {0, 3, 4}))),
+                        one, List.of(h), List.of(new double[] {0, 3, 4}), "y", "p(y | x)")),
                 bad("densities: values on the horizontal axis run from -1.0E308 to 1.0E308",
                         () -> Plots.densities(png, "t", new double[] {-1e308, 0, 1e308}, label, List.of(g),
-                                List.of(g), List.of(g))),
+                                List.of(g), List.of(g), "y", "p(y | x)")),
                 bad("densities: values on the vertical axis run from -1.0E308 to 3.0", () -> Plots.densities(png,
-                        "t", g, label, one, List.of(new double[] {-1e308, 1, 2}), one)));
+                        "t", g, label, one, List.of(new double[] {-1e308, 1, 2}), one, "y", "p(y | x)")));
     }
 
     @TestFactory
@@ -365,9 +399,9 @@ class PlotsTest {
                 good("regressionBand: one point, lo = hi, huge values",
                         p -> Plots.regressionBand(p, "t", new double[] {0.5}, new double[] {0}, g, m, m, m, "x", "y")),
                 good("densities: one curve with lo = hi",
-                        p -> Plots.densities(p, "t", g, List.of("x"), List.of(g), List.of(g), List.of(g))),
+                        p -> Plots.densities(p, "t", g, List.of("x"), List.of(g), List.of(g), List.of(g), "y", "p(y | x)")),
                 good("densities: huge values", p -> Plots.densities(p, "t", m, List.of("x"), List.of(m), List.of(m),
-                        List.of(m))));
+                        List.of(m), "y", "p(y | x)")));
     }
 
     private static void band(Path png, double[] x, double[] y, double[] grid, double[] mean, double[] lo,
