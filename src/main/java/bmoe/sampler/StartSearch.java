@@ -5,6 +5,7 @@ import bmoe.model.Dataset;
 import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.rng.RngKey;
+import java.util.concurrent.CancellationException;
 import org.apache.commons.math3.special.Gamma;
 
 /**
@@ -75,6 +76,9 @@ public final class StartSearch {
             SweepState state = Initializer.initialState(data, cfg.experts(), priors, candidate);
             scores[j] = Double.NEGATIVE_INFINITY;
             for (int s = 0; s < plan.sweeps(); s++) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new CancellationException("chain " + (key.chain() + 1) + " stopped while choosing its start");
+                }
                 SweepState before = state;
                 GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), cfg.gateMovesPerSweep(), backend, ws, state,
                         candidate, priors);

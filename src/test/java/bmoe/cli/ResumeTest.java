@@ -92,7 +92,10 @@ class ResumeTest {
     private static String[] args(GateMethod gates, Path run, String threads, String... extra) {
         List<String> a = new ArrayList<>(List.of("fit", "--data", data.toString(), "-K", "2", "--chains", "2",
                 "--warmup", "" + WARMUP, "--draws", "" + DRAWS, "--thin", "" + THIN, "--gates", gates.cliName(),
-                "--threads", threads, "--out", run.toString(), "--quiet"));
+                "--threads", threads, "--out", run.toString(), "--quiet",
+                // one start per chain: the stops below rely on two chains reaching a sweep at about the same time,
+                // and a start search (unreported sweeps) lets one chain get far ahead of the other
+                "--init-starts", "1", "--init-sweeps", "0"));
         if (!Arrays.asList(extra).contains("--seed")) {
             a.addAll(List.of("--seed", "11"));
         }
@@ -243,6 +246,30 @@ class ResumeTest {
         StopAt resumed = stopThenResume(GateMethod.MALA, "2", new StopAt(0, 33), "--checkpoint-every", "0");
         assertEquals(SWEEPS, resumed.sweeps.get(0));
         assertEquals(SWEEPS, resumed.sweeps.get(1));
+    }
+
+    /**
+     * With the default start search: a chain stopped after its search (sweep 12, checkpoint at 10) resumes from its
+     * checkpoint, the other reruns its search from its own keys; the draws are those of the uninterrupted fit.
+     */
+    @Test
+    void aFitWithTheStartSearchResumesToTheSameDraws() throws IOException {
+        String[] common = {"--data", data.toString(), "-K", "2", "--chains", "2", "--warmup", "" + WARMUP, "--draws",
+            "" + DRAWS, "--thin", "" + THIN, "--seed", "5", "--threads", "1", "--quiet", "--init-starts", "3",
+            "--init-sweeps", "4", "--checkpoint-every", "5"};
+        Path whole = dir.resolve("whole");
+        assertNull(fit(null, concat(new String[] {"fit", "--out", whole.toString()}, common)));
+        Path run = dir.resolve("stopped");
+        assertInstanceOf(Stop.class, fit(new StopAt(0, 12), concat(new String[] {"fit", "--out", run.toString()}, common)));
+        assertIncomplete(run);
+        assertNull(fit(null, "fit", "--resume", run.toString(), "--threads", "1", "--quiet"));
+        assertArrayEquals(Files.readAllBytes(whole.resolve("draws.csv")), Files.readAllBytes(run.resolve("draws.csv")));
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     @ParameterizedTest
