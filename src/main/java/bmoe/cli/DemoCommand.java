@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
         PrintWriter out = spec.commandLine().getOut();
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), n, seed);
         Dataset data = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);
-        RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, FitCommand.PriorOptions.defaults().priors(data),
+        RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, new PriorOptions().priors(data),
                 GateMethod.MALA,
                 GateMetric.FROZEN, RunConfig.AUTO_MOVES,
                 FitCommand.initPlan(FitCommand.DEFAULT_INIT_STARTS, FitCommand.DEFAULT_INIT_SWEEPS));

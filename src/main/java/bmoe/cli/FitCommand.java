@@ -76,30 +76,8 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             + "did not write are kept.")
     boolean force;
 
-    @Option(names = "--prior-gate-sd", defaultValue = "5.0", description = "s_w: w_k ~ N(0, s_w^2 I) (default ${DEFAULT-VALUE}).")
-    double priorGateSd;
-
-    @Option(names = "--prior-expert-sd", defaultValue = "5.0",
-            description = "s_b: beta_k | s2_k ~ N(0, s2_k s_b^2 I) (default ${DEFAULT-VALUE}).")
-    double priorExpertSd;
-
-    @Option(names = "--prior-sigma-shape", defaultValue = "2.0", description = "a0: s2_k ~ InvGamma(a0, b0) (default ${DEFAULT-VALUE}).")
-    double priorSigmaShape;
-
-    @Option(names = "--prior-sigma-scale", defaultValue = "auto", paramLabel = "auto|B0",
-            description = "b0: auto (default), b0 ~ Gamma(g, h) is sampled with the experts, so their noise levels "
-                + "inform each other and a low-noise expert is as reachable as the data make it (Richardson and "
-                + "Green 1997); a number fixes b0 (the prior mean of s2_k is then b0 / (a0 - 1)).")
-    String priorSigmaScale;
-
-    @Option(names = "--prior-scale-shape", defaultValue = "" + Priors.DEFAULT_SCALE_SHAPE, paramLabel = "G",
-            description = "g of b0 ~ Gamma(g, h), with --prior-sigma-scale auto (default ${DEFAULT-VALUE}: diffuse).")
-    double priorScaleShape;
-
-    @Option(names = "--prior-scale-rate", defaultValue = "auto", paramLabel = "auto|H",
-            description = "h, the rate of b0 ~ Gamma(g, h), with --prior-sigma-scale auto; auto (default): 10 / R^2, "
-                + "R the range of y on the sampler's scale, so b0's prior mean is g R^2 / 10.")
-    String priorScaleRate;
+    @CommandLine.Mixin
+    PriorOptions priorOptions = new PriorOptions();
 
     @Option(names = "--no-standardize", description = "Sample on the original scale (priors apply there).")
     boolean noStandardize;
@@ -187,8 +165,6 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         requireOption(data, "--data=<data>");
         requireOption(experts, "--experts=<experts>");
         requireOption(out, "--out=<out>");
-        PriorOptions priorOptions = new PriorOptions(priorGateSd, priorExpertSd, priorSigmaShape, priorSigmaScale,
-                priorScaleShape, priorScaleRate, given("--prior-scale-shape") || given("--prior-scale-rate"));
         priorOptions.check();
         long s = seed != null ? seed : new SecureRandom().nextInt() & 0xFFFFFFFFL;
         GateMethod method = gateMethod(gates);
@@ -362,77 +338,6 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             return new StartSearch.Plan(starts, sweeps);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
-        }
-    }
-
-    /** Whether the user gave option {@code name} (rather than picocli filling in its default). */
-    private boolean given(String name) {
-        return spec.commandLine().getParseResult().hasMatchedOption(name);
-    }
-
-    /**
-     * The prior options as given; the priors follow once the data are read (the default rate of b0's hyperprior
-     * depends on the range of y).
-     *
-     * @param scaleGiven whether --prior-scale-shape or --prior-scale-rate was given (they need a sampled b0)
-     */
-    record PriorOptions(double gateSd, double expertSd, double sigmaShape, String sigmaScale, double scaleShape,
-                        String scaleRate, boolean scaleGiven) {
-        static final String AUTO = "auto";
-
-        /** The defaults of bmoe fit. */
-        static PriorOptions defaults() {
-            return new PriorOptions(5.0, 5.0, 2.0, AUTO, Priors.DEFAULT_SCALE_SHAPE, AUTO, false);
-        }
-
-        /** One-line errors for values that are wrong whatever the data. */
-        void check() {
-            if (!sampled() && scaleGiven) {
-                throw new UserError("--prior-scale-shape and --prior-scale-rate set b0's hyperprior, which only "
-                        + "--prior-sigma-scale auto has; a number for --prior-sigma-scale fixes b0");
-            }
-            fixedScale();
-            rate();
-        }
-
-        boolean sampled() {
-            return sigmaScale.strip().equals(AUTO);
-        }
-
-        private double fixedScale() {
-            return sampled() ? Double.NaN : number("--prior-sigma-scale", sigmaScale);
-        }
-
-        private double rate() {
-            return scaleRate.strip().equals(AUTO) ? Double.NaN : number("--prior-scale-rate", scaleRate);
-        }
-
-        private static double number(String option, String value) {
-            try {
-                return Double.parseDouble(value.strip());
-            } catch (NumberFormatException e) {
-                throw new UserError(option + " must be auto or a positive number, got '" + value + "'");
-            }
-        }
-
-        /** The priors on the sampler's scale of {@code data}, with a bad value reported under its option name. */
-        Priors priors(Dataset data) {
-            double h = Double.NaN;
-            if (sampled() && Double.isNaN(rate())) {
-                try {
-                    h = Priors.defaultScaleRate(data.y());
-                } catch (IllegalArgumentException e) {
-                    throw new UserError(e.getMessage() + "; give --prior-scale-rate or a fixed --prior-sigma-scale");
-                }
-            }
-            try {
-                if (!sampled()) {
-                    return new Priors(gateSd, expertSd, sigmaShape, fixedScale());
-                }
-                return Priors.sampledScale(gateSd, expertSd, sigmaShape, scaleShape, Double.isNaN(h) ? rate() : h);
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--" + e.getMessage());
-            }
         }
     }
 

@@ -88,7 +88,12 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         c.put("draws", Integer.toString(cfg.draws()));
         c.put("thin", Integer.toString(cfg.thin()));
         c.put("seed", Long.toString(cfg.seed()));
-        c.put("prior_gate_sd", Double.toString(cfg.priors().gateSd()));
+        if (cfg.priors().gateSdSampled()) {
+            c.put("prior_gate_sd", "sqrt(inv_gamma(" + cfg.priors().gateVarShape() + ", " + cfg.priors().gateVarScale()
+                    + "))");
+        } else {
+            c.put("prior_gate_sd", Double.toString(cfg.priors().gateSd()));
+        }
         c.put("prior_expert_sd", Double.toString(cfg.priors().expertSd()));
         c.put("prior_sigma_shape", Double.toString(cfg.priors().sigmaShape()));
         if (cfg.priors().sigmaScaleSampled()) {

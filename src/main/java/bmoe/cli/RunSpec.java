@@ -130,6 +130,9 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         // b0 ~ Gamma(shape, rate) when sampled (prior_sigma_scale is then where b0 starts); 0 and 0 when fixed
         root.put("prior_scale_shape", c.priors().scaleShape());
         root.put("prior_scale_rate", c.priors().scaleRate());
+        // s_w^2 ~ InvGamma(shape, scale) when sampled (prior_gate_sd is then where s_w starts); 0 and 0 when fixed
+        root.put("prior_gate_var_shape", c.priors().gateVarShape());
+        root.put("prior_gate_var_scale", c.priors().gateVarScale());
         root.put("gates", c.gates().cliName());
         root.put("gate_metric", c.gateMetric().cliName());
         root.put("gate_moves", c.gateMoves());
@@ -157,11 +160,13 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
                     x.add(name.asText());
                 }
             }
-            // run folders written before b0 could be sampled fixed it
+            // run folders written before b0 and s_w could be sampled fixed them
             Priors priors = new Priors(number(root, "prior_gate_sd"), number(root, "prior_expert_sd"),
                     number(root, "prior_sigma_shape"), number(root, "prior_sigma_scale"),
                     root.has("prior_scale_shape") ? number(root, "prior_scale_shape") : 0,
-                    root.has("prior_scale_rate") ? number(root, "prior_scale_rate") : 0);
+                    root.has("prior_scale_rate") ? number(root, "prior_scale_rate") : 0,
+                    root.has("prior_gate_var_shape") ? number(root, "prior_gate_var_shape") : 0,
+                    root.has("prior_gate_var_scale") ? number(root, "prior_gate_var_scale") : 0);
             // run folders written before the collapsed gate move existed sampled the gates by Polya-Gamma
             GateMethod gates = root.has("gates") ? GateMethod.parse(text(root, "gates")) : GateMethod.PG;
             GateMetric metric = root.has("gate_metric") ? GateMetric.parse(text(root, "gate_metric")) : GateMetric.FROZEN;

@@ -47,6 +47,7 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         vector(params.putArray("s2"), p.s2());
         // b0 when the priors sample it; "NaN" when they fix it
         params.put("sigma_scale", Double.toHexString(state.sigmaScale()));
+        params.put("gate_sd", Double.toHexString(state.gateSd()));
         StepSize step = state.stepSize();
         ObjectNode gate = root.putObject("gate_move");
         gate.put("log_step", Double.toHexString(step.logEps()));
@@ -99,11 +100,14 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             JsonNode frozen = gate.path("frozen_metric");
             require(frozen.isMissingNode() || frozen.isNull() || frozen.isArray(), "bad frozen_metric");
             double[][] metric = frozen.isArray() ? matrix(frozen, free, free) : null;
-            // written since b0 can be sampled; absent (b0 fixed) in a checkpoint of an older run
+            // written since b0 and s_w can be sampled; absent (fixed) in a checkpoint of an older run
             double b0 = params.has("sigma_scale") ? hex(params, "sigma_scale") : Double.NaN;
             require(!cfg.priors().sigmaScaleSampled() || b0 > 0 && !Double.isInfinite(b0),
                     "no sigma_scale, which the run's priors sample");
-            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0), kept, bytes);
+            double sw = params.has("gate_sd") ? hex(params, "gate_sd") : Double.NaN;
+            require(!cfg.priors().gateSdSampled() || sw > 0 && !Double.isInfinite(sw),
+                    "no gate_sd, which the run's priors sample");
+            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0, sw), kept, bytes);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();
             throw new UserError("damaged checkpoint " + file + " (" + why + "); delete it to rerun that chain from the start");

@@ -15,9 +15,12 @@ package bmoe.model;
  * @param sigmaScale the fixed b0, or where b0 starts when it is sampled (the hyperprior's mean)
  * @param scaleShape g of b0's Gamma hyperprior, 0 when b0 is fixed
  * @param scaleRate h of b0's Gamma hyperprior (a rate), 0 when b0 is fixed
+ * @param gateVarShape a_w of s_w^2 ~ InvGamma(a_w, b_w) when the gates' prior scale is sampled, 0 when s_w is fixed
+ *     ({@code gateSd} is then s_w; else where s_w starts)
+ * @param gateVarScale b_w of that inverse gamma, 0 when s_w is fixed
  */
 public record Priors(double gateSd, double expertSd, double sigmaShape, double sigmaScale, double scaleShape,
-                     double scaleRate) {
+                     double scaleRate, double gateVarShape, double gateVarScale) {
     /** Fixed-b0 priors for standardised data, weakly informative on the unit scale (tests, benchmarks). */
     public static final Priors DEFAULT = new Priors(5.0, 5.0, 2.0, 1.0);
 
@@ -36,11 +39,32 @@ public record Priors(double gateSd, double expertSd, double sigmaShape, double s
             requirePositive("prior-scale-shape", scaleShape);
             requirePositive("prior-scale-rate", scaleRate);
         }
+        if (gateVarShape != 0 || gateVarScale != 0) {
+            requirePositive("prior-gate-var-shape", gateVarShape);
+            requirePositive("prior-gate-var-scale", gateVarScale);
+        }
     }
 
-    /** Priors with b0 fixed at {@code sigmaScale}. */
+    /** Priors with b0 fixed at {@code sigmaScale} and s_w fixed at {@code gateSd}. */
     public Priors(double gateSd, double expertSd, double sigmaShape, double sigmaScale) {
-        this(gateSd, expertSd, sigmaShape, sigmaScale, 0, 0);
+        this(gateSd, expertSd, sigmaShape, sigmaScale, 0, 0, 0, 0);
+    }
+
+    /** Priors with s_w fixed at {@code gateSd}. */
+    public Priors(double gateSd, double expertSd, double sigmaShape, double sigmaScale, double scaleShape,
+                  double scaleRate) {
+        this(gateSd, expertSd, sigmaShape, sigmaScale, scaleShape, scaleRate, 0, 0);
+    }
+
+    /**
+     * These priors with the gates' prior scale sampled: s_w^2 ~ InvGamma(shape, scale), starting at its mode
+     * scale / (shape + 1).
+     */
+    public Priors withSampledGateScale(double shape, double scale) {
+        requirePositive("prior-gate-var-shape", shape);
+        requirePositive("prior-gate-var-scale", scale);
+        return new Priors(Math.sqrt(scale / (shape + 1)), expertSd, sigmaShape, sigmaScale, scaleShape, scaleRate,
+                shape, scale);
     }
 
     /** Priors with b0 ~ Gamma(scaleShape, scaleRate), starting at its mean. */
@@ -74,10 +98,19 @@ public record Priors(double gateSd, double expertSd, double sigmaShape, double s
         return scaleShape > 0;
     }
 
-    /** These priors with b0 fixed at {@code b0}: the conditional priors of the other steps given b0. */
-    public Priors givenSigmaScale(double b0) {
-        return new Priors(gateSd, expertSd, sigmaShape, b0);
+    /** Whether s_w is a parameter of the model (sampled) rather than a constant. */
+    public boolean gateSdSampled() {
+        return gateVarShape > 0;
     }
+
+    /**
+     * These priors with b0 and s_w fixed at the chain's current values: the conditional priors of the other
+     * steps. A value is used only where the priors sample that quantity.
+     */
+    public Priors given(double b0, double sw) {
+        return new Priors(gateSdSampled() ? sw : gateSd, expertSd, sigmaShape, sigmaScaleSampled() ? b0 : sigmaScale);
+    }
+
 
     private static void requirePositive(String what, double value) {
         if (!(value > 0) || Double.isInfinite(value)) {

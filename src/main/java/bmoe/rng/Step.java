@@ -24,6 +24,8 @@ public final class Step {
     public static final int GATE_MOVE = 7 << 16;
     /** The noise prior's scale b0 | s2 on the host, when the priors sample it: counter (0, sweep, SIGMA_SCALE, draw). */
     public static final int SIGMA_SCALE = 8 << 16;
+    /** The gates' prior sd s_w | w on the host, when the priors sample it: counter (0, sweep, GATE_SCALE, draw). */
+    public static final int GATE_SCALE = 9 << 16;
 
     private Step() {}
 

@@ -15,9 +15,10 @@ import bmoe.model.Params;
  * @param acceptance the gate move's post-warm-up acceptance so far
  * @param frozenMetric the gate move's frozen metric, null while it is the Fisher metric at each point
  * @param sigmaScale b0 after sweep {@code sweep} when the priors sample it (NaN when they fix it)
+ * @param gateSd s_w after sweep {@code sweep} when the priors sample it (NaN when they fix it)
  */
 public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
-                         double[][] frozenMetric, double sigmaScale) {
+                         double[][] frozenMetric, double sigmaScale, double gateSd) {
     public ChainState {
         if (sweep < 0) {
             throw new IllegalArgumentException("sweep must be >= 0, got " + sweep);
@@ -30,24 +31,24 @@ public record ChainState(Params params, int sweep, long clampedResiduals, StepSi
         }
     }
 
-    /** A state with the initial step size and no acceptances yet, under priors that fix b0. */
+    /** A state with the initial step size and no acceptances yet, under priors that fix b0 and s_w. */
     public ChainState(Params params, int sweep, long clampedResiduals) {
-        this(params, sweep, clampedResiduals, StepSize.initial(), Acceptance.NONE, null, Double.NaN);
+        this(params, sweep, clampedResiduals, StepSize.initial(), Acceptance.NONE, null, Double.NaN, Double.NaN);
     }
 
-    /** A state under priors that fix b0. */
+    /** A state under priors that fix b0 and s_w. */
     public ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
                       double[][] frozenMetric) {
-        this(params, sweep, clampedResiduals, stepSize, acceptance, frozenMetric, Double.NaN);
+        this(params, sweep, clampedResiduals, stepSize, acceptance, frozenMetric, Double.NaN, Double.NaN);
     }
 
     /** The state after the given sweep, with the clamps and acceptances counted so far. */
     static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance) {
         return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance,
-                state.frozenMetric(), state.sigmaScale());
+                state.frozenMetric(), state.sigmaScale(), state.gateSd());
     }
 
     SweepState sweepState() {
-        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale);
+        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale, gateSd);
     }
 }

@@ -16,8 +16,9 @@ import bmoe.rng.Step;
  * One sweep of the sampler (see docs/MODEL.md), top to bottom: per-observation work runs as the backend's
  * kernels, the d x d draws and the Metropolis-Hastings decision run here on the host.
  *
- * <p>When the priors sample the noise prior's scale b0, both sweeps draw it from its conjugate conditional right
- * after the experts ({@link #updateSigmaScale}); every other step sees the chain's current b0.
+ * <p>When the priors sample the noise prior's scale b0 or the gates' prior sd s_w, both sweeps draw them from their
+ * conjugate conditionals ({@link #updateSigmaScale} right after the experts, {@link #updateGateSd} after the
+ * gates); every other step sees the chain's current values.
  *
  * <p>{@link #collapsed}, the default, makes m + 2 passes over the data per sweep for m gate moves: kernel (b) at
  * the gates, kernel (b) at each proposal, then kernel (a); {@link #polyaGamma} makes K: kernel (a), then kernel (c)
@@ -67,6 +68,7 @@ public final class GibbsSweep {
         if (params.experts() == 1) {
             return polyaGamma(backend, ws, state, key, priors); // no gates: both sweeps are z, then the expert
         }
+        Priors given = conditional(priors, state);
 
         // 1. Gates w | beta, s2, y, allocations summed out: kernel (b) here, then at the proposal (with the
         //    metric's sums unless it is frozen).
@@ -82,7 +84,7 @@ public final class GibbsSweep {
         for (int m = 0; m < moves; m++) {
             double[] from = w;
             GateGradient[] there = new GateGradient[1];
-            GateMove.Result move = GateMove.step(from, here, state.stepSize().eps(), priors, state.frozenMetric(),
+            GateMove.Result move = GateMove.step(from, here, state.stepSize().eps(), given, state.frozenMetric(),
                     proposal -> there[0] = backend.gateGradient(ws, block.withGates(proposal), from, fisher),
                     key.stream(m, sweep, Step.GATE_MOVE));
             if (move.accepted()) {
@@ -95,13 +97,14 @@ public final class GibbsSweep {
         }
         params = params.withGates(w);
 
-        // 2. Allocations z | w, beta, s2 and their statistics (kernel a), 3. experts | z on the host, 4. b0 | s2
-        //    when the priors sample it.
+        // 2. Allocations z | w, beta, s2 and their statistics (kernel a), 3. experts | z on the host, then the
+        //    priors' scales where they are sampled: 4. b0 | s2, 5. s_w | w.
         Allocation allocation = backend.allocate(ws, block.withGates(w), key, sweep);
-        Experts experts = updateExperts(params, allocation.stats(), key, sweep, givenSigmaScale(priors, state));
+        Experts experts = updateExperts(params, allocation.stats(), key, sweep, given);
         double b0 = updateSigmaScale(experts.params(), priors, state, key, sweep);
+        double sw = updateGateSd(experts.params(), priors, state, key, sweep);
 
-        return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric(), b0),
+        return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric(), b0, sw),
                 new SweepInfo(start.logLikelihood(), experts.counts(), experts.clamped(), moves, accepted,
                         sumAcceptProb / moves, metric));
     }
@@ -116,32 +119,35 @@ public final class GibbsSweep {
 
         // 1. Allocations z_i | params and their statistics (kernel a); 2. experts | z on the host, then b0 | s2
         //    when the priors sample it.
+        Priors given = conditional(priors, state);
         Allocation allocation = backend.allocate(ws, ParamsBlock.of(params), key, sweep);
-        Experts experts = updateExperts(params, allocation.stats(), key, sweep, givenSigmaScale(priors, state));
+        Experts experts = updateExperts(params, allocation.stats(), key, sweep, given);
         params = experts.params();
         double b0 = updateSigmaScale(params, priors, state, key, sweep);
 
         // 3. Gates one at a time given z (kernel c, then the host's Gaussian draw).
         for (int k = 0; k < params.experts() - 1; k++) {
             GateStats g = backend.gateStats(ws, ParamsBlock.of(params), k, key, sweep);
-            double[] wk = GateUpdate.draw(g.weightedGram(), g.weightedResponse(), priors,
+            double[] wk = GateUpdate.draw(g.weightedGram(), g.weightedResponse(), given,
                     key.stream(0, sweep, Step.gate(k)));
             params = params.withGate(k, wk);
         }
+        // 4. s_w | w when the priors sample it
+        double sw = updateGateSd(params, priors, state, key, sweep);
 
-        return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric(), b0),
+        return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric(), b0, sw),
                 new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), 0, 0, 1.0, null));
     }
 
-    /** The priors given the chain's current b0 (the priors themselves when they fix it). */
-    static Priors givenSigmaScale(Priors priors, SweepState state) {
-        if (!priors.sigmaScaleSampled()) {
-            return priors;
-        }
-        if (!(state.sigmaScale() > 0) || Double.isInfinite(state.sigmaScale())) {
+    /** The priors given the chain's current b0 and s_w, where the priors sample them (else the priors' constants). */
+    static Priors conditional(Priors priors, SweepState state) {
+        if (priors.sigmaScaleSampled() && !(state.sigmaScale() > 0 && state.sigmaScale() < Double.POSITIVE_INFINITY)) {
             throw new IllegalStateException("the priors sample b0, but the chain's state has b0 = " + state.sigmaScale());
         }
-        return priors.givenSigmaScale(state.sigmaScale());
+        if (priors.gateSdSampled() && !(state.gateSd() > 0 && state.gateSd() < Double.POSITIVE_INFINITY)) {
+            throw new IllegalStateException("the priors sample s_w, but the chain's state has s_w = " + state.gateSd());
+        }
+        return priors.given(state.sigmaScale(), state.gateSd());
     }
 
     /**
@@ -161,6 +167,32 @@ public final class GibbsSweep {
         }
         double shape = priors.scaleShape() + params.experts() * priors.sigmaShape();
         return Draws.gamma(key.stream(0, sweep, Step.SIGMA_SCALE), shape) / rate;
+    }
+
+    /**
+     * Step s_w | w when the priors sample it, from stream (0, sweep, GATE_SCALE). Conjugate, with D = (K - 1) d gate
+     * coefficients:
+     * <pre>
+     *   p(s_w^2 | w) ∝ (s_w^2)^-(a_w + 1) e^(-b_w / s_w^2) prod_kj (s_w^2)^-1/2 e^(-w_kj^2 / (2 s_w^2))
+     *               =  InvGamma(a_w + D / 2, b_w + |w|^2 / 2)
+     * </pre>
+     * Otherwise the state's s_w is carried unchanged.
+     */
+    static double updateGateSd(Params params, Priors priors, SweepState state, RngKey key, int sweep) {
+        if (!priors.gateSdSampled()) {
+            return state.gateSd();
+        }
+        double sumSquares = 0;
+        int count = 0;
+        for (double[] wk : params.w()) {
+            for (double v : wk) {
+                sumSquares += v * v;
+                count++;
+            }
+        }
+        double var = Draws.inverseGamma(key.stream(0, sweep, Step.GATE_SCALE), priors.gateVarShape() + 0.5 * count,
+                priors.gateVarScale() + 0.5 * sumSquares);
+        return Math.sqrt(var);
     }
 
     /** The experts after their conjugate draws, with the counts n_k and the number of clamped residuals. */

@@ -74,9 +74,11 @@ public final class Initializer {
             s2[k] = Math.max(MIN_S2, post.scale() / (post.shape() + 1.0));
         }
         double[][] w = new double[experts - 1][p + 1];
-        // a sampled b0 starts at the hyperprior's mean (Priors.sampledScale); the first sweep draws it given s2
+        // a sampled b0 or s_w starts where the priors say (Priors.sampledScale, withSampledGateScale); the first
+        // sweep draws them given the rest
         double b0 = priors.sigmaScaleSampled() ? priors.sigmaScale() : Double.NaN;
-        return new SweepState(new Params(w, beta, s2), 0, StepSize.initial(), null, b0);
+        double sw = priors.gateSdSampled() ? priors.gateSd() : Double.NaN;
+        return new SweepState(new Params(w, beta, s2), 0, StepSize.initial(), null, b0, sw);
     }
 
     private static byte[] cluster(List<Row> rows, int experts, RngStream rng) {

@@ -88,7 +88,7 @@ public final class StartSearch {
                 }
                 // the sweep reports the log-likelihood of the state it started from; a score that is not a
                 // number (an overflow) never wins
-                double score = r.info().logLikelihood() + logPrior(before.params(), before.sigmaScale(), priors);
+                double score = r.info().logLikelihood() + logPrior(before, priors);
                 if (score > scores[j]) {
                     scores[j] = score;
                     if (score > bestScore) {
@@ -102,23 +102,31 @@ public final class StartSearch {
         if (best == null) {
             throw new IllegalStateException("no start candidate of chain " + (key.chain() + 1) + " had a finite log posterior");
         }
-        SweepState start = new SweepState(best.params(), 0, StepSize.initial(), null, best.sigmaScale());
+        SweepState start = new SweepState(best.params(), 0, StepSize.initial(), null, best.sigmaScale(), best.gateSd());
         return new Choice(start, chosen, scores);
     }
 
     /**
-     * log p(theta) under the priors, normalised: the gates, each expert's beta | s2 and s2 | b0, and b0 when it is
-     * sampled ({@code sigmaScale} is then the chain's b0).
+     * log p(theta) under the priors, normalised: the gates given s_w, each expert's beta | s2 and s2 | b0, and b0
+     * and s_w where they are sampled (the state then holds the chain's values).
      */
-    static double logPrior(Params params, double sigmaScale, Priors priors) {
+    static double logPrior(SweepState state, Priors priors) {
+        Params params = state.params();
         double lp = 0;
-        double gateVar = priors.gateSd() * priors.gateSd();
+        double sw = priors.gateSdSampled() ? state.gateSd() : priors.gateSd();
+        double gateVar = sw * sw;
         for (double[] wk : params.w()) {
             for (double v : wk) {
                 lp += -0.5 * v * v / gateVar - 0.5 * Math.log(2 * Math.PI * gateVar);
             }
         }
-        double b0 = priors.sigmaScaleSampled() ? sigmaScale : priors.sigmaScale();
+        if (priors.gateSdSampled()) {
+            // the density of s_w^2 ~ InvGamma(a_w, b_w): the chain moves s_w^2's conjugate conditional
+            double a = priors.gateVarShape();
+            double b = priors.gateVarScale();
+            lp += a * Math.log(b) - Gamma.logGamma(a) - (a + 1) * Math.log(gateVar) - b / gateVar;
+        }
+        double b0 = priors.sigmaScaleSampled() ? state.sigmaScale() : priors.sigmaScale();
         double a0 = priors.sigmaShape();
         double expertVar = priors.expertSd() * priors.expertSd();
         for (int k = 0; k < params.experts(); k++) {

@@ -9,31 +9,37 @@ import bmoe.model.Params;
  *
  * @param frozenMetric the gate move's fixed metric G + I / s_w^2 (D x D), or null while it is the Fisher
  *     metric at each point
- * @param sigmaScale b0, the inverse-gamma scale of the experts' variances: a parameter of the chain when the
- *     priors sample it, else the priors' constant (NaN where a caller leaves it to the priors)
+ * @param sigmaScale b0, the inverse-gamma scale of the experts' variances, when the priors sample it (NaN when
+ *     they fix it)
+ * @param gateSd s_w, the gates' prior sd, when the priors sample it (NaN when they fix it)
  */
-public record SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric, double sigmaScale) {
+public record SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric, double sigmaScale,
+                         double gateSd) {
     public SweepState(Params params, int sweep) {
-        this(params, sweep, StepSize.initial(), null, Double.NaN);
+        this(params, sweep, StepSize.initial(), null, Double.NaN, Double.NaN);
     }
 
     public SweepState(Params params, int sweep, StepSize stepSize) {
-        this(params, sweep, stepSize, null, Double.NaN);
+        this(params, sweep, stepSize, null, Double.NaN, Double.NaN);
     }
 
     public SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric) {
-        this(params, sweep, stepSize, frozenMetric, Double.NaN);
+        this(params, sweep, stepSize, frozenMetric, Double.NaN, Double.NaN);
     }
 
     public SweepState withStepSize(StepSize next) {
-        return new SweepState(params, sweep, next, frozenMetric, sigmaScale);
+        return new SweepState(params, sweep, next, frozenMetric, sigmaScale, gateSd);
     }
 
     public SweepState withFrozenMetric(double[][] metric) {
-        return new SweepState(params, sweep, stepSize, metric, sigmaScale);
+        return new SweepState(params, sweep, stepSize, metric, sigmaScale, gateSd);
     }
 
     public SweepState withSigmaScale(double b0) {
-        return new SweepState(params, sweep, stepSize, frozenMetric, b0);
+        return new SweepState(params, sweep, stepSize, frozenMetric, b0, gateSd);
+    }
+
+    public SweepState withGateSd(double sw) {
+        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale, sw);
     }
 }

@@ -160,7 +160,7 @@ class BadInputTest {
     static final String CHECKPOINT_AT_25 = "{\"format\": \"bmoe checkpoint 2\", \"chain\": 1, \"sweep\": 25, "
             + "\"kept_draws\": 5, \"part_bytes\": 500, \"clamped_residuals\": 0, \"params\": {"
             + "\"w\": [[\"0x1.0p0\", \"0x0.0p0\"]], \"beta\": [[\"0x1.0p0\", \"0x1.0p0\"], [\"-0x1.0p0\", \"0x1.0p0\"]], "
-            + "\"s2\": [\"0x1.0p-2\", \"0x1.0p-2\"], \"sigma_scale\": \"0x1.0p-3\"}, \"gate_move\": {\"log_step\": \"-0x1.0p-1\", "
+            + "\"s2\": [\"0x1.0p-2\", \"0x1.0p-2\"], \"sigma_scale\": \"0x1.0p-3\", \"gate_sd\": \"0x1.4p2\"}, \"gate_move\": {\"log_step\": \"-0x1.0p-1\", "
             + "\"log_step_bar\": \"-0x1.0p-1\", \"h_bar\": \"0x0.0p0\", \"adaptations\": 20, \"frozen\": true, "
             + "\"proposed\": 5, \"accepted\": 4, \"sum_accept_prob\": \"0x1.8p1\"}}";
 

@@ -55,6 +55,42 @@ class GewekeTest {
     private static final Priors PRIORS = new Priors(1.5, 1.0, 6.0, 5.0);
     /** b0 sampled from Gamma(2, rate 0.4), mean 5 as PRIORS' fixed b0. */
     private static final Priors SAMPLED_SCALE = Priors.sampledScale(1.5, 1.0, 6.0, 2.0, 0.4);
+    /** b0 as SAMPLED_SCALE, and s_w^2 ~ InvGamma(4, 7.5), mode 1.5 as PRIORS' fixed s_w^2 = 2.25 roughly. */
+    private static final Priors SAMPLED_SCALES = SAMPLED_SCALE.withSampledGateScale(4.0, 7.5);
+
+    /** Both sweeps with b0 and s_w sampled (b0, s_w and their logs among the functionals). */
+    @ParameterizedTest(name = "sampled b0 and s_w, {0}, K = {1}, p = {2}")
+    @CsvSource({"PG, 2, 1", "MALA, 2, 1", "MALA, 3, 2"})
+    void sweepWithSampledPriorScalesLeavesTheJointInvariant(GateMethod method, int experts, int p) {
+        double[] z = zScores(experts, p, SAMPLED_SCALES, SAMPLED_SCALES, 11,
+                (backend, ws, state, key, priors) -> GibbsSweep.step(method, backend, ws, state, key, priors));
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke %s, sampled b0 and s_w, K = %d, p = %d: largest |z| = %.2f over %d functionals%n",
+                method, experts, p, worst, z.length);
+        assertTrue(worst < Z_MAX, "largest |z| = " + worst + ": " + Arrays.toString(z));
+    }
+
+    /** The s_w step counting one gate coefficient too few (shape a_w + (D - 1) / 2): the test must see it. */
+    @Test
+    void negativeControlDetectsAWrongGateScaleStep() {
+        double[] z = zScores(2, 1, SAMPLED_SCALES, SAMPLED_SCALES, 11, (backend, ws, state, key, priors) -> {
+            GibbsSweep.Result r = GibbsSweep.collapsed(backend, ws, state, key, priors);
+            double sumSquares = 0;
+            int count = 0;
+            for (double[] wk : r.state().params().w()) {
+                for (double v : wk) {
+                    sumSquares += v * v;
+                    count++;
+                }
+            }
+            double wrong = Math.sqrt(Draws.inverseGamma(key.stream(0, r.state().sweep(), Step.GATE_SCALE),
+                    priors.gateVarShape() + 0.5 * (count - 1), priors.gateVarScale() + 0.5 * sumSquares));
+            return new GibbsSweep.Result(r.state().withGateSd(wrong), r.info());
+        });
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke negative control (%s): largest |z| = %.1f%n", "s_w step short of one coefficient", worst);
+        assertTrue(worst > 2 * Z_MAX, "the test failed to see an s_w step short of one coefficient: largest |z| = " + worst);
+    }
 
     /**
      * Both sweeps with b0 ~ Gamma(g, h) sampled by its conjugate step (b0 and log b0 among the functionals). The
@@ -293,7 +329,7 @@ class GewekeTest {
             byte[] zs = new byte[N];
             float[] y = new float[N];
             drawAllocationsAndResponse(theta, x, p, rng, zs, y, true);
-            mc.add(functionals(theta, prior.sigmaScale(), x, zs, y));
+            mc.add(functionals(theta, prior.sigmaScale(), prior.gateSd(), x, zs, y));
         }
         // successive-conditional: Gibbs sweep, then y | theta, z
         List<double[]> sc = new ArrayList<>(iters);
@@ -306,7 +342,7 @@ class GewekeTest {
         drawAllocationsAndResponse(theta, x, p, yRng, zs, y, true);
         Dataset data = Dataset.standardizedView(x, y, p);
         try (Backend backend = backends.get()) {
-            SweepState state = new SweepState(theta, 0, StepSize.initial(), null, first.sigmaScale());
+            SweepState state = new SweepState(theta, 0, StepSize.initial(), null, first.sigmaScale(), first.gateSd());
             for (int t = 0; t < iters; t++) {
                 byte[] alloc;
                 // y changes every iteration, so the data go up again; both are freed at once on a device
@@ -317,7 +353,7 @@ class GewekeTest {
                 }
                 drawAllocationsAndResponse(state.params(), x, p, yRng.reset(t + 1, 0, 2), alloc, y, false);
                 data = data.withResponse(y);
-                sc.add(functionals(state.params(), state.sigmaScale(), x, alloc, y));
+                sc.add(functionals(state.params(), state.sigmaScale(), state.gateSd(), x, alloc, y));
             }
         }
         int f = mc.get(0).length;
@@ -348,12 +384,17 @@ class GewekeTest {
         }
     }
 
-    /** Parameters, their squares for the variances, b0 when sampled (else NaN), and a few data summaries. */
-    private static double[] functionals(Params theta, double sigmaScale, float[] x, byte[] z, float[] y) {
+    /** Parameters, their squares for the variances, b0 and s_w when sampled (else NaN), and a few data summaries. */
+    private static double[] functionals(Params theta, double sigmaScale, double gateSd, float[] x, byte[] z,
+                                        float[] y) {
         List<Double> g = new ArrayList<>();
         if (!Double.isNaN(sigmaScale)) {
             g.add(sigmaScale);
             g.add(Math.log(sigmaScale));
+        }
+        if (!Double.isNaN(gateSd)) {
+            g.add(gateSd);
+            g.add(Math.log(gateSd));
         }
         for (double[] wk : theta.w()) {
             for (double v : wk) {

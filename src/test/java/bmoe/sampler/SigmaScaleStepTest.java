@@ -50,7 +50,7 @@ class SigmaScaleStepTest {
         Params params = new Params(new double[1][2], new double[2][2], new double[] {1, 2});
         SweepState state = new SweepState(params, 0);
         assertTrue(Double.isNaN(GibbsSweep.updateSigmaScale(params, fixed, state, new RngKey(1, 0), 1)));
-        assertEquals(fixed, GibbsSweep.givenSigmaScale(fixed, state));
+        assertEquals(fixed, GibbsSweep.conditional(fixed, state));
     }
 
     @Test
@@ -59,6 +59,9 @@ class SigmaScaleStepTest {
         Priors p = Priors.sampledScale(5, 5, 2, 0.2, 0.625);
         assertEquals(0.2 / 0.625, p.sigmaScale(), 1e-15);
         assertTrue(p.sigmaScaleSampled());
-        assertEquals(new Priors(5, 5, 2, 0.7), p.givenSigmaScale(0.7));
+        assertEquals(new Priors(5, 5, 2, 0.7), p.given(0.7, Double.NaN));
+        Priors both = p.withSampledGateScale(1, 25);
+        assertEquals(Math.sqrt(12.5), both.gateSd(), 1e-15);
+        assertEquals(new Priors(3, 5, 2, 0.7), both.given(0.7, 3));
     }
 }
