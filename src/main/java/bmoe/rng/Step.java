@@ -22,6 +22,11 @@ public final class Step {
      * proposal's normals, then the MH uniform.
      */
     public static final int GATE_MOVE = 7 << 16;
+    /**
+     * Posterior predictive draw d of y at point i ({@code predict --draws}): counter (i, d, PREDICT, draw) under
+     * key (seed, 0).
+     */
+    public static final int PREDICT = 8 << 16;
 
     private Step() {}
 
