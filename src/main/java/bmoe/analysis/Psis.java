@@ -9,8 +9,10 @@ import java.util.stream.IntStream;
  * computed as the R package loo 2.x (2.0 to 2.9, {@code do_psis_i} and {@code gpdfit}) computes it:
  *
  * <ol>
- *   <li>Tail length M = ceiling(min(S / 5, 3 sqrt(S))), loo's {@code n_pareto} with r_eff = 1: the draws
- *       are taken as independent. With M &lt; 5 nothing is fitted and k = +Infinity.
+ *   <li>Tail length M = ceiling(min(S / 5, 3 sqrt(S / r_eff))), loo's {@code n_pareto}: r_eff is the relative
+ *       efficiency ESS / S of the draws (see {@link RelativeEfficiency}), 1 for independent draws. Correlated
+ *       draws (r_eff &lt; 1) carry less information per draw, so a longer tail is fitted. With M &lt; 5 nothing
+ *       is fitted and k = +Infinity.
  *   <li>Shift the log ratios by their maximum; the M largest ratios r_(S-M+1..S) exceed the cutoff
  *       c = r_(S-M), the largest ratio below the tail.
  *   <li>Fit a generalized Pareto distribution to the exceedances r - c by Zhang and Stephens (2009) with
@@ -63,6 +65,18 @@ public final class Psis {
      * @throws IllegalArgumentException when S &lt; 2 or a log ratio is NaN or infinite
      */
     public static Result smooth(double[] logRatios) {
+        return smooth(logRatios, 1.0);
+    }
+
+    /**
+     * {@link #smooth(double[])} for draws of relative efficiency r_eff = ESS / S: only the tail length depends on
+     * it, as in loo's {@code psis(log_ratios, r_eff = r_eff)}.
+     *
+     * @param logRatios S &gt;= 2 finite log ratios; not modified
+     * @param relativeEfficiency r_eff &gt; 0 and finite, or NaN, which loo (and this method) replaces by 1
+     * @throws IllegalArgumentException when S &lt; 2, a log ratio is NaN or infinite, or r_eff is not positive
+     */
+    public static Result smooth(double[] logRatios, double relativeEfficiency) {
         if (logRatios == null || logRatios.length < 2) {
             throw new IllegalArgumentException("PSIS needs at least 2 draws, got "
                     + (logRatios == null ? "none" : logRatios.length));
@@ -81,7 +95,7 @@ public final class Psis {
         for (int j = 0; j < draws; j++) {
             sorted[j] = logRatios[order[j]];
         }
-        int tailLength = tailLength(draws);
+        int tailLength = tailLength(draws, relativeEfficiency);
         double k = smoothTailInPlace(sorted, tailLength, new double[tailLength]);
         double logNorm = logSumExp(sorted);
         double[] logWeights = new double[draws];
@@ -125,7 +139,23 @@ public final class Psis {
 
     /** loo's tail length ceiling(min(0.2 S, 3 sqrt(S))) for S independent draws (r_eff = 1). */
     public static int tailLength(int draws) {
-        return (int) Math.ceil(Math.min(0.2 * draws, 3.0 * Math.sqrt(draws)));
+        return tailLength(draws, 1.0);
+    }
+
+    /**
+     * loo's tail length ceiling(min(0.2 S, 3 sqrt(S / r_eff))) ({@code n_pareto}); at most ceiling(0.2 S), which
+     * is below S for S &gt;= 2, so a cutoff below the tail always exists.
+     *
+     * @param relativeEfficiency r_eff &gt; 0 and finite, or NaN for "unknown", taken as 1 as in loo
+     * @throws IllegalArgumentException when r_eff is zero, negative or infinite
+     */
+    public static int tailLength(int draws, double relativeEfficiency) {
+        double rEff = Double.isNaN(relativeEfficiency) ? 1.0 : relativeEfficiency;
+        if (!(rEff > 0) || Double.isInfinite(rEff)) {
+            throw new IllegalArgumentException("relative efficiency r_eff must be positive and finite, got "
+                    + relativeEfficiency);
+        }
+        return (int) Math.ceil(Math.min(0.2 * draws, 3.0 * Math.sqrt(draws / rEff)));
     }
 
     /**

@@ -26,6 +26,11 @@ public final class Step {
     public static final int SIGMA_SCALE = 8 << 16;
     /** The gates' prior sd s_w | w on the host, when the priors sample it: counter (0, sweep, GATE_SCALE, draw). */
     public static final int GATE_SCALE = 9 << 16;
+    /**
+     * Posterior predictive draw d of y at point i ({@code predict --draws}): counter (i, d, PREDICT, draw) under
+     * key (seed, 0).
+     */
+    public static final int PREDICT = 10 << 16;
 
     private Step() {}
 

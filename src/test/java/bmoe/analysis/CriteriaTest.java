@@ -9,6 +9,7 @@ import bmoe.rng.Draws;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import java.util.function.Consumer;
+import org.apache.commons.math3.distribution.NormalDistribution;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -328,6 +329,169 @@ class CriteriaTest {
             assertEquals(psis.paretoK(), r.paretoK().maxK(), "k-hat of observation " + i);
             assertEquals(Double.NaN, r.elpdLoo().se(), "a single observation has no standard error");
         }
+    }
+
+    /**
+     * The bug report's case: an observation whose k-hat is good with r_eff = 1 but bad with the chains' r_eff.
+     * Its log likelihoods are sigma = 2 times the S = 4000 normal quantiles (lognormal ratios, whose fitted
+     * k-hat grows as the tail reaches further into the body), placed in 4 chains of 1000 in the order of an
+     * AR(0.9) sequence, so that the draws are strongly autocorrelated: r_eff ~ 0.1, and loo fits a tail of
+     * ceiling(3 sqrt(S / r_eff)) ~ 590 instead of 190 ratios. Deterministic values: no Monte Carlo tolerance.
+     */
+    @Test
+    void autocorrelatedChainsLengthenTheTailAndChangeTheVerdict() {
+        int chains = 4;
+        int n = 1000;
+        double[] ll = ar1OrderedNormalQuantiles(chains, n, 0.9, 2.0);
+        double rEff = RelativeEfficiency.of(ll, chains);
+        assertTrue(rEff > 0.05 && rEff < 0.2, "r_eff " + rEff);
+
+        Criteria.Accumulator independent = new Criteria.Accumulator(chains * n);
+        independent.add(ll);
+        Criteria.Result asIfIndependent = independent.result();
+        Criteria.Accumulator fromChains = Criteria.Accumulator.fromChains(chains, n);
+        fromChains.add(ll);
+        Criteria.Result withChains = fromChains.result();
+
+        assertEquals(0.7, withChains.paretoK().threshold(), 0.0);
+        assertEquals(1, asIfIndependent.paretoK().good(), "k-hat " + asIfIndependent.paretoK().maxK());
+        assertEquals(1, withChains.paretoK().bad(), "k-hat " + withChains.paretoK().maxK());
+        double[] negated = new double[ll.length];
+        for (int s = 0; s < ll.length; s++) {
+            negated[s] = -ll[s];
+        }
+        assertClose(Psis.smooth(negated, 1.0).paretoK(), asIfIndependent.paretoK().maxK(), "k-hat, r_eff = 1");
+        assertClose(Psis.smooth(negated, rEff).paretoK(), withChains.paretoK().maxK(), "k-hat, chains' r_eff");
+        assertTrue(asIfIndependent.paretoK().maxK() < 0.65 && withChains.paretoK().maxK() > 0.72,
+                asIfIndependent.paretoK().maxK() + " -> " + withChains.paretoK().maxK());
+        // a bad k-hat makes loo's Monte Carlo SE of elpd_loo unavailable
+        assertTrue(Double.isFinite(asIfIndependent.mcseElpdLoo()));
+        assertTrue(Double.isNaN(withChains.mcseElpdLoo()));
+        assertEquals(new Criteria.RelativeEfficiencySummary(0, 0, 1, 1, 1, 0), asIfIndependent.relativeEfficiency());
+        Criteria.RelativeEfficiencySummary e = withChains.relativeEfficiency();
+        assertEquals(chains, e.chains());
+        assertEquals(n, e.drawsPerChain());
+        assertEquals(rEff, e.min(), 0.0);
+        assertEquals(rEff, e.max(), 0.0);
+        assertEquals(rEff, e.median(), 0.0);
+    }
+
+    /**
+     * sigma times the normal quantiles qnorm((j + 1/2) / S), j = 0..S-1, in the rank order of `chains` AR(phi)
+     * chains of length n (Philox normals): chain by chain, as {@link Criteria.Accumulator#fromChains} takes them.
+     */
+    static double[] ar1OrderedNormalQuantiles(int chains, int n, double phi, double sigma) {
+        int draws = chains * n;
+        double[] latent = new double[draws];
+        RngStream rng = new RngKey(11L, 0).stream(0, 0, 0);
+        for (int c = 0; c < chains; c++) {
+            double x = Draws.normal(rng);
+            for (int t = 0; t < n; t++) {
+                x = phi * x + Math.sqrt(1 - phi * phi) * Draws.normal(rng);
+                latent[c * n + t] = x;
+            }
+        }
+        Integer[] order = new Integer[draws];
+        for (int s = 0; s < draws; s++) {
+            order[s] = s;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(s -> latent[s]));
+        NormalDistribution normal = new NormalDistribution(0, 1);
+        double[] ll = new double[draws];
+        for (int rank = 0; rank < draws; rank++) {
+            ll[order[rank]] = sigma * normal.inverseCumulativeProbability((rank + 0.5) / draws);
+        }
+        return ll;
+    }
+
+    /**
+     * loo's per-observation Monte Carlo error and PSIS ESS written as in R (loo 2.10 {@code mcse_elpd} and
+     * {@code psis_n_eff}) from the normalised smoothed weights of {@link Psis#smooth} with the same r_eff:
+     * mcse_i = sqrt(log(1 + sum_s w_s^2 (p_s - E)^2 / r_eff / E^2)), E = sum_s w_s p_s, and ess_i = r_eff / sum_s
+     * w_s^2; the total MCSE is sqrt(sum_i mcse_i^2). Autocorrelated AR(0.7) draws in 2 chains of 200, added to
+     * two accumulators that are then merged.
+     */
+    @Test
+    void monteCarloErrorAndEssFollowLooWithTheChainsRelativeEfficiency() {
+        int chains = 2;
+        int n = 200;
+        int obs = 12;
+        RngStream rng = new RngKey(31L, 0).stream(0, 0, 0);
+        Criteria.Accumulator acc = Criteria.Accumulator.fromChains(chains, n);
+        Criteria.Accumulator second = Criteria.Accumulator.fromChains(chains, n);
+        double mcseSquaredSum = 0;
+        double minEss = Double.POSITIVE_INFINITY;
+        double minREff = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < obs; i++) {
+            double[] ll = new double[chains * n];
+            for (int c = 0; c < chains; c++) {
+                double x = Draws.normal(rng);
+                for (int t = 0; t < n; t++) {
+                    x = 0.7 * x + Math.sqrt(1 - 0.49) * Draws.normal(rng);
+                    ll[c * n + t] = normalLogDensity(0.3 * i - 1.5, 0.4 * x, 1.0);
+                }
+            }
+            (i < 5 ? acc : second).add(ll);
+            double rEff = RelativeEfficiency.of(ll, chains);
+            minREff = Math.min(minREff, rEff);
+            double[] negated = new double[ll.length];
+            for (int s = 0; s < ll.length; s++) {
+                negated[s] = -ll[s];
+            }
+            Psis.Result psis = Psis.smooth(negated, rEff);
+            double epd = 0;
+            double sumW2 = 0;
+            for (int s = 0; s < ll.length; s++) {
+                double w = Math.exp(psis.logWeights()[s]);
+                epd += w * Math.exp(ll[s]);
+                sumW2 += w * w;
+            }
+            double varEpd = 0;
+            for (int s = 0; s < ll.length; s++) {
+                double w = Math.exp(psis.logWeights()[s]);
+                varEpd += w * w * (Math.exp(ll[s]) - epd) * (Math.exp(ll[s]) - epd) / rEff;
+            }
+            mcseSquaredSum += Math.log(1 + varEpd / (epd * epd));
+            assertTrue(psis.paretoK() <= 1 - 1 / Math.log10(400), "all good here: k-hat " + psis.paretoK());
+            minEss = Math.min(minEss, rEff / sumW2);
+        }
+        acc.merge(second);
+        Criteria.Result r = acc.result();
+        assertEquals(obs, r.paretoK().good());
+        assertClose(Math.sqrt(mcseSquaredSum), r.mcseElpdLoo(), "mcse of elpd_loo");
+        assertClose(minEss, r.paretoK().minEssGood(), "smallest PSIS ESS");
+        assertClose(minREff, r.relativeEfficiency().min(), "smallest r_eff");
+        assertTrue(minREff < 0.5, "the draws are autocorrelated: r_eff " + minREff);
+    }
+
+    @Test
+    void mergeKeepsTheRelativeEfficienciesInOrder() {
+        int chains = 2;
+        int n = 200;
+        double[][] ll = variedLogLik(37, chains * n);
+        Criteria.Accumulator whole = Criteria.Accumulator.fromChains(chains, n);
+        for (double[] row : ll) {
+            whole.add(row);
+        }
+        int[] cuts = {0, 10, 10, 30, 37};
+        Criteria.Accumulator merged = Criteria.Accumulator.fromChains(chains, n);
+        for (int b = 0; b + 1 < cuts.length; b++) {
+            Criteria.Accumulator block = Criteria.Accumulator.fromChains(chains, n);
+            for (int i = cuts[b]; i < cuts[b + 1]; i++) {
+                block.add(ll[i]);
+            }
+            merged.merge(block);
+        }
+        Criteria.Result expected = whole.result();
+        Criteria.Result actual = merged.result();
+        assertEquals(expected.relativeEfficiency(), actual.relativeEfficiency());
+        assertEquals(expected.paretoK(), actual.paretoK());
+        assertTrue(Double.isNaN(expected.mcseElpdLoo()) && Double.isNaN(actual.mcseElpdLoo()), "some k-hat are bad");
+        assertEstimate(expected.elpdLoo(), actual.elpdLoo(), "elpd_loo");
+        assertThrows(IllegalArgumentException.class, () -> merged.merge(new Criteria.Accumulator(chains * n)),
+                "chains and independent draws do not mix");
+        assertThrows(IllegalArgumentException.class, () -> Criteria.Accumulator.fromChains(2, 5));
+        assertThrows(IllegalArgumentException.class, () -> Criteria.Accumulator.fromChains(0, 100));
     }
 
     static Stream<Arguments> badInput() {

@@ -170,6 +170,41 @@ class PsisTest {
     }
 
     /**
+     * loo's n_pareto with r_eff: ceiling(min(0.2 S, 3 sqrt(S / r_eff))). Correlated draws (r_eff &lt; 1) get a
+     * longer tail, up to S / 5; antithetic ones (r_eff &gt; 1) a shorter one; NaN counts as 1, as in loo.
+     */
+    @Test
+    void tailLengthGrowsAsTheRelativeEfficiencyFalls() {
+        assertEquals(190, Psis.tailLength(4000, 1.0));
+        assertEquals(190, Psis.tailLength(4000, Double.NaN));
+        assertEquals(380, Psis.tailLength(4000, 0.25));
+        assertEquals(600, Psis.tailLength(4000, 0.1));
+        assertEquals(800, Psis.tailLength(4000, 0.01), "capped at S / 5");
+        assertEquals(95, Psis.tailLength(4000, 4.0));
+        assertEquals(3, Psis.tailLength(100, 100.0), "3 sqrt(1): too short to fit");
+        for (double bad : new double[] {0.0, -1.0, Double.POSITIVE_INFINITY}) {
+            assertThrows(IllegalArgumentException.class, () -> Psis.tailLength(4000, bad), "r_eff " + bad);
+        }
+        // smooth replaces exactly that many ratios, and fits k-hat to that tail
+        double[] logRatios = formulaLogRatios(1000, 0.3, 389);
+        for (double rEff : new double[] {1.0, 0.2, 3.0}) {
+            Psis.Result r = Psis.smooth(logRatios, rEff);
+            int m = Psis.tailLength(1000, rEff);
+            assertEquals(m, r.tailLength());
+            double[] sorted = logRatios.clone();
+            Arrays.sort(sorted);
+            double max = sorted[999];
+            double cutoff = Math.exp(sorted[999 - m] - max);
+            double[] exceedances = new double[m];
+            for (int j = 0; j < m; j++) {
+                exceedances[j] = Math.exp(sorted[1000 - m + j] - max) - cutoff;
+            }
+            assertClose(Psis.gpdFit(exceedances).k(), r.paretoK(), "k-hat at r_eff " + rEff);
+        }
+        assertEquals(Psis.smooth(logRatios).paretoK(), Psis.smooth(logRatios, 1.0).paretoK(), 0.0);
+    }
+
+    /**
      * k-hat recovers the shape of n = 10,000 simulated GPD(k, sigma = 1) draws (by inversion from Philox
      * uniforms, fixed seed). Budget: the Zhang and Stephens estimate is asymptotically as efficient as the
      * maximum likelihood one, sd (1 + k) / sqrt(n) = 0.012 to 0.019 here; loo's prior adds a bias of

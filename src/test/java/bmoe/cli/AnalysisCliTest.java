@@ -112,6 +112,49 @@ class AnalysisCliTest {
         assertTrue(loo < lppd && lppd - loo < 20, "elpd_loo " + loo + " vs lppd " + lppd);
         assertEquals(loo, waic, 1.0, "PSIS-LOO and WAIC on a well-specified fit");
         assertTrue(c.path("pareto_k").path("good").asInt() >= 395, c.toPrettyString());
+        // r_eff from the 2 chains of 150 draws, as loo's relative_eff
+        JsonNode reff = c.path("r_eff");
+        assertEquals("chains", reff.path("source").asText(), c.toPrettyString());
+        assertEquals(2, reff.path("chains").asInt());
+        assertEquals(150, reff.path("draws_per_chain").asInt());
+        double min = reff.path("min").asDouble();
+        double median = reff.path("median").asDouble();
+        assertTrue(min > 0 && min <= median && median <= reff.path("max").asDouble(), reff.toString());
+        assertTrue(c.path("mcse_elpd_loo").isNull() || c.path("mcse_elpd_loo").asDouble() > 0, c.toPrettyString());
+        assertTrue(r.out().contains("r_eff (relative efficiency of each row's likelihood draws) from 2 chains x 150"
+                + " draws: min "), r.out());
+    }
+
+    /**
+     * Draws that cannot give r_eff (one chain of 5 draws; --max-draws leaving 5 per chain) are taken as
+     * independent, and criteria says so, in the JSON and on stdout.
+     */
+    @Test
+    void criteriaSaysWhenDrawsAreTakenAsIndependent() throws IOException {
+        Path tiny = dir.resolve("tiny");
+        ok("fit", "--data", data.toString(), "-K", "2", "--chains", "1", "--warmup", "20", "--draws", "5",
+                "--seed", "5", "--threads", "1", "--backend", "cpu", "--out", tiny.toString(), "--quiet");
+        Path json = dir.resolve("tiny.json");
+        CliRun r = ok("criteria", "--run", tiny.toString(), "--out", json.toString());
+        JsonNode reff = Json.MAPPER.readTree(Files.readString(json)).path("r_eff");
+        assertEquals("independent", reff.path("source").asText(), reff.toString());
+        assertEquals(1, reff.path("value").asInt());
+        assertEquals("one chain of 5 draws; r_eff needs at least 6 draws per chain", reff.path("reason").asText());
+        assertTrue(r.out().contains("r_eff = 1, draws taken as independent (one chain of 5 draws"), r.out());
+
+        Path few = dir.resolve("few.json");
+        ok("criteria", "--run", run.toString(), "--max-draws", "10", "--out", few.toString());
+        JsonNode c = Json.MAPPER.readTree(Files.readString(few));
+        assertEquals(10, c.path("draws").asInt());
+        assertEquals("independent", c.path("r_eff").path("source").asText());
+        assertEquals("2 chains of 5 draws; r_eff needs at least 6 draws per chain", c.path("r_eff").path("reason").asText());
+
+        Path twelve = dir.resolve("twelve.json");
+        ok("criteria", "--run", run.toString(), "--max-draws", "12", "--out", twelve.toString());
+        JsonNode t = Json.MAPPER.readTree(Files.readString(twelve));
+        assertEquals(12, t.path("draws").asInt());
+        assertEquals("chains", t.path("r_eff").path("source").asText());
+        assertEquals(6, t.path("r_eff").path("draws_per_chain").asInt());
     }
 
     @Test

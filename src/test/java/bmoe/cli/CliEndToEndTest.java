@@ -303,12 +303,12 @@ class CliEndToEndTest {
         CliRun r = ok("predict", "--run", run.toString(), "--points", points.toString(), "--out", out.toString());
         assertEquals("", r.out());
         List<String> lines = Files.readAllLines(out);
-        assertEquals("x1,y,mean,sd,q5,q95,density,log_density", lines.get(0));
+        assertEquals("x1,y,mean,sd,q5,q95,density,log_density,y_var,y_q5,y_q50,y_q95", lines.get(0));
         assertEquals(5, lines.size());
         double[][] expectedXy = {{0.05, -4}, {0.3, 4}, {0.5, 5}, {0.9, -3}};
         for (int i = 1; i < lines.size(); i++) {
             double[] v = Arrays.stream(lines.get(i).split(",")).mapToDouble(Double::parseDouble).toArray();
-            assertEquals(8, v.length, lines.get(i));
+            assertEquals(12, v.length, lines.get(i));
             assertEquals(expectedXy[i - 1][0], v[0], "x1 echoed");
             assertEquals(expectedXy[i - 1][1], v[1], "y echoed");
             double mean = v[2];
@@ -330,7 +330,7 @@ class CliEndToEndTest {
     }
 
     @Test
-    void predictWithoutResponseGivesOnlyTheRegression() throws IOException {
+    void predictWithoutResponseLeavesOutTheDensity() throws IOException {
         Path run = dir.resolve("run");
         ok(fitArgs(run, "2"));
         Path points = dir.resolve("grid.csv");
@@ -338,12 +338,14 @@ class CliEndToEndTest {
         Path out = dir.resolve("grid.pred.csv");
         ok("predict", "--run", run.toString(), "--points", points.toString(), "--out", out.toString());
         List<String> lines = Files.readAllLines(out);
-        assertEquals("x1,mean,sd,q5,q95", lines.get(0));
+        assertEquals("x1,mean,sd,q5,q95,y_var,y_q5,y_q50,y_q95", lines.get(0));
         assertEquals(4, lines.size());
         for (String line : lines.subList(1, lines.size())) {
             double[] v = Arrays.stream(line.split(",")).mapToDouble(Double::parseDouble).toArray();
-            assertEquals(5, v.length, line);
+            assertEquals(9, v.length, line);
             assertTrue(v[3] <= v[1] && v[1] <= v[4], "q5 <= mean <= q95: " + line);
+            // the predictive of y is wider than the posterior of E[y|x], and its quantiles are ordered
+            assertTrue(v[5] > v[2] * v[2] && v[6] < v[7] && v[7] < v[8] && v[6] < v[3] && v[8] > v[4], line);
         }
         assertNoTemporaries(dir);
     }
