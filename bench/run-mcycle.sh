@@ -19,7 +19,7 @@ for init in "--init-starts 1 --init-sweeps 0" ""; do
     chains=$(grep '^chain' "$tmp/fit.txt" | awk '{printf "%s ", $5}')
     e12=$(grep 'E\[y|x=(12.05)\]' "$tmp/fit.txt" | head -1 | awk '{print $2, "R-hat", $6}')
     ll=$(grep '^  log_lik' "$tmp/fit.txt" | head -1 | awk '{print "R-hat", $6}')
-    elpd=$(scripts/bmoe criteria --run "$run" | awk '/elpd_loo/ {print $2}')
+    elpd=$(scripts/bmoe criteria --run "$run" | awk '/^  elpd_loo/ {print $2}')
     modes=$(grep -c 'another mode' "$tmp/fit.txt" || true)
     echo "seed $seed | chains' mean log-lik $chains| log_lik $ll | E[y|x=12.05] $e12 | elpd_loo $elpd | mode warning $modes"
     rm -rf "$run"
