@@ -11,8 +11,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -57,7 +59,7 @@ final class PlotCommand implements Callable<Integer> {
         DrawsFile.Contents fit = DrawsFile.read(run);
         Path folder = out != null ? out : run.resolve(RunFiles.PLOTS);
         int p = fit.xNames().size();
-        List<double[]> atPoints = parseAt(p);
+        List<double[]> atPoints = parseAt(p, fit);
         RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, run, data));
         double[][] x = obs.x();
         double[] y = obs.y();
@@ -209,7 +211,7 @@ final class PlotCommand implements Callable<Integer> {
         return g;
     }
 
-    private List<double[]> parseAt(int p) {
+    private List<double[]> parseAt(int p, DrawsFile.Contents fit) {
         if (at == null || at.isEmpty()) {
             return null;
         }
@@ -231,6 +233,16 @@ final class PlotCommand implements Callable<Integer> {
                 }
             }
             points.add(x);
+        }
+        // each point is one curve, named by its values to 3 digits: two points that read the same would be two
+        // curves no one can tell apart (and the chart refuses them), so say so before anything is drawn
+        Set<String> names = new HashSet<>();
+        for (double[] x : points) {
+            String name = at(fit.xNames(), x);
+            if (!names.add(name)) {
+                throw new UserError("--at gives the point " + name + " twice (points are told apart to 3 significant "
+                        + "digits); give distinct points");
+            }
         }
         return points;
     }

@@ -209,7 +209,9 @@ class AnalysisCliTest {
                 Arguments.of((Object) new String[] {"evaluate", "--run", "RUN", "--truth", "TRUTH", "--x-samples",
                     "0"}, "--x-samples"),
                 Arguments.of((Object) new String[] {"plot", "--run", "RUN", "--at", "0.1,0.2"}, "--at"),
-                Arguments.of((Object) new String[] {"plot", "--run", "RUN", "--at", "abc"}, "abc"));
+                Arguments.of((Object) new String[] {"plot", "--run", "RUN", "--at", "abc"}, "abc"),
+                Arguments.of((Object) new String[] {"plot", "--run", "RUN", "--at", "0.5;0.5"}, "twice"),
+                Arguments.of((Object) new String[] {"plot", "--run", "RUN", "--at", "0.5;0.50001"}, "twice"));
     }
 
     /** One line on stderr naming the problem, exit 2, nothing on stdout, no stack trace. */
