@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Bayesian softmax-gated mixture of experts: an exact Gibbs sampler.",
         subcommands = {SimulateCommand.class, FitCommand.class, PredictCommand.class, DemoCommand.class,
             DevicesCommand.class, SummaryCommand.class, CriteriaCommand.class, EvaluateCommand.class,
-            PlotCommand.class,
+            PlotCommand.class, ExpertsCommand.class, SelectCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  * A run folder's contents sorted into the files bmoe wrote there and the others, so that a new fit can refuse
  * to write over either, and {@code fit --force} can clear bmoe's files and keep the rest.
  *
- * <p>bmoe's files are known by name: draws.csv, summary.json, run.json, chain-N.part.csv, everything in
- * checkpoint/, the PNGs plot names in plots/, the temporaries of {@link AtomicFiles} beside any of them, and the
+ * <p>bmoe's files are known by name: draws.csv, summary.json, run.json, chain-N.part.csv, experts.json, everything
+ * in checkpoint/, the PNGs plot names in plots/, the temporaries of {@link AtomicFiles} beside any of them, and the
  * files that criteria, evaluate, predict and plot wrote into the folder under names the user chose with --out,
  * which those commands list in {@value #OUTPUTS}. The lock file ({@link FolderLock}) is neither: it says who uses
  * the folder, not what it holds.
@@ -125,7 +125,7 @@ final class RunFiles {
         }
         return switch (folder) {
             case "" -> name.equals(DrawsFile.NAME) || name.equals(RunFolder.SUMMARY) || name.equals(RunSpec.FILE)
-                    || name.equals(OUTPUTS) || PART.matcher(name).matches();
+                    || name.equals(OUTPUTS) || name.equals(ExpertsCommand.FILE) || PART.matcher(name).matches();
             case CHECKPOINTS -> true; // RunFolder writes nothing else there, and clears it whole itself
             case PLOTS -> PlotCommand.FILE_NAMES.matcher(name).matches();
             default -> false;

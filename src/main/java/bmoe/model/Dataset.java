@@ -42,6 +42,46 @@ public final class Dataset {
         if (n < 1) {
             throw new IllegalArgumentException("no observations");
         }
+        // measured (and so checked) whether or not it is applied
+        Scaling measured = measuredScaling(xColumns, yColumn, xNames, yName);
+        Scaling scaling;
+        if (standardize) {
+            checkResponseVaries(measured, yName);
+            scaling = measured;
+        } else {
+            scaling = Scaling.identity(p);
+        }
+        float[] x = new float[Math.multiplyExact(n, p)];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < p; j++) {
+                x[i * p + j] = (float) ((xColumns[j][i] - scaling.xMean()[j]) / scaling.xSd()[j]);
+            }
+            y[i] = (float) ((yColumn[i] - scaling.yMean()) / scaling.ySd());
+        }
+        return new Dataset(x, y, n, p, xNames, yName, scaling);
+    }
+
+    /**
+     * The standardisation of these columns: x and y centred and divided by their sample standard deviations
+     * (divisor n - 1), as {@link #fromColumns} applies it when asked to standardise.
+     *
+     * @param xColumns p columns of length n. Not modified.
+     * @throws IllegalArgumentException for a non-finite value, ragged columns or a constant column
+     */
+    public static Scaling standardScaling(double[][] xColumns, double[] yColumn, List<String> xNames, String yName) {
+        Scaling measured = measuredScaling(xColumns, yColumn, xNames, yName);
+        checkResponseVaries(measured, yName);
+        return measured;
+    }
+
+    /** Means and sample standard deviations of the columns; y's may be 0. Checks as {@link #standardScaling}. */
+    private static Scaling measuredScaling(double[][] xColumns, double[] yColumn, List<String> xNames, String yName) {
+        int p = xColumns.length;
+        int n = yColumn.length;
+        if (xNames.size() != p) {
+            throw new IllegalArgumentException("expected " + p + " x names, got " + xNames.size());
+        }
         double[] xMean = new double[p];
         double[] xSd = new double[p];
         for (int j = 0; j < p; j++) {
@@ -57,24 +97,13 @@ public final class Dataset {
             xSd[j] = ms[1];
         }
         double[] yms = meanSd(yColumn, yName);
-        Scaling scaling;
-        if (standardize) {
-            if (!(yms[1] > 0)) {
-                throw new IllegalArgumentException("column " + yName + " is constant (zero variance)");
-            }
-            scaling = new Scaling(xMean, xSd, yms[0], yms[1]);
-        } else {
-            scaling = Scaling.identity(p);
+        return new Scaling(xMean, xSd, yms[0], yms[1]);
+    }
+
+    private static void checkResponseVaries(Scaling measured, String yName) {
+        if (!(measured.ySd() > 0)) {
+            throw new IllegalArgumentException("column " + yName + " is constant (zero variance)");
         }
-        float[] x = new float[Math.multiplyExact(n, p)];
-        float[] y = new float[n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < p; j++) {
-                x[i * p + j] = (float) ((xColumns[j][i] - scaling.xMean()[j]) / scaling.xSd()[j]);
-            }
-            y[i] = (float) ((yColumn[i] - scaling.yMean()) / scaling.ySd());
-        }
-        return new Dataset(x, y, n, p, xNames, yName, scaling);
     }
 
     /** A data set already on the sampler's scale (tests, simulation-based checks). Arrays are copied. */

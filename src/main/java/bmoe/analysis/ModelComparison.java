@@ -1,0 +1,100 @@
+package bmoe.analysis;
+
+import bmoe.model.Params;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+
+/**
+ * Comparing fits of the same data by their expected log predictive density, as the R package loo's
+ * {@code loo_compare} does: models ranked by elpd, each with its difference to the best,
+ * elpd_diff = sum_i (elpd_i(model) - elpd_i(best)) &le; 0, and that difference's standard error from the pointwise
+ * differences, se_diff = sqrt(n) sd_i(elpd_i(model) - elpd_i(best)) (divisor n - 1), which is far smaller than
+ * either model's own se when the models err on the same observations.
+ *
+ * <p>The pointwise terms are {@link Criteria}'s, obtained through its accumulator one observation at a time, and
+ * the totals are that accumulator's over all observations, so they agree with {@code bmoe criteria} up to
+ * rounding.
+ */
+public final class ModelComparison {
+    /** Observations per work block: blocks are merged in order, so results do not depend on the thread count. */
+    static final int BLOCK = 4096;
+
+    private ModelComparison() {}
+
+    /**
+     * One model's criteria over n observations and their pointwise terms.
+     *
+     * @param elpdLoo elpd_loo_i for each observation, in data order
+     * @param elpdWaic elpd_waic_i likewise
+     */
+    public record Pointwise(Criteria.Result totals, double[] elpdLoo, double[] elpdWaic) {}
+
+    /** A difference to the best model: elpd_diff and se_diff of the class doc. */
+    public record Difference(double elpdDiff, double se) {}
+
+    /**
+     * PSIS-LOO and WAIC of {@code draws} on the data, with their pointwise terms: log p(y_i | x_i, theta_s) for
+     * every observation and draw, in blocks of observations in parallel.
+     *
+     * @param draws at least 2, on the data's scale; not modified
+     * @param x p columns of n values; not modified
+     */
+    public static Pointwise pointwise(List<Params> draws, double[][] x, double[] y, int threads) {
+        int n = y.length;
+        int s = draws.size();
+        double[] loo = new double[n];
+        double[] waic = new double[n];
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        Criteria.Accumulator[] parts = new Criteria.Accumulator[blocks];
+        Runnable work = () -> IntStream.range(0, blocks).parallel().forEach(b -> {
+            Criteria.Accumulator block = new Criteria.Accumulator(s);
+            double[] row = new double[x.length + 1];
+            double[] logLik = new double[s];
+            row[0] = 1.0;
+            for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
+                for (int j = 0; j < x.length; j++) {
+                    row[j + 1] = x[j][i];
+                }
+                for (int d = 0; d < s; d++) {
+                    logLik[d] = draws.get(d).logDensity(row, y[i]);
+                }
+                // one observation's accumulator gives that observation's terms; merged, the block's sums
+                Criteria.Accumulator one = new Criteria.Accumulator(s);
+                one.add(logLik);
+                Criteria.Result r = one.result();
+                loo[i] = r.elpdLoo().estimate();
+                waic[i] = r.elpdWaic().estimate();
+                block.merge(one);
+            }
+            parts[b] = block;
+        });
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            pool.submit(work).join();
+        } finally {
+            pool.shutdown();
+        }
+        Criteria.Accumulator all = parts[0];
+        for (int b = 1; b < blocks; b++) {
+            all.merge(parts[b]);
+        }
+        return new Pointwise(all.result(), loo, waic);
+    }
+
+    /**
+     * elpd_diff and se_diff of {@code model} against {@code best}, from their pointwise terms on the same
+     * observations (in the same order). The best model against itself gives (0, 0); se is NaN for n = 1.
+     */
+    public static Difference difference(double[] model, double[] best) {
+        if (model.length != best.length || model.length == 0) {
+            throw new IllegalArgumentException("pointwise terms of the same observations are needed, got "
+                    + model.length + " and " + best.length);
+        }
+        RunningMoments diffs = new RunningMoments();
+        for (int i = 0; i < model.length; i++) {
+            diffs.add(model[i] - best[i]);
+        }
+        return new Difference(diffs.sum(), diffs.standardErrorOfSum());
+    }
+}

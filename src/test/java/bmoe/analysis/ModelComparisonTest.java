@@ -1,0 +1,102 @@
+package bmoe.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bmoe.model.Params;
+import bmoe.rng.Draws;
+import bmoe.rng.RngKey;
+import bmoe.rng.RngStream;
+import bmoe.rng.Step;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** loo_compare's elpd_diff and se_diff, and pointwise terms that add up to Criteria's totals. */
+class ModelComparisonTest {
+    @Test
+    void differenceIsTheSumOfPointwiseDifferencesWithLoosStandardError() {
+        // differences -1, 0, -2, -1: sum -4, mean -1, sample sd sqrt(2/3), se = sqrt(4) sd
+        ModelComparison.Difference d = ModelComparison.difference(new double[] {1, 2, 3, 4}, new double[] {2, 2, 5, 5});
+        assertEquals(-4.0, d.elpdDiff(), 1e-15);
+        assertEquals(2 * Math.sqrt(2.0 / 3), d.se(), 1e-15);
+        ModelComparison.Difference self = ModelComparison.difference(new double[] {1, 2, 3}, new double[] {1, 2, 3});
+        assertEquals(0.0, self.elpdDiff());
+        assertEquals(0.0, self.se());
+        assertTrue(Double.isNaN(ModelComparison.difference(new double[] {1}, new double[] {2}).se()));
+        assertThrows(IllegalArgumentException.class,
+                () -> ModelComparison.difference(new double[] {1, 2}, new double[] {1}));
+    }
+
+    /**
+     * The differences' se is far below either model's own se when both err on the same observations: here model
+     * b is model a's pointwise terms shifted by 0.01 plus small noise.
+     */
+    @Test
+    void pairedDifferencesAreMorePreciseThanEitherModelsSe() {
+        int n = 500;
+        double[] a = new double[n];
+        double[] b = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = -1 - 3 * Math.abs(Math.sin(i * 0.7)); // varies a lot between observations
+            b[i] = a[i] - 0.01 + 0.001 * Math.cos(i);
+        }
+        ModelComparison.Difference d = ModelComparison.difference(b, a);
+        assertEquals(-0.01 * n + 0.001 * sumCos(n), d.elpdDiff(), 1e-9);
+        assertTrue(d.se() < 0.05, "se_diff " + d.se());
+    }
+
+    /** elpd_loo_i and elpd_waic_i sum to the totals, which equal one accumulator's over all observations. */
+    @Test
+    void pointwiseTermsAddUpToCriteriasTotals() {
+        int n = 9000; // three blocks of 4096 rows, so merging blocks is exercised
+        int s = 60;
+        RngStream rng = new RngStream(new RngKey(5, 0)).reset(0, 0, Step.SIMULATE);
+        double[][] x = {new double[n]};
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[0][i] = rng.uniform();
+            y[i] = (x[0][i] < 0.5 ? 1 : -1) + 0.5 * Draws.normal(rng);
+        }
+        List<Params> draws = new ArrayList<>();
+        for (int d = 0; d < s; d++) {
+            double jitter = 0.05 * Draws.normal(rng);
+            draws.add(new Params(new double[][] {{5 + jitter, -10}}, new double[][] {{1 + jitter, 0}, {-1, 0}},
+                    new double[] {0.25 + 0.01 * jitter, 0.25}));
+        }
+        ModelComparison.Pointwise pw = ModelComparison.pointwise(draws, x, y, 2);
+
+        Criteria.Accumulator direct = new Criteria.Accumulator(s);
+        double[] ll = new double[s];
+        for (int i = 0; i < n; i++) {
+            for (int d = 0; d < s; d++) {
+                ll[d] = draws.get(d).logDensity(new double[] {1, x[0][i]}, y[i]);
+            }
+            direct.add(ll);
+        }
+        Criteria.Result r = direct.result();
+        double loo = 0;
+        double waic = 0;
+        for (int i = 0; i < n; i++) {
+            loo += pw.elpdLoo()[i];
+            waic += pw.elpdWaic()[i];
+        }
+        double scale = Math.abs(r.elpdLoo().estimate());
+        assertEquals(r.elpdLoo().estimate(), pw.totals().elpdLoo().estimate(), 1e-12 * scale);
+        assertEquals(r.elpdLoo().se(), pw.totals().elpdLoo().se(), 1e-9 * r.elpdLoo().se());
+        assertEquals(r.elpdWaic().estimate(), pw.totals().elpdWaic().estimate(), 1e-12 * scale);
+        assertEquals(r.elpdLoo().estimate(), loo, 1e-10 * scale);
+        assertEquals(r.elpdWaic().estimate(), waic, 1e-10 * scale);
+        assertEquals(n, pw.totals().n());
+        assertEquals(r.paretoK().good(), pw.totals().paretoK().good());
+    }
+
+    private static double sumCos(int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.cos(i);
+        }
+        return s;
+    }
+}
