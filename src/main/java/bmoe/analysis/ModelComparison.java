@@ -38,17 +38,21 @@ public final class ModelComparison {
      * every observation and draw, in blocks of observations in parallel.
      *
      * @param draws at least 2, on the data's scale; not modified
+     * @param chains 0: the draws are taken as independent (r_eff = 1); else they are this many chains' draws of
+     *     equal length, chain by chain, and each observation's r_eff comes from them, as in {@code bmoe criteria}
      * @param x p columns of n values; not modified
      */
-    public static Pointwise pointwise(List<Params> draws, double[][] x, double[] y, int threads) {
+    public static Pointwise pointwise(List<Params> draws, int chains, double[][] x, double[] y, int threads) {
         int n = y.length;
         int s = draws.size();
+        java.util.function.Supplier<Criteria.Accumulator> accumulator = chains > 0
+                ? () -> Criteria.Accumulator.fromChains(chains, s / chains) : () -> new Criteria.Accumulator(s);
         double[] loo = new double[n];
         double[] waic = new double[n];
         int blocks = (n + BLOCK - 1) / BLOCK;
         Criteria.Accumulator[] parts = new Criteria.Accumulator[blocks];
         Runnable work = () -> IntStream.range(0, blocks).parallel().forEach(b -> {
-            Criteria.Accumulator block = new Criteria.Accumulator(s);
+            Criteria.Accumulator block = accumulator.get();
             double[] row = new double[x.length + 1];
             double[] logLik = new double[s];
             row[0] = 1.0;
@@ -60,7 +64,7 @@ public final class ModelComparison {
                     logLik[d] = draws.get(d).logDensity(row, y[i]);
                 }
                 // one observation's accumulator gives that observation's terms; merged, the block's sums
-                Criteria.Accumulator one = new Criteria.Accumulator(s);
+                Criteria.Accumulator one = accumulator.get();
                 one.add(logLik);
                 Criteria.Result r = one.result();
                 loo[i] = r.elpdLoo().estimate();

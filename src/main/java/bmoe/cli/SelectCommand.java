@@ -113,11 +113,14 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
             if (obs == null) {
                 obs = RunInputs.observed(fit, data);
             }
-            List<Params> draws = RunInputs.evenlySpaced(fit, maxDraws);
+            // the draws criteria would take, with r_eff from the chains where it can be had
+            CriteriaCommand.Selection selection = CriteriaCommand.select(fit, maxDraws);
+            List<Params> draws = selection.draws();
             if (draws.size() < 2) {
                 throw new UserError(run + " holds " + draws.size() + " draw; PSIS-LOO needs at least 2");
             }
-            ModelComparison.Pointwise pw = ModelComparison.pointwise(draws, obs.x(), obs.y(), threads);
+            ModelComparison.Pointwise pw = ModelComparison.pointwise(draws, selection.chains(), obs.x(), obs.y(),
+                    threads);
             Model m = new Model(k, run, draws.size(), pw, warnings(run));
             models.add(m);
             if (!quiet) {

@@ -47,9 +47,13 @@ class ModelComparisonTest {
         assertTrue(d.se() < 0.05, "se_diff " + d.se());
     }
 
-    /** elpd_loo_i and elpd_waic_i sum to the totals, which equal one accumulator's over all observations. */
-    @Test
-    void pointwiseTermsAddUpToCriteriasTotals() {
+    /**
+     * elpd_loo_i and elpd_waic_i sum to the totals, which equal one accumulator's over all observations: with the
+     * draws as independent (chains = 0) and as 3 chains of 20 (r_eff from the chains, as criteria computes it).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 3})
+    void pointwiseTermsAddUpToCriteriasTotals(int chains) {
         int n = 9000; // three blocks of 4096 rows, so merging blocks is exercised
         int s = 60;
         RngStream rng = new RngStream(new RngKey(5, 0)).reset(0, 0, Step.SIMULATE);
@@ -65,9 +69,10 @@ class ModelComparisonTest {
             draws.add(new Params(new double[][] {{5 + jitter, -10}}, new double[][] {{1 + jitter, 0}, {-1, 0}},
                     new double[] {0.25 + 0.01 * jitter, 0.25}));
         }
-        ModelComparison.Pointwise pw = ModelComparison.pointwise(draws, x, y, 2);
+        ModelComparison.Pointwise pw = ModelComparison.pointwise(draws, chains, x, y, 2);
 
-        Criteria.Accumulator direct = new Criteria.Accumulator(s);
+        Criteria.Accumulator direct = chains > 0 ? Criteria.Accumulator.fromChains(chains, s / chains)
+                : new Criteria.Accumulator(s);
         double[] ll = new double[s];
         for (int i = 0; i < n; i++) {
             for (int d = 0; d < s; d++) {
