@@ -333,7 +333,7 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
             m.warnings().forEach(e.putArray("warnings")::add);
         }
         root.put("method", "each K fitted with the same fit options and seed; PSIS-LOO and WAIC as 'bmoe criteria' "
-                + "(draws treated as independent, r_eff = 1); elpd_diff = sum_i (elpd_i(K) - elpd_i(best)) and "
+                + "(r_eff from the chains where criteria has it); elpd_diff = sum_i (elpd_i(K) - elpd_i(best)) and "
                 + "se_diff = sqrt(n) sd_i of those differences, as loo_compare; best = the K with the highest elpd_loo");
         return root;
     }
