@@ -1,6 +1,10 @@
 package bmoe.analysis;
 
+import bmoe.model.Params;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
 
 /**
  * WAIC and PSIS-LOO (Vehtari, Gelman and Gabry 2017, Statistics and Computing 27:1413) as the R package loo
@@ -110,6 +114,61 @@ public final class Criteria {
      * observations and {@link #merge} them in block order: observation numbers are then global, the result is
      * bit-identical for a fixed block layout, and differs between layouts only by rounding in the last digits.
      */
+    /** Observations per work block of {@link #evaluate}: blocks are merged in order, so results do not depend on threads. */
+    public static final int BLOCK = 4096;
+
+    /**
+     * WAIC and PSIS-LOO of {@code draws} on the data, from log p(y_i | x_i, theta_s) for every observation and draw:
+     * blocks of {@link #BLOCK} observations in parallel, each with its own accumulator, merged in block order.
+     *
+     * @param draws at least 2, on the data's scale; not modified
+     * @param chains 0: the draws are taken as independent (r_eff = 1); else they are this many chains' draws of
+     *     equal length, chain by chain, and each observation's r_eff comes from them
+     * @param x p columns of n values; not modified
+     * @param looTerms where elpd_loo_i goes for each observation, in data order; null for none
+     * @param waicTerms where elpd_waic_i goes likewise; null for none
+     */
+    public static Result evaluate(List<Params> draws, int chains, double[][] x, double[] y, int threads,
+                                  double[] looTerms, double[] waicTerms) {
+        int n = y.length;
+        int s = draws.size();
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        Accumulator[] parts = new Accumulator[blocks];
+        Runnable work = () -> IntStream.range(0, blocks).parallel().forEach(b -> {
+            Accumulator acc = chains > 0 ? Accumulator.fromChains(chains, s / chains) : new Accumulator(s);
+            double[] row = new double[x.length + 1];
+            double[] logLik = new double[s];
+            row[0] = 1.0;
+            for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
+                for (int j = 0; j < x.length; j++) {
+                    row[j + 1] = x[j][i];
+                }
+                for (int d = 0; d < s; d++) {
+                    logLik[d] = draws.get(d).logDensity(row, y[i]);
+                }
+                acc.add(logLik);
+                if (looTerms != null) {
+                    looTerms[i] = acc.lastElpdLoo();
+                }
+                if (waicTerms != null) {
+                    waicTerms[i] = acc.lastElpdWaic();
+                }
+            }
+            parts[b] = acc;
+        });
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            pool.submit(work).join();
+        } finally {
+            pool.shutdown();
+        }
+        Accumulator all = parts[0];
+        for (int b = 1; b < blocks; b++) {
+            all.merge(parts[b]);
+        }
+        return all.result();
+    }
+
     public static final class Accumulator {
         private final int draws;
         /** 0: the draws are taken as independent (r_eff = 1); else r_eff_i comes from this many chains. */
@@ -138,6 +197,8 @@ public final class Criteria {
         private double minEssGood = Double.POSITIVE_INFINITY;
         /** r_eff_i in the order added (chains only), for their median. */
         private double[] relativeEfficiencies = new double[0];
+        private double lastElpdLoo = Double.NaN;
+        private double lastElpdWaic = Double.NaN;
         private double minRelativeEfficiency = Double.POSITIVE_INFINITY;
         private double maxRelativeEfficiency = Double.NEGATIVE_INFINITY;
         private long undefinedRelativeEfficiency;
@@ -191,6 +252,16 @@ public final class Criteria {
         /** Observations added so far, merged ones included. */
         public long count() {
             return lpd.count();
+        }
+
+        /** elpd_loo_i of the observation {@link #add} took last (NaN before any): for pointwise comparisons. */
+        public double lastElpdLoo() {
+            return lastElpdLoo;
+        }
+
+        /** elpd_waic_i = lpd_i - p_waic_i of the observation {@link #add} took last (NaN before any). */
+        public double lastElpdWaic() {
+            return lastElpdWaic;
         }
 
         /**
@@ -289,6 +360,8 @@ public final class Criteria {
             }
             double essI = rEff * Math.exp(-logSumExp(terms));
 
+            lastElpdLoo = elpdLooI;
+            lastElpdWaic = lpdI - pWaicI;
             lpd.add(lpdI);
             elpdWaic.add(lpdI - pWaicI);
             pWaic.add(pWaicI);

@@ -2,8 +2,6 @@ package bmoe.analysis;
 
 import bmoe.model.Params;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 
 /**
  * Comparing fits of the same data by their expected log predictive density, as the R package loo's
@@ -12,14 +10,10 @@ import java.util.stream.IntStream;
  * differences, se_diff = sqrt(n) sd_i(elpd_i(model) - elpd_i(best)) (divisor n - 1), which is far smaller than
  * either model's own se when the models err on the same observations.
  *
- * <p>The pointwise terms are {@link Criteria}'s, obtained through its accumulator one observation at a time, and
- * the totals are that accumulator's over all observations, so they agree with {@code bmoe criteria} up to
- * rounding.
+ * <p>The pointwise terms and the totals are {@link Criteria#evaluate}'s, the same computation as
+ * {@code bmoe criteria}'s.
  */
 public final class ModelComparison {
-    /** Observations per work block: blocks are merged in order, so results do not depend on the thread count. */
-    static final int BLOCK = 4096;
-
     private ModelComparison() {}
 
     /**
@@ -43,47 +37,10 @@ public final class ModelComparison {
      * @param x p columns of n values; not modified
      */
     public static Pointwise pointwise(List<Params> draws, int chains, double[][] x, double[] y, int threads) {
-        int n = y.length;
-        int s = draws.size();
-        java.util.function.Supplier<Criteria.Accumulator> accumulator = chains > 0
-                ? () -> Criteria.Accumulator.fromChains(chains, s / chains) : () -> new Criteria.Accumulator(s);
-        double[] loo = new double[n];
-        double[] waic = new double[n];
-        int blocks = (n + BLOCK - 1) / BLOCK;
-        Criteria.Accumulator[] parts = new Criteria.Accumulator[blocks];
-        Runnable work = () -> IntStream.range(0, blocks).parallel().forEach(b -> {
-            Criteria.Accumulator block = accumulator.get();
-            double[] row = new double[x.length + 1];
-            double[] logLik = new double[s];
-            row[0] = 1.0;
-            for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
-                for (int j = 0; j < x.length; j++) {
-                    row[j + 1] = x[j][i];
-                }
-                for (int d = 0; d < s; d++) {
-                    logLik[d] = draws.get(d).logDensity(row, y[i]);
-                }
-                // one observation's accumulator gives that observation's terms; merged, the block's sums
-                Criteria.Accumulator one = accumulator.get();
-                one.add(logLik);
-                Criteria.Result r = one.result();
-                loo[i] = r.elpdLoo().estimate();
-                waic[i] = r.elpdWaic().estimate();
-                block.merge(one);
-            }
-            parts[b] = block;
-        });
-        ForkJoinPool pool = new ForkJoinPool(threads);
-        try {
-            pool.submit(work).join();
-        } finally {
-            pool.shutdown();
-        }
-        Criteria.Accumulator all = parts[0];
-        for (int b = 1; b < blocks; b++) {
-            all.merge(parts[b]);
-        }
-        return new Pointwise(all.result(), loo, waic);
+        double[] loo = new double[y.length];
+        double[] waic = new double[y.length];
+        Criteria.Result totals = Criteria.evaluate(draws, chains, x, y, threads, loo, waic);
+        return new Pointwise(totals, loo, waic);
     }
 
     /**

@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,18 +26,11 @@ import picocli.CommandLine.Option;
             "They come from the per-observation log-likelihood draws log p(y_i | x_i, theta_s), computed here;",
             "r_eff, the draws' relative efficiency (loo's relative_eff), is estimated from the chains."})
 final class CriteriaCommand implements Callable<Integer> {
-    /** Observations per work block: blocks are merged in order, so the result does not depend on threads. */
-    static final int BLOCK = 4096;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
-    Path run;
-
-    @Option(names = "--data", description = "CSV with the fit's x and y columns (default: the data file the fit "
-            + "read, at the absolute path RUN/run.json records).")
-    Path data;
+    @CommandLine.Mixin
+    FittedRun fitted = new FittedRun();
 
     @Option(names = "--max-draws", defaultValue = "4000",
             description = {"Use at most this many draws (default ${DEFAULT-VALUE}): the same number from every chain, evenly"
@@ -64,15 +55,15 @@ final class CriteriaCommand implements Callable<Integer> {
         if (out != null) {
             AtomicFiles.checkWritable(out);
         }
-        DrawsFile.Contents fit = DrawsFile.read(run);
-        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, run, data));
+        DrawsFile.Contents fit = fitted.read();
+        RunInputs.Observed obs = fitted.observed(fit);
         Path file = obs.file();
         Selection selection = select(fit, maxDraws);
         Criteria.Result r = compute(selection, obs.x(), obs.y(), nThreads);
         print(spec.commandLine().getOut(), r, selection, file, fit.draws().length);
         if (out != null) {
             Json.write(out, json(r, selection, file));
-            RunFiles.noteOutput(run, out);
+            RunFiles.noteOutput(fitted.run, out);
         }
         return Main.EXIT_OK;
     }
@@ -125,42 +116,9 @@ final class CriteriaCommand implements Callable<Integer> {
         return new Selection(draws, chains.size(), null);
     }
 
-    /** Blocks of observations in parallel, each with its own accumulator, merged in block order. */
+    /** The criteria of the selected draws on the data ({@link Criteria#evaluate}). */
     static Criteria.Result compute(Selection selection, double[][] x, double[] y, int threads) {
-        List<Params> draws = selection.draws();
-        int n = y.length;
-        int s = draws.size();
-        int blocks = (n + BLOCK - 1) / BLOCK;
-        Criteria.Accumulator[] parts = new Criteria.Accumulator[blocks];
-        Runnable work = () -> IntStream.range(0, blocks).parallel().forEach(b -> {
-            Criteria.Accumulator acc = selection.chains() > 0
-                    ? Criteria.Accumulator.fromChains(selection.chains(), selection.drawsPerChain())
-                    : new Criteria.Accumulator(s);
-            double[] row = new double[x.length + 1];
-            double[] logLik = new double[s];
-            row[0] = 1.0;
-            for (int i = b * BLOCK; i < Math.min(n, (b + 1) * BLOCK); i++) {
-                for (int j = 0; j < x.length; j++) {
-                    row[j + 1] = x[j][i];
-                }
-                for (int d = 0; d < s; d++) {
-                    logLik[d] = draws.get(d).logDensity(row, y[i]);
-                }
-                acc.add(logLik);
-            }
-            parts[b] = acc;
-        });
-        ForkJoinPool pool = new ForkJoinPool(threads);
-        try {
-            pool.submit(work).join();
-        } finally {
-            pool.shutdown();
-        }
-        Criteria.Accumulator all = parts[0];
-        for (int b = 1; b < blocks; b++) {
-            all.merge(parts[b]);
-        }
-        return all.result();
+        return Criteria.evaluate(selection.draws(), selection.chains(), x, y, threads, null, null);
     }
 
     static void print(PrintWriter o, Criteria.Result r, Selection selection, Path file, int totalDraws) {

@@ -40,12 +40,8 @@ final class ExpertsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
-    Path run;
-
-    @Option(names = "--data", description = "CSV with the fit's x and y columns (default: the data file the fit "
-            + "read, at the absolute path RUN/run.json records).")
-    Path data;
+    @CommandLine.Mixin
+    FittedRun fitted = new FittedRun();
 
     @Option(names = "--merge-distance", defaultValue = "" + MergeTruncateMerge.DEFAULT_MERGE_DISTANCE,
             paramLabel = "C", description = "Atoms closer than C are merged, the distance in units of the theory's "
@@ -116,8 +112,8 @@ final class ExpertsCommand implements Callable<Integer> {
         if (!(minWeight >= 0) || !Double.isFinite(minWeight)) {
             throw new UserError("--min-weight must be a number >= 0, got " + minWeight);
         }
-        DrawsFile.Contents fit = DrawsFile.read(run);
-        Path target = out != null ? out : run.resolve(FILE);
+        DrawsFile.Contents fit = fitted.read();
+        Path target = out != null ? out : fitted.run.resolve(FILE);
         if (Files.exists(target) && !force) {
             throw new UserError(target + " exists (an earlier result); give --force to replace it, or --out to write "
                     + "elsewhere");
@@ -125,11 +121,11 @@ final class ExpertsCommand implements Callable<Integer> {
         AtomicFiles.checkWritable(target);
         // A run of a later strategy with K sampled (a prior on K) will report its own posterior of K here; every
         // run so far has a fixed K, whose count per draw comes from merge-truncate-merge.
-        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, run, data));
+        RunInputs.Observed obs = fitted.observed(fit);
         Counts counts = mtm(fit, obs, mergeDistance, minWeight, maxDraws, nThreads);
         print(spec.commandLine().getOut(), counts, obs.file(), fit.draws().length, target);
-        Json.write(target, json(counts, run, obs.file()));
-        RunFiles.noteOutput(run, target);
+        Json.write(target, json(counts, fitted.run, obs.file()));
+        RunFiles.noteOutput(fitted.run, target);
         return Main.EXIT_OK;
     }
 

@@ -39,12 +39,8 @@ final class PlotCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
-    Path run;
-
-    @Option(names = "--data", description = "CSV with the fit's columns (default: the data file the fit read, "
-            + "at the absolute path RUN/run.json records).")
-    Path data;
+    @CommandLine.Mixin
+    FittedRun fitted = new FittedRun();
 
     @Option(names = "--at", split = ";", paramLabel = "X",
             description = "x at which to plot p(y|x): p comma-separated values; repeat or separate by ';' "
@@ -56,11 +52,11 @@ final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DrawsFile.Contents fit = DrawsFile.read(run);
-        Path folder = out != null ? out : run.resolve(RunFiles.PLOTS);
+        DrawsFile.Contents fit = fitted.read();
+        Path folder = out != null ? out : fitted.run.resolve(RunFiles.PLOTS);
         int p = fit.xNames().size();
         List<double[]> atPoints = parseAt(p, fit);
-        RunInputs.Observed obs = RunInputs.observed(fit, RunInputs.dataFile(fit, run, data));
+        RunInputs.Observed obs = fitted.observed(fit);
         double[][] x = obs.x();
         double[] y = obs.y();
         AtomicFiles.prepareFolder(folder);
@@ -77,7 +73,7 @@ final class PlotCommand implements Callable<Integer> {
                 written.add(trace(folder, "trace-nonempty.png", "non-empty experts", "experts", chains, length,
                         (c, t) -> c.nonEmpty()[t]));
             }
-            double[][] points = SummaryCommand.points(run, fit);
+            double[][] points = SummaryCommand.points(fitted.run, fit);
             for (int q = 0; q < points.length; q++) {
                 double[] row = designRow(points[q]);
                 written.add(trace(folder, "trace-regression-" + (q + 1) + ".png",
@@ -92,7 +88,7 @@ final class PlotCommand implements Callable<Integer> {
         written.add(densities(folder, fit, draws, atPoints != null ? atPoints : defaultAt(x), y));
         PrintWriter o = spec.commandLine().getOut();
         written.forEach(w -> {
-            RunFiles.noteOutput(run, w);
+            RunFiles.noteOutput(fitted.run, w);
             o.println("wrote " + w);
         });
         o.flush();
