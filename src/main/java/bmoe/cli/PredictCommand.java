@@ -20,17 +20,21 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
     Path run;
 
-    @Option(names = "--points", required = true, description = "CSV with the fit's x columns (and optionally y).")
+    @Option(names = "--points", required = true, description = "Points with the fit's x columns (and optionally y): delimited text or Parquet, as fit's --data.")
     Path points;
 
     @Option(names = "--out", required = true, description = "CSV file to write.")
     Path out;
 
+    @picocli.CommandLine.Mixin
+    DataOptions dataOptions = new DataOptions();
+
     @Override
     public Integer call() {
         AtomicFiles.checkWritable(out);
         DrawsFile.Contents run = DrawsFile.read(this.run);
-        Table table = Table.read(points, name -> run.xNames().contains(name) || name.equals(run.yName()));
+        Table table = Table.read(points, name -> run.xNames().contains(name) || name.equals(run.yName()),
+                dataOptions.dialect());
         List<String> xNames = run.xNames();
         double[][] x = new double[xNames.size()][];
         for (int j = 0; j < x.length; j++) {

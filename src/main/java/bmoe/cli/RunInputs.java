@@ -1,6 +1,7 @@
 package bmoe.cli;
 
 import bmoe.io.UserError;
+import bmoe.io.Dialect;
 import bmoe.io.DrawsFile;
 import bmoe.io.Table;
 import bmoe.model.Params;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** What the analysis commands (criteria, evaluate, plot) read besides draws.csv: the data, a subset of draws. */
 final class RunInputs {
@@ -27,7 +29,7 @@ final class RunInputs {
             return given;
         }
         String recorded = fit.config().get("data");
-        if (recorded == null || !Files.isRegularFile(Path.of(recorded))) {
+        if (recorded == null || !Files.exists(Path.of(recorded))) {
             throw new UserError("the fit's data file " + (recorded == null ? "is not recorded" : "'" + recorded
                     + "' is not there") + "; give it with --data");
         }
@@ -37,7 +39,7 @@ final class RunInputs {
     /** The fit's columns from the file; at least one row. */
     static Observed observed(DrawsFile.Contents fit, Path file) {
         List<String> xNames = fit.xNames();
-        Table table = Table.read(file, name -> xNames.contains(name) || name.equals(fit.yName()));
+        Table table = Table.read(file, name -> xNames.contains(name) || name.equals(fit.yName()), dialect(fit));
         double[][] x = new double[xNames.size()][];
         for (int j = 0; j < x.length; j++) {
             x[j] = table.column(xNames.get(j));
@@ -47,6 +49,13 @@ final class RunInputs {
             throw new UserError(file + ": no data rows after the header");
         }
         return new Observed(file, x, y);
+    }
+
+    /** The dialect the fit read its data in, as draws.csv records it (absent: the default). */
+    static Dialect dialect(DrawsFile.Contents fit) {
+        Map<String, String> c = fit.config();
+        return Dialect.parse(c.getOrDefault("data_sep", "auto"), c.getOrDefault("data_decimal", "."),
+                c.getOrDefault("data_missing", "fail"));
     }
 
     /** At most max draws, evenly spaced over the file's rows (all chains). */

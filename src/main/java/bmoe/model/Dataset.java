@@ -77,6 +77,109 @@ public final class Dataset {
         return new Dataset(x, y, n, p, xNames, yName, scaling);
     }
 
+    /** Rows per block of the moment sums: fixed, so that the sums (and the draws) do not depend on threads. */
+    private static final int MOMENT_BLOCK = 1 << 16;
+
+    /**
+     * Builds a data set from float32 columns as read from a file, in place (no copy: at n = 1e8 the data is
+     * the largest thing in memory). Each stored value is the original minus its column's shift; the means and
+     * sds are computed in double from the stored values, summed over fixed blocks of rows in a fixed order,
+     * and the values are then standardised where they lie (or, without standardising, the shift added back).
+     *
+     * @param x row-major n x p, raw minus {@code xShift}; overwritten and kept
+     * @param y raw minus {@code yShift}; overwritten and kept
+     * @throws IllegalArgumentException for a value beyond float32's range or a constant column
+     */
+    public static Dataset fromRaw(float[] x, float[] y, int p, double[] xShift, double yShift, List<String> xNames,
+                                  String yName, boolean standardize) {
+        int n = y.length;
+        if (x.length != (long) n * p || xShift.length != p || xNames.size() != p) {
+            throw new IllegalArgumentException("x has " + x.length + " values, expected n * p = " + (long) n * p);
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("no observations");
+        }
+        int blocks = (n + MOMENT_BLOCK - 1) / MOMENT_BLOCK;
+        double[][] sums = new double[blocks][];
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> sums[b] = blockSums(x, y, p, b, null));
+        double[] mean = new double[p + 1];
+        for (double[] s : sums) {
+            for (int j = 0; j <= p; j++) {
+                mean[j] += s[j];
+            }
+        }
+        for (int j = 0; j <= p; j++) {
+            String name = j < p ? xNames.get(j) : yName;
+            if (!Double.isFinite(mean[j])) {
+                throw new IllegalArgumentException("column " + name + " has a value beyond float32's range (3.4e38)");
+            }
+            mean[j] /= n;
+        }
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> sums[b] = blockSums(x, y, p, b, mean));
+        double[] sd = new double[p + 1];
+        for (double[] s : sums) {
+            for (int j = 0; j <= p; j++) {
+                sd[j] += s[j];
+            }
+        }
+        for (int j = 0; j <= p; j++) {
+            sd[j] = n > 1 ? Math.sqrt(sd[j] / (n - 1)) : 0.0;
+            if (j < p && !(sd[j] > 0)) {
+                throw new IllegalArgumentException("column " + xNames.get(j) + " is constant (zero variance)");
+            }
+        }
+        Scaling scaling;
+        if (standardize) {
+            if (!(sd[p] > 0)) {
+                throw new IllegalArgumentException("column " + yName + " is constant (zero variance)");
+            }
+            double[] xMean = new double[p];
+            for (int j = 0; j < p; j++) {
+                xMean[j] = xShift[j] + mean[j];
+            }
+            scaling = new Scaling(xMean, java.util.Arrays.copyOf(sd, p), yShift + mean[p], sd[p]);
+        } else {
+            scaling = Scaling.identity(p);
+        }
+        double[] centre = new double[p + 1];
+        double[] scale = new double[p + 1];
+        for (int j = 0; j <= p; j++) {
+            // standardised: (v - mean) / sd of the stored values; original: the stored value plus its shift
+            centre[j] = standardize ? mean[j] : -(j < p ? xShift[j] : yShift);
+            scale[j] = standardize ? sd[j] : 1.0;
+        }
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> {
+            int from = b * MOMENT_BLOCK;
+            int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
+            for (int i = from; i < to; i++) {
+                int base = i * p;
+                for (int j = 0; j < p; j++) {
+                    x[base + j] = (float) ((x[base + j] - centre[j]) / scale[j]);
+                }
+                y[i] = (float) ((y[i] - centre[p]) / scale[p]);
+            }
+        });
+        return new Dataset(x, y, n, p, xNames, yName, scaling);
+    }
+
+    /** Block b's sums of each column (x columns, then y): of the values, or of squared deviations from mean. */
+    private static double[] blockSums(float[] x, float[] y, int p, int b, double[] mean) {
+        int n = y.length;
+        int from = b * MOMENT_BLOCK;
+        int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
+        double[] s = new double[p + 1];
+        for (int i = from; i < to; i++) {
+            int base = i * p;
+            for (int j = 0; j < p; j++) {
+                double v = x[base + j];
+                s[j] += mean == null ? v : (v - mean[j]) * (v - mean[j]);
+            }
+            double v = y[i];
+            s[p] += mean == null ? v : (v - mean[p]) * (v - mean[p]);
+        }
+        return s;
+    }
+
     /** A data set already on the sampler's scale (tests, simulation-based checks). Arrays are copied. */
     public static Dataset standardizedView(float[] x, float[] y, int p) {
         int n = y.length;
