@@ -35,20 +35,25 @@ public final class ParquetColumnsWriter implements AutoCloseable {
     private record Block(double[][] values, int row) {}
 
     public ParquetColumnsWriter(Path file, List<Column> columns) {
-        this(file, new LocalOutputFile(file), columns, ParquetWriter.DEFAULT_BLOCK_SIZE);
+        this(file, new LocalOutputFile(file), columns, ParquetWriter.DEFAULT_BLOCK_SIZE, false);
     }
 
-    /** @param rowGroupBytes the size a row group is cut at (Parquet's default: 128 MiB) */
-    public ParquetColumnsWriter(Path file, List<Column> columns, long rowGroupBytes) {
-        this(file, new LocalOutputFile(file), columns, rowGroupBytes);
+    /**
+     * @param rowGroupBytes the size a row group is cut at (Parquet's default: 128 MiB)
+     * @param dictionary whether pages may be dictionary-encoded, as pyarrow's and Spark's are by default (off
+     *     otherwise: random doubles fill a dictionary at once, and trying costs half the writing time)
+     */
+    public ParquetColumnsWriter(Path file, List<Column> columns, long rowGroupBytes, boolean dictionary) {
+        this(file, new LocalOutputFile(file), columns, rowGroupBytes, dictionary);
     }
 
     /** Writes to a stream (an {@link AtomicFiles} body) instead; {@code file} names it in messages. */
     public ParquetColumnsWriter(Path file, OutputStream stream, List<Column> columns) {
-        this(file, streamFile(stream), columns, ParquetWriter.DEFAULT_BLOCK_SIZE);
+        this(file, streamFile(stream), columns, ParquetWriter.DEFAULT_BLOCK_SIZE, false);
     }
 
-    private ParquetColumnsWriter(Path file, OutputFile output, List<Column> columns, long rowGroupBytes) {
+    private ParquetColumnsWriter(Path file, OutputFile output, List<Column> columns, long rowGroupBytes,
+                                 boolean dictionary) {
         this.file = file;
         Types.MessageTypeBuilder schema = Types.buildMessage();
         for (Column c : columns) {
@@ -66,6 +71,7 @@ public final class ParquetColumnsWriter implements AutoCloseable {
                     .withCompressionCodec(CompressionCodecName.SNAPPY)
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                     .withRowGroupSize(rowGroupBytes)
+                    .withDictionaryEncoding(dictionary)
                     .build();
         } catch (IOException e) {
             throw new UserError("cannot write " + file + ": " + e.getMessage());

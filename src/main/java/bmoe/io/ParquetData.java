@@ -1,6 +1,8 @@
 package bmoe.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +12,18 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.parquet.LocalReadOptions;
 import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.bytes.ByteBufferInputStream;
+import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnPath;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
@@ -178,18 +191,18 @@ final class ParquetData implements DataSource {
         if (groups.isEmpty()) {
             return first;
         }
-        double[][] one = new double[names.size()][1];
-        ColumnTarget[] targets = new ColumnTarget[names.size()];
         for (int j = 0; j < names.size(); j++) {
-            targets[j] = ColumnTarget.doubles(one[j]);
-        }
-        readGroup(groups.get(0), names, targets, 1);
-        for (int j = 0; j < first.length; j++) {
-            first[j] = Double.isNaN(one[j][0]) ? 0.0 : one[j][0];
+            double[] one = new double[1];
+            readChunk(groups.get(0), names.get(j), ColumnTarget.doubles(one), 1, new boolean[1]);
+            first[j] = Double.isNaN(one[0]) ? 0.0 : one[0];
         }
         return first;
     }
 
+    /**
+     * Reads the columns one column chunk (row group x column) per task, so that the pages held at once are
+     * one chunk per thread, not whole row groups: the heap above the targets stays a few chunks.
+     */
     @Override
     public Missing read(List<String> names, ColumnTarget[] targets) {
         for (Part part : parts) {
@@ -197,43 +210,63 @@ final class ParquetData implements DataSource {
                 column(part, name);
             }
         }
-        int n = groups.size();
-        Object[] results = new Object[n];
+        int columns = names.size();
+        int tasks = groups.size() * columns;
+        boolean[][] rowMissing = new boolean[groups.size()][];
+        for (int g = 0; g < groups.size(); g++) {
+            rowMissing[g] = new boolean[groups.get(g).rows()];
+        }
+        int[] firstMissing = new int[tasks];
+        UserError[] failed = new UserError[tasks];
         AtomicInteger firstFailed = new AtomicInteger(Integer.MAX_VALUE);
-        IntStream.range(0, n).parallel().forEach(g -> {
-            if (firstFailed.get() < g) {
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            if (firstFailed.get() < t) {
                 return;
             }
+            int g = t / columns;
+            int j = t % columns;
             try {
-                results[g] = readGroup(groups.get(g), names, targets, groups.get(g).rows());
+                firstMissing[t] = readChunk(groups.get(g), names.get(j), targets[j], groups.get(g).rows(),
+                        rowMissing[g]);
             } catch (UserError e) {
-                results[g] = e;
-                firstFailed.accumulateAndGet(g, Math::min);
+                failed[t] = e;
+                firstFailed.accumulateAndGet(t, Math::min);
             }
         });
         if (firstFailed.get() != Integer.MAX_VALUE) {
-            throw (UserError) results[firstFailed.get()];
+            throw failed[firstFailed.get()];
         }
         long missing = 0;
         String first = null;
-        for (Object r : results) {
-            Missing m = (Missing) r;
-            missing += m.rows();
-            if (first == null) {
-                first = m.first();
+        for (int g = 0; g < groups.size(); g++) {
+            for (boolean m : rowMissing[g]) {
+                if (m) {
+                    missing++;
+                }
+            }
+            int row = Integer.MAX_VALUE;
+            String column = null;
+            for (int j = 0; j < columns; j++) {
+                if (firstMissing[g * columns + j] < row) {
+                    row = firstMissing[g * columns + j];
+                    column = names.get(j);
+                }
+            }
+            if (first == null && column != null) {
+                first = where(groups.get(g), row) + ", column '" + column + "'";
             }
         }
         return new Missing(missing, first);
     }
 
-    /** Reads the first `limit` rows of one row group of the named columns. */
-    private Missing readGroup(Group group, List<String> names, ColumnTarget[] targets, int limit) {
+    /**
+     * Reads the first {@code limit} rows of one column of a row group into its target, marking rows with a
+     * missing value; returns the first such row (Integer.MAX_VALUE for none).
+     */
+    private int readChunk(Group group, String name, ColumnTarget target, int limit, boolean[] rowMissing) {
         Part part = group.part();
-        List<Column> wanted = names.stream().map(name -> column(part, name)).toList();
-        MessageType projection = new MessageType(part.schema().getName(), wanted.stream().map(Column::field).toList());
-        boolean[] rowMissing = new boolean[limit];
-        int firstMissingRow = Integer.MAX_VALUE;
-        String firstMissingColumn = null;
+        Column column = column(part, name);
+        MessageType projection = new MessageType(part.schema().getName(), List.of(column.field()));
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(part.file()), options())) {
             reader.setRequestedSchema(projection);
             for (int g = 0; g < group.index(); g++) {
@@ -243,36 +276,120 @@ final class ParquetData implements DataSource {
             if (pages == null || pages.getRowCount() != group.rows()) {
                 throw new UserError(part.file() + ": changed while it was read");
             }
-            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_RECORDS, projection, part.createdBy());
-            for (int j = 0; j < wanted.size(); j++) {
-                Column column = wanted.get(j);
+            int[] firstMissing = {Integer.MAX_VALUE};
+            int bad;
+            if (plainOnly(group, column)) {
+                bad = readPlain(pages.getPageReader(column.descriptor()), column, target, group.firstRow(), limit,
+                        rowMissing, firstMissing);
+            } else {
+                ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_RECORDS, projection, part.createdBy());
                 ColumnReader values = store.getColumnReader(column.descriptor());
-                int[] firstHereOut = {Integer.MAX_VALUE};
-                int bad = readColumn(values, column, targets[j], group.firstRow(), limit, rowMissing, firstHereOut);
-                if (bad >= 0) {
-                    throw new UserError(path + ": " + where(group, bad) + ", column '" + column.name()
-                            + "': a value that is not finite");
-                }
-                int firstHere = firstHereOut[0];
-                if (firstHere < firstMissingRow) {
-                    firstMissingRow = firstHere;
-                    firstMissingColumn = column.name();
-                }
+                bad = readColumn(values, column, target, group.firstRow(), limit, rowMissing, firstMissing);
             }
+            if (bad >= 0) {
+                throw new UserError(path + ": " + where(group, bad) + ", column '" + column.name()
+                        + "': a value that is not finite");
+            }
+            return firstMissing[0];
         } catch (IOException | RuntimeException e) {
             if (e instanceof UserError u) {
                 throw u;
             }
             throw new UserError(part.file() + ": cannot read: " + oneLine(e));
         }
-        long missing = 0;
-        for (boolean m : rowMissing) {
-            if (m) {
-                missing++;
+    }
+
+    /** Whether the chunk's pages are all PLAIN (no dictionary, delta or byte-stream-split values). */
+    private static boolean plainOnly(Group group, Column column) {
+        for (ColumnChunkMetaData chunk : group.part().blocks().get(group.index()).getColumns()) {
+            if (chunk.getPath().equals(ColumnPath.get(column.name()))) {
+                for (Encoding e : chunk.getEncodings()) {
+                    if (e != Encoding.PLAIN && e != Encoding.RLE && e != Encoding.BIT_PACKED) {
+                        return false;
+                    }
+                }
+                return true;
             }
         }
-        return new Missing(missing, missing == 0 ? null
-                : where(group, firstMissingRow) + ", column '" + firstMissingColumn + "'");
+        return false;
+    }
+
+    /**
+     * Reads PLAIN pages (what parquet-java, and pyarrow after its dictionary fills, write for float data)
+     * straight from their bytes, levels by Parquet's RLE decoder: about five times the pace of the generic
+     * column reader, whose per-value calls dominate a numeric read. Same contract as {@link #readColumn}.
+     */
+    private static int readPlain(PageReader pages, Column column, ColumnTarget target, int firstRow, int limit,
+                                 boolean[] rowMissing, int[] firstMissing) throws IOException {
+        int defined = column.descriptor().getMaxDefinitionLevel();
+        int width = BytesUtils.getWidthFromMaxInt(defined);
+        PrimitiveTypeName type = column.descriptor().getPrimitiveType().getPrimitiveTypeName();
+        double scale = column.scale();
+        boolean unsigned = column.unsigned();
+        int row = 0;
+        while (row < limit) {
+            DataPage page = pages.readPage();
+            if (page == null) {
+                throw new IOException("fewer values than the row group's rows");
+            }
+            ByteBuffer values;
+            RunLengthBitPackingHybridDecoder levels = null;
+            if (page instanceof DataPageV1 v1) {
+                if (v1.getValueEncoding() != Encoding.PLAIN || defined > 0 && v1.getDlEncoding() != Encoding.RLE) {
+                    throw new IOException("a page encoded " + v1.getValueEncoding() + " in a PLAIN chunk");
+                }
+                ByteBuffer all = v1.getBytes().toByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
+                int at = 0;
+                if (defined > 0) {
+                    // a v1 page's levels are prefixed by their length, 4 bytes little-endian
+                    int length = all.getInt(0);
+                    levels = new RunLengthBitPackingHybridDecoder(width,
+                            ByteBufferInputStream.wrap(all.slice(4, length)));
+                    at = 4 + length;
+                }
+                values = all.slice(at, all.limit() - at).order(ByteOrder.LITTLE_ENDIAN);
+            } else {
+                DataPageV2 v2 = (DataPageV2) page;
+                if (v2.getDataEncoding() != Encoding.PLAIN) {
+                    throw new IOException("a page encoded " + v2.getDataEncoding() + " in a PLAIN chunk");
+                }
+                if (defined > 0) {
+                    levels = new RunLengthBitPackingHybridDecoder(width,
+                            ByteBufferInputStream.wrap(v2.getDefinitionLevels().toByteBuffer().slice()));
+                }
+                values = v2.getData().toByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
+            }
+            int count = page.getValueCount();
+            int next = 0;
+            for (int i = 0; i < count && row < limit; i++, row++) {
+                if (levels != null && levels.readInt() != defined) {
+                    missingAt(row, rowMissing, firstMissing);
+                    target.set(firstRow + row, Double.NaN);
+                    continue;
+                }
+                double v;
+                switch (type) {
+                    case DOUBLE -> v = values.getDouble(8 * next);
+                    case FLOAT -> v = values.getFloat(4 * next);
+                    case INT32 -> {
+                        int raw = values.getInt(4 * next);
+                        v = (unsigned ? Integer.toUnsignedLong(raw) : raw) / scale;
+                    }
+                    default -> {
+                        long raw = values.getLong(8 * next);
+                        v = (unsigned && raw < 0 ? (raw >>> 1) * 2.0 + (raw & 1) : raw) / scale;
+                    }
+                }
+                next++;
+                if (Double.isNaN(v)) {
+                    missingAt(row, rowMissing, firstMissing);
+                } else if (Double.isInfinite(v)) {
+                    return row;
+                }
+                target.set(firstRow + row, v);
+            }
+        }
+        return -1;
     }
 
     /**

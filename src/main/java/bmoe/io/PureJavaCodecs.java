@@ -74,9 +74,14 @@ final class PureJavaCodecs implements CompressionCodecFactory {
                 if (codec == CompressionCodecName.UNCOMPRESSED) {
                     return bytes;
                 }
-                byte[] in = bytes.toByteArray();
                 byte[] out = new byte[uncompressedSize];
-                decompressArrays(in, out);
+                ByteBuffer in = bytes.toByteBuffer();
+                if (in.hasArray() && codec != CompressionCodecName.GZIP) {
+                    // the chunk's own buffer: no copy of the compressed bytes
+                    decompressRange(in.array(), in.arrayOffset() + in.position(), in.remaining(), out);
+                } else {
+                    decompressArrays(bytes.toByteArray(), out);
+                }
                 return BytesInput.from(out);
             }
 
@@ -92,6 +97,15 @@ final class PureJavaCodecs implements CompressionCodecFactory {
                     decompressArrays(in, out);
                 }
                 output.put(out);
+            }
+
+            private void decompressRange(byte[] in, int offset, int length, byte[] out) throws IOException {
+                switch (codec) {
+                    case SNAPPY -> decompressWith(new SnappyDecompressor(), in, offset, length, out);
+                    case ZSTD -> decompressWith(new ZstdDecompressor(), in, offset, length, out);
+                    case LZ4_RAW -> decompressWith(new Lz4Decompressor(), in, offset, length, out);
+                    default -> throw unsupported(codec);
+                }
             }
 
             private void decompressArrays(byte[] in, byte[] out) throws IOException {
@@ -116,9 +130,14 @@ final class PureJavaCodecs implements CompressionCodecFactory {
     }
 
     private static void decompressWith(Decompressor decompressor, byte[] in, byte[] out) throws IOException {
+        decompressWith(decompressor, in, 0, in.length, out);
+    }
+
+    private static void decompressWith(Decompressor decompressor, byte[] in, int offset, int inLength, byte[] out)
+            throws IOException {
         int length;
         try {
-            length = decompressor.decompress(in, 0, in.length, out, 0, out.length);
+            length = decompressor.decompress(in, offset, inLength, out, 0, out.length);
         } catch (RuntimeException e) {
             throw new IOException("a corrupt compressed page: " + e.getMessage(), e);
         }

@@ -80,6 +80,12 @@ class DataFormatsTest {
     /** A Parquet file of x (as the given type, scaled by 100 for integers), y and a text-free id column. */
     private Path parquet(Path file, PrimitiveTypeName xType, PrimitiveTypeName yType, int from, int to,
                          int nullEvery) {
+        return parquet(file, xType, yType, from, to, nullEvery, false);
+    }
+
+    /** @param dictionary dictionary-encoded pages (read by Parquet's column reader) or PLAIN ones (read in bulk) */
+    private Path parquet(Path file, PrimitiveTypeName xType, PrimitiveTypeName yType, int from, int to,
+                         int nullEvery, boolean dictionary) {
         try {
             Files.createDirectories(file.getParent());
         } catch (IOException e) {
@@ -97,7 +103,7 @@ class DataFormatsTest {
         }
         List<Column> columns = List.of(new Column("id", PrimitiveTypeName.INT64, false),
                 new Column("x1", xType, false), new Column("y", yType, nullEvery > 0));
-        try (ParquetColumnsWriter w = new ParquetColumnsWriter(file, columns, 1024)) {
+        try (ParquetColumnsWriter w = new ParquetColumnsWriter(file, columns, 1024, dictionary)) {
             w.write(new double[][] {id, xs, ys}, n);
         }
         return file;
@@ -282,6 +288,17 @@ class DataFormatsTest {
         accepted(fit(longs), longs, N, "id,x1");
         // int32 and int64 of the same integers are the same numbers
         assertEquals(config(ints, "x_mean"), config(longs, "x_mean").split(",")[1]);
+    }
+
+    @Test
+    void dictionaryAndPlainPagesReadTheSameNumbers() throws IOException {
+        for (PrimitiveTypeName type : List.of(PrimitiveTypeName.INT32, PrimitiveTypeName.DOUBLE)) {
+            Path plain = parquet(dir.resolve("plain-" + type + ".parquet"), type, PrimitiveTypeName.DOUBLE, 0, N, 7);
+            Path dict = parquet(dir.resolve("dict-" + type + ".parquet"), type, PrimitiveTypeName.DOUBLE, 0, N, 7, true);
+            accepted(fit(plain, "--x", "x1", "--missing", "drop"), plain, N - 5, "x1");
+            accepted(fit(dict, "--x", "x1", "--missing", "drop"), dict, N - 5, "x1");
+            assertEquals(draws(plain), draws(dict), type.toString());
+        }
     }
 
     @Test
