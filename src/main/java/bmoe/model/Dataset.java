@@ -100,32 +100,31 @@ public final class Dataset {
             throw new IllegalArgumentException("no observations");
         }
         int blocks = (n + MOMENT_BLOCK - 1) / MOMENT_BLOCK;
-        double[][] sums = new double[blocks][];
-        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> sums[b] = blockSums(x, y, p, b, null));
+        double[][] moments = new double[blocks][];
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> moments[b] = blockMoments(x, y, p, b));
+        // Chan et al.'s merge of the blocks' means and squared deviations, in block order
         double[] mean = new double[p + 1];
-        for (double[] s : sums) {
+        double[] m2 = new double[p + 1];
+        long count = 0;
+        for (int b = 0; b < blocks; b++) {
+            long rows = Math.min(n, (long) (b + 1) * MOMENT_BLOCK) - (long) b * MOMENT_BLOCK;
+            long total = count + rows;
             for (int j = 0; j <= p; j++) {
-                mean[j] += s[j];
+                double delta = moments[b][j] - mean[j];
+                mean[j] += delta * rows / total;
+                m2[j] += moments[b][p + 1 + j] + delta * delta * ((double) count * rows / total);
             }
+            count = total;
         }
+        double[] sd = new double[p + 1];
         for (int j = 0; j <= p; j++) {
             String name = j < p ? xNames.get(j) : yName;
-            if (!Double.isFinite(mean[j])) {
+            if (!Double.isFinite(mean[j]) || !Double.isFinite(m2[j])) {
                 throw new IllegalArgumentException("column " + name + " has a value beyond float32's range (3.4e38)");
             }
-            mean[j] /= n;
-        }
-        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> sums[b] = blockSums(x, y, p, b, mean));
-        double[] sd = new double[p + 1];
-        for (double[] s : sums) {
-            for (int j = 0; j <= p; j++) {
-                sd[j] += s[j];
-            }
-        }
-        for (int j = 0; j <= p; j++) {
-            sd[j] = n > 1 ? Math.sqrt(sd[j] / (n - 1)) : 0.0;
+            sd[j] = n > 1 ? Math.sqrt(m2[j] / (n - 1)) : 0.0;
             if (j < p && !(sd[j] > 0)) {
-                throw new IllegalArgumentException("column " + xNames.get(j) + " is constant (zero variance)");
+                throw new IllegalArgumentException("column " + name + " is constant (zero variance)");
             }
         }
         Scaling scaling;
@@ -162,20 +161,33 @@ public final class Dataset {
         return new Dataset(x, y, n, p, xNames, yName, scaling);
     }
 
-    /** Block b's sums of each column (x columns, then y): of the values, or of squared deviations from mean. */
-    private static double[] blockSums(float[] x, float[] y, int p, int b, double[] mean) {
+    /**
+     * Block b's mean of each column (x columns, then y) and, from a second pass over the block while it is in
+     * cache, the sum of squared deviations from that mean: one read of the data from memory, not two.
+     */
+    private static double[] blockMoments(float[] x, float[] y, int p, int b) {
         int n = y.length;
         int from = b * MOMENT_BLOCK;
         int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
-        double[] s = new double[p + 1];
+        double[] s = new double[2 * (p + 1)];
         for (int i = from; i < to; i++) {
             int base = i * p;
             for (int j = 0; j < p; j++) {
-                double v = x[base + j];
-                s[j] += mean == null ? v : (v - mean[j]) * (v - mean[j]);
+                s[j] += x[base + j];
             }
-            double v = y[i];
-            s[p] += mean == null ? v : (v - mean[p]) * (v - mean[p]);
+            s[p] += y[i];
+        }
+        for (int j = 0; j <= p; j++) {
+            s[j] /= to - from;
+        }
+        for (int i = from; i < to; i++) {
+            int base = i * p;
+            for (int j = 0; j < p; j++) {
+                double d = x[base + j] - s[j];
+                s[p + 1 + j] += d * d;
+            }
+            double d = y[i] - s[p];
+            s[2 * p + 1] += d * d;
         }
         return s;
     }

@@ -1,4 +1,4 @@
-package bmoe;
+package bmoe.bench;
 
 import bmoe.io.DataSource;
 import bmoe.io.Dialect;
@@ -24,10 +24,10 @@ import org.apache.commons.csv.CSVRecord;
  * /usr/bin/time for the resident peak). Not JMH: one load is seconds, and what matters is the whole read.
  *
  * <pre>
- *   java -cp bench/target/benchmarks.jar bmoe.DataIn load FILE        bmoe's reader (DataSource + RawData)
- *   java -cp bench/target/benchmarks.jar bmoe.DataIn commons-csv FILE commons-csv 1.14, Double.parseDouble
- *   java -cp bench/target/benchmarks.jar bmoe.DataIn fastcsv FILE     FastCSV 4.1, Double.parseDouble
- *   java -cp bench/target/benchmarks.jar bmoe.DataIn fastcsv-fdp FILE FastCSV 4.1, fastdoubleparser
+ *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn load FILE        bmoe's reader (DataSource + RawData)
+ *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn commons-csv FILE commons-csv 1.14, Double.parseDouble
+ *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn fastcsv FILE     FastCSV 4.1, Double.parseDouble
+ *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn fastcsv-fdp FILE FastCSV 4.1, fastdoubleparser
  * </pre>
  * The library runs parse every cell of a comma-separated file with a header on one thread into float32
  * (their readers are sequential), summing them so nothing is optimised away.
