@@ -6,7 +6,9 @@ import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.Backends;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Checkpoint;
-import bmoe.io.Table;
+import bmoe.io.DataSource;
+import bmoe.io.Dialect;
+import bmoe.io.RawData;
 import bmoe.model.Dataset;
 import bmoe.model.Priors;
 import bmoe.sampler.Chain;
@@ -39,8 +41,12 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     CommandLine.Model.CommandSpec spec;
 
     // --data, --experts and --out are required unless --resume is given: checked in call()
-    @Option(names = "--data", description = "CSV file with a header row (required).")
+    @Option(names = "--data", description = "Data with a header row (required): CSV or other delimited text, a Parquet "
+            + "file, or a folder of Parquet part files.")
     Path data;
+
+    @CommandLine.Mixin
+    DataOptions dataOptions = new DataOptions();
 
     @Option(names = "--y", defaultValue = "y", description = "Response column (default ${DEFAULT-VALUE}).")
     String y;
@@ -178,14 +184,18 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         RunFolder.checkNew(out, force);
         // Check the data and open the backend before touching the file system: bad input or a missing
         // device must not leave an empty run folder. The default noise prior's rate depends on the data.
-        Dataset dataset = read(data, y, x, !noStandardize, experts);
+        Dialect dialect = dataOptions.dialect();
+        Loaded loaded = read(data, dialect, y, x, !noStandardize, experts);
+        Dataset dataset = loaded.dataset();
         RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
                 moves, initPlan(initStarts, initSweeps));
         try (Backend backend = backendOptions.open(quiet, spec.commandLine().getErr())) {
             AtomicFiles.prepareFolder(out);
             RunSpec.Fingerprint fp = RunSpec.fingerprint(data);
             RunSpec run = new RunSpec(data.toAbsolutePath().normalize(), data.toString(), fp.size(), fp.sha256(), y,
-                    x, !noStandardize, cfg, backend.name(), backend.blockSize(), checkpointEvery);
+                    x, !noStandardize, cfg, backend.name(), backend.blockSize(), checkpointEvery, dialect,
+                    loaded.dropped());
+            printDropped(loaded);
             try (RunFolder folder = RunFolder.startNew(out, run, force)) {
                 return fit(folder, run, dataset, backend, nThreads, List.of());
             }
@@ -212,7 +222,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         run.checkDataUnchanged();
         backendOptions.validate();
         int nThreads = backendOptions.threads();
-        Dataset dataset = read(run.data(), run.y(), run.x(), run.standardize(), run.config().experts());
+        Loaded loaded = read(run.data(), run.dialect(), run.y(), run.x(), run.standardize(), run.config().experts());
+        Dataset dataset = loaded.dataset();
+        printDropped(loaded);
         List<Checkpoint> from = folder.checkpoints(run.config(), dataset.dim());
         try (Backend backend = backend(run.backend(), nThreads, run.blockSize())) {
             return fit(folder, run, dataset, backend, nThreads, from);
@@ -253,7 +265,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
         FitRun done = session.withChains(folder.readChains(cfg, dataset.p(), session.chains()));
         PosteriorReport report = done.report();
-        done.write(folder.dir(), run.dataAsGiven(), report);
+        done.write(folder.dir(), run.dataAsGiven(), run.dialect(), run.rowsDropped(), report);
         folder.removeWorkFiles();
         if (!quiet) {
             done.printSummary(stdout, report);
@@ -289,12 +301,65 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
     }
 
-    /** Reads the columns a fit uses from the data file and builds the data set. */
-    static Dataset read(Path file, String yName, List<String> xNames, boolean standardize, int experts) {
-        Set<String> wanted = new HashSet<>(xNames == null ? List.of() : xNames.stream().map(String::strip).toList());
-        wanted.add(yName);
-        Table table = Table.read(file, name -> xNames == null || xNames.isEmpty() || wanted.contains(name));
-        return load(table, yName, xNames, standardize, experts);
+    /** The data set and the rows left out for a missing value (--missing drop). */
+    record Loaded(Dataset dataset, long dropped, String firstDropped) {}
+
+    /** Tells how many rows --missing drop left out, on stdout with the fit's other lines. */
+    private void printDropped(Loaded loaded) {
+        if (!quiet && loaded.dropped() > 0) {
+            spec.commandLine().getOut().println("left out " + loaded.dropped() + (loaded.dropped() == 1 ? " row" : " rows")
+                    + " with a missing value (--missing drop), the first at " + loaded.firstDropped() + "; n = "
+                    + loaded.dataset().n());
+        }
+    }
+
+    /**
+     * Reads the columns a fit uses from the data file straight into float32 and builds the data set. The x
+     * columns are --x in its order, else every column but y and those without a name (R's and pandas' row
+     * names or index).
+     */
+    static Loaded read(Path file, Dialect dialect, String yName, List<String> xNames, boolean standardize, int experts) {
+        DataSource source = DataSource.open(file, dialect);
+        List<String> xs = new ArrayList<>();
+        if (xNames == null || xNames.isEmpty()) {
+            for (String h : source.columns()) {
+                if (!h.equals(yName) && !h.isEmpty()) {
+                    xs.add(h);
+                }
+            }
+        } else {
+            Set<String> seen = new HashSet<>();
+            for (String name : xNames) {
+                String n = name.strip();
+                if (!seen.add(n)) {
+                    throw new UserError("--x names column '" + n + "' twice");
+                }
+                if (n.equals(yName)) {
+                    throw new UserError("column '" + n + "' is both the response and a covariate");
+                }
+                xs.add(n);
+            }
+        }
+        source.requireColumn(yName);
+        xs.forEach(source::requireColumn);
+        if (source.rows() == 0) {
+            throw new UserError(file + ": no data rows after the header");
+        }
+        RawData raw = RawData.read(source, xs, yName, dialect.missing());
+        if (raw.n() == 0) {
+            throw new UserError(file + ": no rows left after leaving out " + raw.dropped() + " with missing values");
+        }
+        if (raw.n() < 2 * experts) {
+            throw new UserError(file + ": " + raw.n() + " rows is fewer than 2K = " + 2 * experts
+                    + (raw.dropped() > 0 ? " (after leaving out " + raw.dropped() + " with missing values)" : ""));
+        }
+        try {
+            Dataset dataset = Dataset.fromRaw(raw.x(), raw.y(), raw.p(), raw.xShift(), raw.yShift(), xs, yName,
+                    standardize);
+            return new Loaded(dataset, raw.dropped(), raw.firstDropped());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": " + e.getMessage());
+        }
     }
 
     /** The --gates value as a method, or a one-line error. */
@@ -348,47 +413,6 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
-        }
-    }
-
-    /** Picks and checks the columns, then standardises. */
-    static Dataset load(Table table, String yName, List<String> xNames, boolean standardize, int experts) {
-        double[] yCol = table.column(yName);
-        List<String> xs = new ArrayList<>();
-        if (xNames == null || xNames.isEmpty()) {
-            for (String h : table.header()) {
-                if (!h.equals(yName)) {
-                    xs.add(h);
-                }
-            }
-        } else {
-            Set<String> seen = new HashSet<>();
-            for (String name : xNames) {
-                String n = name.strip();
-                if (!seen.add(n)) {
-                    throw new UserError("--x names column '" + n + "' twice");
-                }
-                if (n.equals(yName)) {
-                    throw new UserError("column '" + n + "' is both the response and a covariate");
-                }
-                table.column(n);
-                xs.add(n);
-            }
-        }
-        if (table.rows() == 0) {
-            throw new UserError(table.file() + ": no data rows after the header");
-        }
-        if (table.rows() < 2 * experts) {
-            throw new UserError(table.file() + ": " + table.rows() + " rows is fewer than 2K = " + 2 * experts);
-        }
-        double[][] cols = new double[xs.size()][];
-        for (int j = 0; j < xs.size(); j++) {
-            cols[j] = table.column(xs.get(j));
-        }
-        try {
-            return Dataset.fromColumns(cols, yCol, xs, yName, standardize);
-        } catch (IllegalArgumentException e) {
-            throw new UserError(table.file() + ": " + e.getMessage());
         }
     }
 }

@@ -3,6 +3,7 @@ package bmoe.cli;
 import bmoe.backend.Backend;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.io.AtomicFiles;
+import bmoe.io.Dialect;
 import bmoe.io.DrawsFile;
 import bmoe.io.Json;
 import bmoe.model.Dataset;
@@ -164,7 +165,28 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
     }
 
     void write(Path out, String source, PosteriorReport report) {
+        write(out, source, Dialect.DEFAULT, 0, report);
+    }
+
+    /**
+     * Writes draws.csv and summary.json; a data file read in another dialect than the default has it recorded
+     * in draws.csv (data_sep, data_decimal, data_missing), so the analysis commands read the same rows.
+     */
+    void write(Path out, String source, Dialect dialect, long rowsDropped, PosteriorReport report) {
         Map<String, String> config = config(source);
+        if (!dialect.equals(Dialect.DEFAULT)) {
+            Map<String, String> withDialect = new LinkedHashMap<>();
+            config.forEach((key, value) -> {
+                withDialect.put(key, value);
+                if (key.equals("data")) {
+                    withDialect.put("data_sep", dialect.separatorName());
+                    withDialect.put("data_decimal", dialect.decimalName());
+                    withDialect.put("data_missing", dialect.missingName());
+                    withDialect.put("data_rows_dropped", Long.toString(rowsDropped));
+                }
+            });
+            config = withDialect;
+        }
         ObjectNode root = Json.MAPPER.createObjectNode();
         ObjectNode conf = root.putObject("config");
         config.forEach(conf::put);

@@ -39,7 +39,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
     Path run;
 
-    @Option(names = "--points", required = true, description = "CSV with the fit's x columns (and optionally y).")
+    @Option(names = "--points", required = true, description = "Points with the fit's x columns (and optionally y): delimited text or Parquet, as fit's --data.")
     Path points;
 
     @Option(names = "--out", required = true, description = "CSV file to write (replaced if it exists).")
@@ -63,6 +63,9 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--threads", description = "Worker threads (default: available processors).")
     Integer threads;
+
+    @picocli.CommandLine.Mixin
+    DataOptions dataOptions = new DataOptions();
 
     /** A probability as given, p and 1 - p both exact to a double's precision, and its column name. */
     record Probability(double p, double complement, String column) {}
@@ -97,7 +100,8 @@ final class PredictCommand implements Callable<Integer> {
         AtomicFiles.checkWritable(out);
         DrawsFile.Contents run = DrawsFile.read(this.run);
         long drawSeed = draws > 0 ? (seed != null ? seed : recordedSeed(run)) : 0;
-        Table table = Table.read(points, name -> run.xNames().contains(name) || name.equals(run.yName()));
+        Table table = Table.read(points, name -> run.xNames().contains(name) || name.equals(run.yName()),
+                dataOptions.dialect());
         List<String> xNames = run.xNames();
         int p = xNames.size();
         double[][] x = new double[p][];

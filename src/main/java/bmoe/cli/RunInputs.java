@@ -1,6 +1,7 @@
 package bmoe.cli;
 
 import bmoe.io.UserError;
+import bmoe.io.Dialect;
 import bmoe.io.DrawsFile;
 import bmoe.io.Table;
 import bmoe.model.Params;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 
 /** What the analysis commands (criteria, evaluate, plot) read besides draws.csv: the data, a subset of draws. */
 final class RunInputs {
@@ -33,7 +35,7 @@ final class RunInputs {
         }
         Optional<Path> absolute = RunSpec.recordedData(run);
         if (absolute.isPresent()) {
-            if (!Files.isRegularFile(absolute.get())) {
+            if (!Files.exists(absolute.get())) {
                 throw new UserError("the fit's data file " + absolute.get() + " is not there; give it with --data");
             }
             return absolute.get();
@@ -43,7 +45,8 @@ final class RunInputs {
             throw new UserError("the fit's data file is not recorded; give it with --data");
         }
         Path typed = Path.of(recorded);
-        if (!Files.isRegularFile(typed)) {
+        // a Parquet folder is data as a file is
+        if (!Files.exists(typed)) {
             throw new UserError("the fit's data file '" + recorded + "' is not there"
                     + (typed.isAbsolute() ? "" : " (" + typed.toAbsolutePath().normalize() + "; the path is as the fit "
                     + "was given it, relative to the folder it ran in)") + "; give it with --data");
@@ -54,7 +57,7 @@ final class RunInputs {
     /** The fit's columns from the file; at least one row. */
     static Observed observed(DrawsFile.Contents fit, Path file) {
         List<String> xNames = fit.xNames();
-        Table table = Table.read(file, name -> xNames.contains(name) || name.equals(fit.yName()));
+        Table table = Table.read(file, name -> xNames.contains(name) || name.equals(fit.yName()), dialect(fit));
         double[][] x = new double[xNames.size()][];
         for (int j = 0; j < x.length; j++) {
             x[j] = table.column(xNames.get(j));
@@ -64,6 +67,13 @@ final class RunInputs {
             throw new UserError(file + ": no data rows after the header");
         }
         return new Observed(file, x, y);
+    }
+
+    /** The dialect the fit read its data in, as draws.csv records it (absent: the default). */
+    static Dialect dialect(DrawsFile.Contents fit) {
+        Map<String, String> c = fit.config();
+        return Dialect.parse(c.getOrDefault("data_sep", "auto"), c.getOrDefault("data_decimal", "."),
+                c.getOrDefault("data_missing", "fail"));
     }
 
     /** At most max draws, evenly spaced over the file's rows (all chains). */

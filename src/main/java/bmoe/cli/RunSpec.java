@@ -2,6 +2,8 @@ package bmoe.cli;
 
 import bmoe.io.UserError;
 import bmoe.io.AtomicFiles;
+import bmoe.io.DataSource;
+import bmoe.io.Dialect;
 import bmoe.io.Json;
 import bmoe.model.Priors;
 import bmoe.sampler.GateMethod;
@@ -13,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -36,9 +39,13 @@ import java.util.Optional;
  * @param x the --x columns as given, or null for "every column but y"
  * @param backend the backend's short name; with the block size, it is part of what defines the draws
  * @param checkpointEvery sweeps between checkpoints (0: none)
+ * @param dialect how the data file was read (separator, decimal mark, missing values), so that a resume and
+ *     the analysis commands read the same rows
+ * @param rowsDropped rows --missing drop left out
  */
 record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, String y, List<String> x,
-               boolean standardize, RunConfig config, String backend, int blockSize, int checkpointEvery) {
+               boolean standardize, RunConfig config, String backend, int blockSize, int checkpointEvery,
+               Dialect dialect, long rowsDropped) {
     static final String FILE = "run.json";
     private static final String FORMAT = "bmoe run 1";
 
@@ -56,15 +63,47 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
      * (rare, but a silent one would make the resumed draws belong to no data set) still changes the hash.
      */
     static Fingerprint fingerprint(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
+        if (Files.isDirectory(file)) {
+            return folderFingerprint(file);
+        }
+        MessageDigest digest = sha256();
+        long size = hash(file, digest);
+        return new Fingerprint(size, HexFormat.of().formatHex(digest.digest()));
+    }
+
+    /**
+     * A folder of Parquet part files: the total size of its parts, and the SHA-256 over the parts in the order
+     * they are read (their paths relative to the folder, sorted), each as its relative path, a zero byte, its
+     * length in 8 bytes and its content; so a part added, removed, renamed or edited changes it.
+     */
+    private static Fingerprint folderFingerprint(Path folder) {
+        MessageDigest digest = sha256();
+        long total = 0;
+        for (Path part : DataSource.files(folder)) {
+            digest.update(folder.relativize(part).toString().getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            long length;
+            try {
+                length = Files.size(part);
+            } catch (IOException e) {
+                throw new UserError("cannot read data file " + part + ": " + e.getMessage());
+            }
+            digest.update(java.nio.ByteBuffer.allocate(8).putLong(length).array());
+            total += hash(part, digest);
+        }
+        return new Fingerprint(total, HexFormat.of().formatHex(digest.digest()));
+    }
+
+    /** Feeds a file's bytes to the digest; returns its length. */
+    private static long hash(Path file, MessageDigest digest) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
             byte[] buffer = new byte[1 << 16];
             long size = 0;
             int read;
             while ((read = in.read(buffer)) > 0) {
                 size += read;
             }
-            MessageDigest digest = ((DigestInputStream) in).getMessageDigest();
-            return new Fingerprint(size, HexFormat.of().formatHex(digest.digest()));
+            return size;
         } catch (IOException e) {
             throw new UserError("cannot read data file " + file + ": " + e.getMessage());
         }
@@ -83,12 +122,12 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
      * belong to other data. The length is compared first, so a changed length fails without reading the file.
      */
     void checkDataUnchanged() {
-        if (!Files.isRegularFile(data)) {
+        if (!Files.isRegularFile(data) && !Files.isDirectory(data)) {
             throw new UserError("data file " + data + " of the run is missing; resume needs the same data");
         }
         long size;
         try {
-            size = Files.size(data);
+            size = Files.isDirectory(data) ? fingerprint(data).size() : Files.size(data);
         } catch (IOException e) {
             throw new UserError("cannot read data file " + data + ": " + e.getMessage());
         }
@@ -109,6 +148,10 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         d.put("as_given", dataAsGiven);
         d.put("size", dataSize);
         d.put("sha256", dataSha256);
+        d.put("sep", dialect.separatorName());
+        d.put("decimal", dialect.decimalName());
+        d.put("missing", dialect.missingName());
+        d.put("rows_dropped", rowsDropped);
         root.put("y", y);
         if (x == null) {
             root.putNull("x");
@@ -176,6 +219,9 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
                     // run folders written before the start search existed started each chain once
                     root.has("init_starts") ? new StartSearch.Plan(integer(root, "init_starts"),
                             integer(root, "init_sweeps")) : StartSearch.Plan.SINGLE);
+            // run folders written before the dialect options existed read plain CSV
+            Dialect dialect = Dialect.parse(d.path("sep").asText("auto"), d.path("decimal").asText("."),
+                    d.path("missing").asText("fail"));
             int blockSize = integer(root, "block_size");
             int every = integer(root, "checkpoint_every");
             if (blockSize < 1 || every < 0) {
@@ -183,12 +229,12 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
             }
             return new RunSpec(Path.of(text(d, "path")), text(d, "as_given"), d.path("size").asLong(-1),
                     text(d, "sha256"), text(root, "y"), x, root.path("standardize").asBoolean(), cfg,
-                    text(root, "backend"), blockSize, every);
+                    text(root, "backend"), blockSize, every, dialect, d.path("rows_dropped").asLong(0));
         } catch (JsonProcessingException e) {
             throw new UserError("cannot resume from " + file + ": not valid JSON");
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + Main.oneLine(e.getMessage()));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | UserError e) {
             throw new UserError("cannot resume from " + file + ": " + Main.oneLine(e.getMessage()));
         }
     }

@@ -3,11 +3,20 @@ package bmoe.cli;
 import bmoe.io.UserError;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Json;
+import bmoe.io.ParquetColumnsWriter;
 import bmoe.model.Params;
 import bmoe.sim.Preset;
 import bmoe.sim.Simulator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -27,7 +36,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed in [0, 4294967295] (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", required = true, description = "CSV file to write (header x1..xp,y).")
+    @Option(names = "--out", required = true,
+            description = "File to write, columns x1..xp,y: Parquet when its name ends in .parquet, else CSV.")
     Path out;
 
     @Override
@@ -46,20 +56,8 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Path truthFile = truthPath(out);
         AtomicFiles.checkWritable(out);
-        Simulator.Sample sample = Simulator.simulate(model.truth(), model.lower(), model.upper(), n, seed);
-        Map<Path, AtomicFiles.Body> files = new LinkedHashMap<>();
-        files.put(out, w -> {
-            w.write(String.join(",", model.xNames()) + ",y\n");
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < n; i++) {
-                line.setLength(0);
-                for (double[] col : sample.xColumns()) {
-                    line.append(col[i]).append(',');
-                }
-                line.append(sample.y()[i]).append('\n');
-                w.write(line.toString());
-            }
-        });
+        Map<Path, AtomicFiles.BinaryBody> files = new LinkedHashMap<>();
+        files.put(out, ParquetColumnsWriter.isParquetName(out) ? parquetBody(model) : csvBody(model));
         ObjectNode truth = Json.MAPPER.createObjectNode();
         truth.put("preset", model.id());
         truth.put("n", n);
@@ -76,15 +74,90 @@ final class SimulateCommand implements Callable<Integer> {
         truth.putPOJO("w", t.w());
         truth.putPOJO("beta", t.beta());
         truth.putPOJO("sigma2", t.s2());
-        files.put(truthFile, Json.body(truth));
-        AtomicFiles.writeAll(files);
+        files.put(truthFile, stream -> {
+            Writer w = new OutputStreamWriter(stream, StandardCharsets.UTF_8);
+            Json.body(truth).write(w);
+            w.flush();
+        });
+        AtomicFiles.writeAllBytes(files);
         return Main.EXIT_OK;
     }
 
-    /** data.csv -> data.truth.json beside it. */
+    /**
+     * Rows per block: each block is drawn (and, for CSV, formatted) on its own thread, then written in order;
+     * the rows are the same as one sequential pass draws, as each row has its own random stream.
+     */
+    private static final int BLOCK_ROWS = 1 << 16;
+
+    /** Blocks of rows [b * BLOCK_ROWS, ...) for b in [first, first + count), drawn in parallel. */
+    private Simulator.Sample[] drawBlocks(Preset model, int first, int count) {
+        Simulator.Sample[] samples = new Simulator.Sample[count];
+        IntStream.range(0, count).parallel().forEach(b -> {
+            int from = (first + b) * BLOCK_ROWS;
+            samples[b] = Simulator.simulateRows(model.truth(), model.lower(), model.upper(), from,
+                    Math.min(BLOCK_ROWS, n - from), seed);
+        });
+        return samples;
+    }
+
+    private int blocks() {
+        return (int) ((n + (long) BLOCK_ROWS - 1) / BLOCK_ROWS);
+    }
+
+    private int batch() {
+        return 4 * Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Header x1..xp,y; each value in Java's shortest round-trip form, so reading it back gives the same double. */
+    private AtomicFiles.BinaryBody csvBody(Preset model) {
+        return stream -> {
+            stream.write((String.join(",", model.xNames()) + ",y\n").getBytes(StandardCharsets.UTF_8));
+            for (int first = 0; first < blocks(); first += batch()) {
+                Simulator.Sample[] samples = drawBlocks(model, first, Math.min(batch(), blocks() - first));
+                byte[][] text = new byte[samples.length][];
+                IntStream.range(0, samples.length).parallel().forEach(b -> {
+                    Simulator.Sample s = samples[b];
+                    StringBuilder sb = new StringBuilder(s.y().length * 20 * (s.xColumns().length + 1));
+                    for (int i = 0; i < s.y().length; i++) {
+                        for (double[] col : s.xColumns()) {
+                            sb.append(col[i]).append(',');
+                        }
+                        sb.append(s.y()[i]).append('\n');
+                    }
+                    text[b] = sb.toString().getBytes(StandardCharsets.UTF_8);
+                });
+                for (byte[] t : text) {
+                    stream.write(t);
+                }
+            }
+        };
+    }
+
+    /** Double columns x1..xp, y, snappy-compressed, in row groups of about 128 MiB. */
+    private AtomicFiles.BinaryBody parquetBody(Preset model) {
+        return stream -> {
+            List<ParquetColumnsWriter.Column> columns = new ArrayList<>();
+            for (String name : model.xNames()) {
+                columns.add(new ParquetColumnsWriter.Column(name, PrimitiveTypeName.DOUBLE, false));
+            }
+            columns.add(new ParquetColumnsWriter.Column("y", PrimitiveTypeName.DOUBLE, false));
+            try (ParquetColumnsWriter writer = new ParquetColumnsWriter(out, stream, columns)) {
+                for (int first = 0; first < blocks(); first += batch()) {
+                    for (Simulator.Sample s : drawBlocks(model, first, Math.min(batch(), blocks() - first))) {
+                        double[][] values = Arrays.copyOf(s.xColumns(), s.xColumns().length + 1);
+                        values[values.length - 1] = s.y();
+                        writer.write(values, s.y().length);
+                    }
+                }
+            }
+        };
+    }
+
+    /** data.csv (or data.parquet) -> data.truth.json beside it. */
     static Path truthPath(Path data) {
         String name = data.getFileName().toString();
-        String stem = name.endsWith(".csv") ? name.substring(0, name.length() - 4) : name;
+        String stem = name.endsWith(".csv") ? name.substring(0, name.length() - 4)
+                : name.endsWith(".parquet") ? name.substring(0, name.length() - 8) : name;
         return data.resolveSibling(stem + ".truth.json");
     }
 

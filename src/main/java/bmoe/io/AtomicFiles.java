@@ -97,7 +97,8 @@ public final class AtomicFiles {
         writeAllBytes(binary);
     }
 
-    private static void writeAllBytes(Map<Path, BinaryBody> files) {
+    /** {@link #writeAll} for binary bodies (a Parquet file beside its text companion, say). */
+    public static void writeAllBytes(Map<Path, BinaryBody> files) {
         Map<Path, Path> written = new LinkedHashMap<>();
         Path current = null;
         try {

@@ -106,6 +106,121 @@ public final class Dataset {
         }
     }
 
+    /** Rows per block of the moment sums: fixed, so that the sums (and the draws) do not depend on threads. */
+    private static final int MOMENT_BLOCK = 1 << 16;
+
+    /**
+     * Builds a data set from float32 columns as read from a file, in place (no copy: at n = 1e8 the data is
+     * the largest thing in memory). Each stored value is the original minus its column's shift; the means and
+     * sds are computed in double from the stored values, summed over fixed blocks of rows in a fixed order,
+     * and the values are then standardised where they lie (or, without standardising, the shift added back).
+     *
+     * @param x row-major n x p, raw minus {@code xShift}; overwritten and kept
+     * @param y raw minus {@code yShift}; overwritten and kept
+     * @throws IllegalArgumentException for a value beyond float32's range or a constant column
+     */
+    public static Dataset fromRaw(float[] x, float[] y, int p, double[] xShift, double yShift, List<String> xNames,
+                                  String yName, boolean standardize) {
+        int n = y.length;
+        if (x.length != (long) n * p || xShift.length != p || xNames.size() != p) {
+            throw new IllegalArgumentException("x has " + x.length + " values, expected n * p = " + (long) n * p);
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("no observations");
+        }
+        int blocks = (n + MOMENT_BLOCK - 1) / MOMENT_BLOCK;
+        double[][] moments = new double[blocks][];
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> moments[b] = blockMoments(x, y, p, b));
+        // Chan et al.'s merge of the blocks' means and squared deviations, in block order
+        double[] mean = new double[p + 1];
+        double[] m2 = new double[p + 1];
+        long count = 0;
+        for (int b = 0; b < blocks; b++) {
+            long rows = Math.min(n, (long) (b + 1) * MOMENT_BLOCK) - (long) b * MOMENT_BLOCK;
+            long total = count + rows;
+            for (int j = 0; j <= p; j++) {
+                double delta = moments[b][j] - mean[j];
+                mean[j] += delta * rows / total;
+                m2[j] += moments[b][p + 1 + j] + delta * delta * ((double) count * rows / total);
+            }
+            count = total;
+        }
+        double[] sd = new double[p + 1];
+        for (int j = 0; j <= p; j++) {
+            String name = j < p ? xNames.get(j) : yName;
+            if (!Double.isFinite(mean[j]) || !Double.isFinite(m2[j])) {
+                throw new IllegalArgumentException("column " + name + " has a value beyond float32's range (3.4e38)");
+            }
+            sd[j] = n > 1 ? Math.sqrt(m2[j] / (n - 1)) : 0.0;
+            if (j < p && !(sd[j] > 0)) {
+                throw new IllegalArgumentException("column " + name + " is constant (zero variance)");
+            }
+        }
+        Scaling scaling;
+        if (standardize) {
+            if (!(sd[p] > 0)) {
+                throw new IllegalArgumentException("column " + yName + " is constant (zero variance)");
+            }
+            double[] xMean = new double[p];
+            for (int j = 0; j < p; j++) {
+                xMean[j] = xShift[j] + mean[j];
+            }
+            scaling = new Scaling(xMean, java.util.Arrays.copyOf(sd, p), yShift + mean[p], sd[p]);
+        } else {
+            scaling = Scaling.identity(p);
+        }
+        double[] centre = new double[p + 1];
+        double[] scale = new double[p + 1];
+        for (int j = 0; j <= p; j++) {
+            // standardised: (v - mean) / sd of the stored values; original: the stored value plus its shift
+            centre[j] = standardize ? mean[j] : -(j < p ? xShift[j] : yShift);
+            scale[j] = standardize ? sd[j] : 1.0;
+        }
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> {
+            int from = b * MOMENT_BLOCK;
+            int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
+            for (int i = from; i < to; i++) {
+                int base = i * p;
+                for (int j = 0; j < p; j++) {
+                    x[base + j] = (float) ((x[base + j] - centre[j]) / scale[j]);
+                }
+                y[i] = (float) ((y[i] - centre[p]) / scale[p]);
+            }
+        });
+        return new Dataset(x, y, n, p, xNames, yName, scaling);
+    }
+
+    /**
+     * Block b's mean of each column (x columns, then y) and, from a second pass over the block while it is in
+     * cache, the sum of squared deviations from that mean: one read of the data from memory, not two.
+     */
+    private static double[] blockMoments(float[] x, float[] y, int p, int b) {
+        int n = y.length;
+        int from = b * MOMENT_BLOCK;
+        int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
+        double[] s = new double[2 * (p + 1)];
+        for (int i = from; i < to; i++) {
+            int base = i * p;
+            for (int j = 0; j < p; j++) {
+                s[j] += x[base + j];
+            }
+            s[p] += y[i];
+        }
+        for (int j = 0; j <= p; j++) {
+            s[j] /= to - from;
+        }
+        for (int i = from; i < to; i++) {
+            int base = i * p;
+            for (int j = 0; j < p; j++) {
+                double d = x[base + j] - s[j];
+                s[p + 1 + j] += d * d;
+            }
+            double d = y[i] - s[p];
+            s[2 * p + 1] += d * d;
+        }
+        return s;
+    }
+
     /** A data set already on the sampler's scale (tests, simulation-based checks). Arrays are copied. */
     public static Dataset standardizedView(float[] x, float[] y, int p) {
         int n = y.length;

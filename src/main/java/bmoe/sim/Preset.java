@@ -23,7 +23,22 @@ public enum Preset {
     PLANES3("planes3", -1.0, 1.0, new Params(
             new double[][] {{1.0, 4.0, 0.0}, {0.5, -2.0, 3.0}},
             new double[][] {{1.0, 2.0, -1.0}, {-2.0, 0.5, 1.5}, {0.0, -1.0, -2.0}},
-            new double[] {0.1, 0.2, 0.15}));
+            new double[] {0.1, 0.2, 0.15})),
+    /**
+     * Seven covariates on [-1, 1]^7 and four experts: the shape of the large-n benchmarks (n up to 1e8,
+     * p = 7, K = 4). Each gate and expert leans on a different pair of covariates.
+     */
+    WIDE7("wide7", -1.0, 1.0, new Params(
+            new double[][] {
+                {0.5, 3.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0},
+                {0.0, 0.0, 3.0, 0.0, 0.0, 1.0, 0.0, 0.0},
+                {-0.5, 0.0, 0.0, 3.0, 0.0, 0.0, 1.0, 0.0}},
+            new double[][] {
+                {1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0},
+                {-1.0, 0.0, 2.0, 0.0, 0.0, 0.5, 0.0, 0.0},
+                {0.5, 0.0, 0.0, -2.0, 1.0, 0.0, 0.0, 0.0},
+                {0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.5}},
+            new double[] {0.1, 0.2, 0.15, 0.25}));
 
     private final String id;
     private final double lower;

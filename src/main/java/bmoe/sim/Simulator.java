@@ -17,6 +17,14 @@ public final class Simulator {
     public record Sample(double[][] xColumns, double[] y, int[] expert) {}
 
     public static Sample simulate(Params truth, double lower, double upper, int n, long seed) {
+        return simulateRows(truth, lower, upper, 0, n, seed);
+    }
+
+    /**
+     * Rows [from, from + n) of the data set that {@link #simulate} draws with this seed: each row has its own
+     * stream, so blocks of rows can be drawn apart (in parallel, for large n) and match the whole.
+     */
+    public static Sample simulateRows(Params truth, double lower, double upper, int from, int n, long seed) {
         int p = truth.dim() - 1;
         double[][] x = new double[p][n];
         double[] y = new double[n];
@@ -24,7 +32,7 @@ public final class Simulator {
         RngStream rng = new RngStream(new RngKey(seed, 0));
         double[] row = new double[p + 1];
         for (int i = 0; i < n; i++) {
-            rng.reset(i, 0, Step.SIMULATE);
+            rng.reset(from + i, 0, Step.SIMULATE);
             row[0] = 1.0;
             for (int j = 0; j < p; j++) {
                 x[j][i] = lower + (upper - lower) * rng.uniform();

@@ -1,0 +1,96 @@
+package bmoe.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A table of numbers in a file, opened and checked at the boundary: delimited text (CSV, TSV, semicolon files
+ * with decimal commas) or Parquet (a file, or a folder of part files). Opening reads the header or schema and
+ * counts the rows; {@link #read} then parses only the columns asked for, straight into their targets, in
+ * parallel where the format allows. Every problem becomes a {@link UserError} naming the file, and where it
+ * applies the data row and column.
+ */
+public interface DataSource {
+    /** The file or folder as given. */
+    Path path();
+
+    /** Every column's name, in the file's order (names may be empty or repeated in columns never used). */
+    List<String> columns();
+
+    /** Data rows in the file, before any are dropped for missing values. */
+    int rows();
+
+    /**
+     * Each named column's value in the first data row, 0 where that is missing: the offset that float32 targets
+     * subtract (see {@link ColumnTarget#floats}), the same for every format that holds the same numbers.
+     */
+    double[] firstRow(List<String> names);
+
+    /**
+     * Parses the named columns into their targets (same order). A missing value is set as NaN and counted;
+     * any other bad value fails the read.
+     */
+    Missing read(List<String> names, ColumnTarget[] targets);
+
+    /**
+     * The rows with a missing value in a read column.
+     *
+     * @param rows how many
+     * @param first where the first one is, e.g. "data row 5 (line 6), column 'Ozone'"; null when rows is 0
+     */
+    record Missing(long rows, String first) {}
+
+    /** Whether the column exists under exactly one name (a used column must not be ambiguous). */
+    default void requireColumn(String name) {
+        int count = 0;
+        for (String c : columns()) {
+            if (c.equals(name)) {
+                count++;
+            }
+        }
+        if (count == 0) {
+            throw new UserError(path() + ": no column '" + name + "' (columns: " + String.join(", ",
+                    columns().stream().map(c -> c.isEmpty() ? "''" : c).toList()) + ")");
+        }
+        if (count > 1) {
+            throw new UserError(path() + ": duplicate column '" + name + "' in the header; rename one of them");
+        }
+    }
+
+    /**
+     * The files that hold the data, in the order they are read: the file itself, or a folder's Parquet part
+     * files (what a resume fingerprints).
+     */
+    static List<Path> files(Path path) {
+        return Files.isDirectory(path) ? ParquetData.partFiles(path) : List.of(path);
+    }
+
+    /**
+     * Opens a data file: Parquet by its magic bytes or a folder of .parquet part files, else delimited text.
+     */
+    static DataSource open(Path path, Dialect dialect) {
+        if (!Files.exists(path)) {
+            throw new UserError("data file not found: " + path);
+        }
+        if (Files.isDirectory(path)) {
+            return ParquetData.open(path, dialect);
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new UserError("data file is not a readable file: " + path);
+        }
+        byte[] magic = new byte[4];
+        int got;
+        try (InputStream in = Files.newInputStream(path)) {
+            got = in.readNBytes(magic, 0, 4);
+        } catch (IOException e) {
+            throw new UserError(path + ": cannot read: " + e.getMessage());
+        }
+        if (got == 4 && magic[0] == 'P' && magic[1] == 'A' && magic[2] == 'R' && magic[3] == '1') {
+            return ParquetData.open(path, dialect);
+        }
+        return DelimitedText.open(path, dialect);
+    }
+}

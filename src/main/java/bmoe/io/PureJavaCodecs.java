@@ -1,0 +1,163 @@
+package bmoe.io;
+
+import io.airlift.compress.Compressor;
+import io.airlift.compress.Decompressor;
+import io.airlift.compress.lz4.Lz4Compressor;
+import io.airlift.compress.lz4.Lz4Decompressor;
+import io.airlift.compress.snappy.SnappyCompressor;
+import io.airlift.compress.snappy.SnappyDecompressor;
+import io.airlift.compress.zstd.ZstdCompressor;
+import io.airlift.compress.zstd.ZstdDecompressor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * Parquet's page codecs in pure Java: snappy (what pandas, pyarrow, Spark and DuckDB write by default), zstd,
+ * lz4 (raw) and gzip. parquet-hadoop's own factory goes through Hadoop's codec classes and native libraries;
+ * this one needs neither. Codec objects are made per call, so one factory may serve several threads.
+ */
+final class PureJavaCodecs implements CompressionCodecFactory {
+    static final PureJavaCodecs INSTANCE = new PureJavaCodecs();
+
+    private PureJavaCodecs() {}
+
+    @Override
+    public BytesInputCompressor getCompressor(CompressionCodecName codec) {
+        return new BytesInputCompressor() {
+            @Override
+            public BytesInput compress(BytesInput bytes) throws IOException {
+                byte[] in = bytes.toByteArray();
+                return switch (codec) {
+                    case UNCOMPRESSED -> BytesInput.from(in);
+                    case SNAPPY -> compressWith(new SnappyCompressor(), in);
+                    case ZSTD -> compressWith(new ZstdCompressor(), in);
+                    case LZ4_RAW -> compressWith(new Lz4Compressor(), in);
+                    case GZIP -> {
+                        ByteArrayOutputStream out = new ByteArrayOutputStream();
+                        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+                            gz.write(in);
+                        }
+                        yield BytesInput.from(out.toByteArray());
+                    }
+                    default -> throw unsupported(codec);
+                };
+            }
+
+            @Override
+            public CompressionCodecName getCodecName() {
+                return codec;
+            }
+
+            @Override
+            public void release() {}
+        };
+    }
+
+    private static BytesInput compressWith(Compressor compressor, byte[] in) {
+        byte[] out = new byte[compressor.maxCompressedLength(in.length)];
+        int length = compressor.compress(in, 0, in.length, out, 0, out.length);
+        return BytesInput.from(out, 0, length);
+    }
+
+    @Override
+    public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
+        return new BytesInputDecompressor() {
+            @Override
+            public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
+                if (codec == CompressionCodecName.UNCOMPRESSED) {
+                    return bytes;
+                }
+                byte[] out = new byte[uncompressedSize];
+                ByteBuffer in = bytes.toByteBuffer();
+                if (in.hasArray() && codec != CompressionCodecName.GZIP) {
+                    // the chunk's own buffer: no copy of the compressed bytes
+                    decompressRange(in.array(), in.arrayOffset() + in.position(), in.remaining(), out);
+                } else {
+                    decompressArrays(bytes.toByteArray(), out);
+                }
+                return BytesInput.from(out);
+            }
+
+            @Override
+            public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output, int uncompressedSize)
+                    throws IOException {
+                byte[] in = new byte[compressedSize];
+                input.duplicate().get(in);
+                byte[] out = new byte[uncompressedSize];
+                if (codec == CompressionCodecName.UNCOMPRESSED) {
+                    System.arraycopy(in, 0, out, 0, Math.min(compressedSize, uncompressedSize));
+                } else {
+                    decompressArrays(in, out);
+                }
+                output.put(out);
+            }
+
+            private void decompressRange(byte[] in, int offset, int length, byte[] out) throws IOException {
+                switch (codec) {
+                    case SNAPPY -> decompressWith(new SnappyDecompressor(), in, offset, length, out);
+                    case ZSTD -> decompressWith(new ZstdDecompressor(), in, offset, length, out);
+                    case LZ4_RAW -> decompressWith(new Lz4Decompressor(), in, offset, length, out);
+                    default -> throw unsupported(codec);
+                }
+            }
+
+            private void decompressArrays(byte[] in, byte[] out) throws IOException {
+                switch (codec) {
+                    case SNAPPY -> decompressWith(new SnappyDecompressor(), in, out);
+                    case ZSTD -> decompressWith(new ZstdDecompressor(), in, out);
+                    case LZ4_RAW -> decompressWith(new Lz4Decompressor(), in, out);
+                    case GZIP -> {
+                        try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(in))) {
+                            if (gz.readNBytes(out, 0, out.length) != out.length) {
+                                throw new IOException("a gzip page shorter than its header says");
+                            }
+                        }
+                    }
+                    default -> throw unsupported(codec);
+                }
+            }
+
+            @Override
+            public void release() {}
+        };
+    }
+
+    private static void decompressWith(Decompressor decompressor, byte[] in, byte[] out) throws IOException {
+        decompressWith(decompressor, in, 0, in.length, out);
+    }
+
+    private static void decompressWith(Decompressor decompressor, byte[] in, int offset, int inLength, byte[] out)
+            throws IOException {
+        int length;
+        try {
+            length = decompressor.decompress(in, offset, inLength, out, 0, out.length);
+        } catch (RuntimeException e) {
+            throw new IOException("a corrupt compressed page: " + e.getMessage(), e);
+        }
+        if (length != out.length) {
+            throw new IOException("a compressed page of " + length + " bytes, its header says " + out.length);
+        }
+    }
+
+    private static UnsupportedCodecException unsupported(CompressionCodecName codec) {
+        return new UnsupportedCodecException(codec);
+    }
+
+    /** A codec bmoe has no pure-Java implementation of (LZO, Brotli, Hadoop-framed LZ4). */
+    static final class UnsupportedCodecException extends RuntimeException {
+        UnsupportedCodecException(CompressionCodecName codec) {
+            super("pages compressed with " + codec + ", which bmoe cannot read; rewrite the file with snappy, zstd or "
+                    + "gzip (pandas: to_parquet(..., compression = \"snappy\"))");
+        }
+    }
+
+    @Override
+    public void release() {}
+}

@@ -1,0 +1,110 @@
+package bmoe.io;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A fit's columns as float32, straight from the file: x row-major n x p and y, each value stored minus its
+ * column's first-row value (see {@link ColumnTarget#floats}), so that the peak memory of reading is the data's
+ * own float32 size and a column far from zero keeps its precision. Rows with a missing value are refused or,
+ * with {@link Dialect.Missing#DROP}, left out.
+ *
+ * @param xShift what was subtracted from each x column; {@code yShift} likewise for y
+ * @param dropped rows left out for a missing value
+ * @param firstDropped where the first of them was, null when none
+ */
+public record RawData(float[] x, float[] y, int p, double[] xShift, double yShift, long dropped, String firstDropped) {
+
+    public int n() {
+        return y.length;
+    }
+
+    /** Reads the x columns (in this order) and y of a source into float32. */
+    public static RawData read(DataSource source, List<String> xNames, String yName, Dialect.Missing policy) {
+        int p = xNames.size();
+        List<String> names = new ArrayList<>(xNames);
+        names.add(yName);
+        for (String name : names) {
+            source.requireColumn(name);
+        }
+        int n = source.rows();
+        checkMemory(source, n, p + 1);
+        float[] x;
+        float[] y;
+        try {
+            x = new float[Math.multiplyExact(n, p)];
+            y = new float[n];
+        } catch (ArithmeticException e) {
+            throw new UserError(source.path() + ": " + n + " rows x " + p + " columns is more than one float32 array "
+                    + "holds (2^31 values); use fewer rows or columns");
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(source, n, p + 1);
+        }
+        double[] first = source.firstRow(names);
+        ColumnTarget[] targets = new ColumnTarget[p + 1];
+        for (int j = 0; j < p; j++) {
+            targets[j] = ColumnTarget.floats(x, p, j, first[j]);
+        }
+        targets[p] = ColumnTarget.floats(y, 1, 0, first[p]);
+        DataSource.Missing missing = source.read(names, targets);
+        double[] xShift = java.util.Arrays.copyOf(first, p);
+        if (missing.rows() == 0) {
+            return new RawData(x, y, p, xShift, first[p], 0, null);
+        }
+        if (policy == Dialect.Missing.FAIL) {
+            throw missingError(source, missing);
+        }
+        // Compacts in place: a kept row moves down over the dropped ones, in file order.
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            boolean hole = Float.isNaN(y[i]);
+            for (int j = 0; j < p && !hole; j++) {
+                hole = Float.isNaN(x[i * p + j]);
+            }
+            if (!hole) {
+                if (kept != i) {
+                    System.arraycopy(x, i * p, x, kept * p, p);
+                    y[kept] = y[i];
+                }
+                kept++;
+            }
+        }
+        return new RawData(java.util.Arrays.copyOf(x, kept * p), java.util.Arrays.copyOf(y, kept), p, xShift, first[p],
+                n - kept, missing.first());
+    }
+
+    /** The read's error for missing values under --missing fail: the count, the first, and the fix. */
+    public static UserError missingError(DataSource source, DataSource.Missing missing) {
+        return new UserError(source.path() + ": " + missing.rows() + (missing.rows() == 1 ? " row has" : " rows have")
+                + " a missing value (NA, NaN, NULL or an empty cell) in a used column, the first at " + missing.first()
+                + "; give --missing drop to leave " + (missing.rows() == 1 ? "it" : "them") + " out");
+    }
+
+    /**
+     * Fails before allocating when the heap cannot hold the data: one line naming the bytes and the -Xmx that
+     * would, never an OutOfMemoryError. Sampling needs about as much again (the backend's per-row buffers).
+     */
+    private static void checkMemory(DataSource source, long n, int columns) {
+        Runtime rt = Runtime.getRuntime();
+        long need = 4L * n * columns;
+        long used = rt.totalMemory() - rt.freeMemory();
+        long available = rt.maxMemory() - used;
+        if (need > available) {
+            throw outOfMemory(source, n, columns);
+        }
+    }
+
+    private static UserError outOfMemory(DataSource source, long n, int columns) {
+        long need = 4L * n * columns;
+        long suggest = (long) Math.ceil((need * 2.2 + (256L << 20)) / (double) (1L << 30));
+        return new UserError(String.format(Locale.ROOT, "%s: %d rows x %d columns need %s of float32 to read and "
+                + "about as much again to sample; this JVM may use %s: give it more, e.g. JAVA_OPTS=-Xmx%dg",
+                source.path(), n, columns, bytes(need), bytes(Runtime.getRuntime().maxMemory()), suggest));
+    }
+
+    static String bytes(long b) {
+        return b >= (1L << 30) ? String.format(Locale.ROOT, "%.1f GiB", b / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.0f MiB", b / (double) (1L << 20));
+    }
+}
