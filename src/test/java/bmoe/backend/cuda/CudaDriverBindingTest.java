@@ -170,27 +170,18 @@ class CudaDriverBindingTest {
     /** Without libcuda.so.1 (as on CI and this project's build machines), one line and no stack trace. */
     @Test
     void withoutADriverLoadSaysSoInOneLine() {
-        assumeTrue(!driverPresent(), "skipped: this machine has a CUDA driver");
-        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, CudaDriver::load);
+        BackendUnavailableException e;
+        try {
+            CudaDriver.load();
+            assumeTrue(false, "skipped: this machine has a CUDA driver");
+            return;
+        } catch (BackendUnavailableException thrown) {
+            e = thrown;
+        }
+        assumeTrue(e.getMessage().startsWith("no CUDA driver"), "skipped: the driver loads here (" + e.getMessage() + ")");
         assertEquals("no CUDA driver (libcuda.so.1 not found)", e.getMessage());
         // the answer is remembered: a second call does not retry the load
         assertEquals(e.getMessage(), assertThrows(BackendUnavailableException.class, CudaDriver::load).getMessage());
-    }
-
-    static boolean driverPresent() {
-        for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
-                "/usr/lib/wsl/lib")) {
-            if (Files.exists(Path.of(dir, CudaDriver.LIBRARY))) {
-                return true;
-            }
-        }
-        String ld = System.getenv("LD_LIBRARY_PATH");
-        for (String dir : ld == null ? new String[0] : ld.split(":")) {
-            if (!dir.isEmpty() && Files.exists(Path.of(dir, CudaDriver.LIBRARY))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The argument block of cuLaunchKernel: pointers to 8-byte slots, 32-bit values in the low half. */

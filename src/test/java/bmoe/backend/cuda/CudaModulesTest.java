@@ -56,6 +56,9 @@ class CudaModulesTest {
                 assertTrue(entries.stream().anyMatch(e -> e[0] == KIND_ELF && e[1] == 90), name + ": no sm_90 code");
             }
         }
+        // and the test-only probes of CudaTwinTest (scripts/build-ptx --probes, target/test-classes)
+        List<int[]> probes = fatbinEntries(CudaBackend.readResource("cuda/probes.fatbin"), "probes.fatbin");
+        assertTrue(probes.stream().anyMatch(e -> e[0] == KIND_ELF && e[1] == 90), "probes: no sm_90 code");
     }
 
     @Test

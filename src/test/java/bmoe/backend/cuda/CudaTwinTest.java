@@ -15,27 +15,32 @@ import bmoe.backend.cpu.CpuKernels;
 import bmoe.model.Dataset;
 import bmoe.model.Params;
 import bmoe.model.Priors;
+import bmoe.rng.Philox4x32;
+import bmoe.rng.PolyaGamma;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
+import bmoe.rng.Step;
 import bmoe.sampler.GibbsSweep;
 import bmoe.sampler.Initializer;
 import bmoe.sampler.SweepState;
 import bmoe.sim.Preset;
 import bmoe.sim.Simulator;
+import com.sun.jna.Memory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.commons.numbers.gamma.Erfcx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * OpenClTwinTest's criteria on the CUDA backend: kernels (a), (b) and (c) against the CPU backend on awkward
- * shapes, and whole chains of both sweeps on the CUDA device against the same chains on the CPU, with the same
- * tolerances and equalities. The device functions (Philox, Polya-Gamma, erfcx) are the same source as OpenCL's,
- * tested value by value there; here they are tested through the kernels (the same z from the same Philox
- * uniforms, kernel (c)'s sums of Polya-Gamma draws). Skipped with "skipped: no CUDA device" without one.
+ * OpenClTwinTest's criteria on the CUDA backend, with the same tolerances and equalities: the device functions
+ * against their Java twins value by value (Philox words, Polya-Gamma draws, erfcx, through the probe kernels of
+ * src/test/kernels/probes.cl), kernels (a) and (b) against the CPU backend on awkward shapes, and whole chains
+ * of both sweeps on the CUDA device against the same chains on the CPU. Skipped with "skipped: no CUDA device"
+ * without one (fails instead under BMOE_REQUIRE_CUDA=1).
  */
 class CudaTwinTest {
     /** Rows per work group in the kernel twins: not a multiple of LOCAL = 64, so work-items get 1 or 2 rows. */
@@ -46,6 +51,79 @@ class CudaTwinTest {
      * sum of n terms by at most about n 1e-16 of that magnitude (n &lt;= 301 here).
      */
     private static final double TERM_TOL = 1e-12;
+
+    /** Threads per block of the probe launches; every probe buffer is padded to a multiple of it. */
+    private static final int PROBE_BLOCK = 64;
+
+    @Test
+    void philoxWordsAreTheSameOnTheDevice() {
+        int n = 4096;
+        int[] device = new int[4 * n];
+        try (Probe probe = new Probe()) {
+            long out = probe.output(4L * n * Integer.BYTES);
+            probe.run("philoxProbe", n, 0x89ABCDEF, 3, 17, Step.ALLOCATE, out);
+            probe.read(out, n * 4L * Integer.BYTES).read(0, device, 0, device.length);
+        }
+        int[] words = new int[4];
+        for (int i = 0; i < n; i++) {
+            Philox4x32.block(i, 17, Step.ALLOCATE, 7, 0x89ABCDEF, 3, words);
+            for (int j = 0; j < 4; j++) {
+                assertEquals(words[j], device[4 * i + j], "block " + i + " word " + j);
+            }
+        }
+    }
+
+    /** As OpenClTwinTest's: 2e5 PG(1, c) draws over c in [-2000, 2000], none differing beyond 1e-12 relative. */
+    @Test
+    void polyaGammaDrawsMatchTheJavaSampler() {
+        int n = 200_000;
+        double[] c = new double[n];
+        RngStream rng = new RngKey(5, 0).stream(0, 0, 0);
+        for (int i = 0; i < n; i++) {
+            double magnitude = i % 10 == 0 ? 0.0 : Math.exp(rng.uniform() * Math.log(2001.0)) - 1.0;
+            c[i] = rng.uniform() < 0.5 ? -magnitude : magnitude;
+        }
+        double[] device = new double[n];
+        RngKey key = new RngKey(77, 2);
+        int sweep = 9;
+        int step = Step.pg(1);
+        try (Probe probe = new Probe()) {
+            long in = probe.input(c);
+            long out = probe.output((long) n * Double.BYTES);
+            probe.run("pgProbe", n, in, key.k0(), key.k1(), sweep, step, out);
+            probe.read(out, (long) n * Double.BYTES).read(0, device, 0, n);
+        }
+        int mismatches = 0;
+        for (int i = 0; i < n; i++) {
+            double expected = PolyaGamma.draw(key.stream(i, sweep, step), c[i]);
+            if (Math.abs(device[i] - expected) > 1e-12 * expected) {
+                mismatches++;
+            }
+        }
+        assertEquals(0, mismatches, "PG draws that differ between the device and Java");
+    }
+
+    /** The hand-written erfcx of polya_gamma.clh under CUDA's erfc and exp, against commons-numbers' on [0, 60]. */
+    @Test
+    void erfcxMatchesCommonsNumbers() {
+        int n = 6001;
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i * 0.01;
+        }
+        double[] device = new double[n];
+        try (Probe probe = new Probe()) {
+            long in = probe.input(x);
+            long out = probe.output((long) n * Double.BYTES);
+            probe.run("erfcxProbe", n, in, out);
+            probe.read(out, (long) n * Double.BYTES).read(0, device, 0, n);
+        }
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            worst = Math.max(worst, Math.abs(device[i] / Erfcx.value(x[i]) - 1.0));
+        }
+        assertTrue(worst < 1e-13, "largest relative error " + worst);
+    }
 
     /**
      * The issue's criterion for "same seed, same draws": one chain on each backend from the same state and
@@ -295,5 +373,82 @@ class CudaTwinTest {
             }
         }
         return worst;
+    }
+
+    /** The probe module (target/test-classes/cuda/probes.fatbin, built by scripts/build-ptx --probes) on the test device. */
+    private static final class Probe implements AutoCloseable {
+        private final CudaDriver driver;
+        private final CudaDevices.Device device;
+        private final long module;
+        private final List<Long> buffers = new java.util.ArrayList<>();
+        private Memory host;
+
+        Probe() {
+            int index = CudaTesting.deviceIndex();
+            driver = CudaDriver.load();
+            device = CudaDevices.list().get(index);
+            driver.setCurrent(driver.retainPrimaryContext(device.handle()));
+            module = driver.loadModule(CudaBackend.readResource("cuda/probes.fatbin"), "probes.fatbin");
+        }
+
+        private static long padded(long bytes, int elementBytes) {
+            long elements = bytes / elementBytes;
+            return (elements + PROBE_BLOCK - 1) / PROBE_BLOCK * PROBE_BLOCK * elementBytes;
+        }
+
+        /** The values, padded with zeros to whole blocks (the probes have no bounds check, as under OpenCL). */
+        long input(double[] values) {
+            long bytes = padded((long) values.length * Double.BYTES, Double.BYTES);
+            long p = output(bytes);
+            try (Memory m = new Memory(bytes)) {
+                m.clear();
+                m.write(0, values, 0, values.length);
+                driver.copyToDevice(p, m, bytes);
+                driver.synchronize();
+            }
+            return p;
+        }
+
+        long output(long bytes) {
+            long p = driver.alloc(padded(bytes, 4));
+            buffers.add(p);
+            return p;
+        }
+
+        /** Runs the probe over n threads (whole blocks); arguments in order: Integer values, Long device pointers. */
+        void run(String name, int n, Object... args) {
+            CudaDriver.KernelArgs a = new CudaDriver.KernelArgs(args.length);
+            for (int i = 0; i < args.length; i++) {
+                if (args[i] instanceof Long p) {
+                    a.setPointer(i, p);
+                } else {
+                    a.setInt(i, (Integer) args[i]);
+                }
+            }
+            int blocks = (n + PROBE_BLOCK - 1) / PROBE_BLOCK;
+            driver.launch(driver.function(module, name), blocks, PROBE_BLOCK, 0, 0L, a, name);
+            driver.synchronize();
+        }
+
+        /** The first bytes of a device buffer, in host memory valid until the next read or close. */
+        Memory read(long buffer, long bytes) {
+            if (host != null) {
+                host.close();
+            }
+            host = new Memory(bytes);
+            driver.copyToHostAsync(host, buffer, bytes, 0L);
+            driver.synchronize();
+            return host;
+        }
+
+        @Override
+        public void close() {
+            buffers.forEach(driver::free);
+            driver.unloadModule(module);
+            driver.releasePrimaryContext(device.handle());
+            if (host != null) {
+                host.close();
+            }
+        }
     }
 }
