@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole GPU measurement of bench/RESULTS.md in one call. First what the machine has (nvidia-smi, where
-# libcuda.so.1 and libnvidia-opencl.so.1 are, bmoe devices, a short demo on cuda), then, most important first,
+# libcuda.so.1 and libnvidia-opencl.so.1 are, bmoe devices, a short demo on cuda, and the twin check: one chain
+# on the cpu and on each GPU backend from the same seed, draws compared), then, most important first,
 # one JMH launch per part, each with its own JSON, so a run cut short by a time limit still leaves what it
 # finished:
 #   1. n = 1e7, p = 7, K = 8: both sweeps and each kernel on cuda and opencl, where present   k8-1e7-gpu.json
@@ -49,6 +50,27 @@ for candidate in "$here/bmoe.jar" "$here/../target/bmoe.jar"; do
     [[ -f "$candidate" ]] && bmoe_jar=$candidate && break
 done
 
+# largest |a - b| / (1 + |a|) over the numeric cells of two draws.csv files (comment lines skipped)
+compare_draws() {
+    awk -F, 'FNR == NR { if ($0 !~ /^#/) { rows[FNR] = $0 }; next }
+        $0 !~ /^#/ { split(rows[FNR], a, ","); for (i = 1; i <= NF; i++) {
+            if (a[i] ~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/ && $i ~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) {
+                d = a[i] - $i; if (d < 0) d = -d; m = a[i] < 0 ? -a[i] : a[i]; r = d / (1 + m);
+                if (r > worst) worst = r; n++ } else if (a[i] != $i) { text++ } } }
+        END { printf "%d numbers, largest relative difference %.3g, %d differing text cells\n", n, worst, text }' "$1" "$2"
+}
+twin() {
+    local jar=$1 b dir="$out/twin"
+    mkdir -p "$dir"
+    java -jar "$jar" simulate --preset neurips23 --n 20000 --seed 7 --out "$dir/data.csv" >/dev/null || return
+    for b in cpu ${gpu_list//,/ }; do
+        timeout 300 java -jar "$jar" fit --data "$dir/data.csv" -K 3 --chains 1 --warmup 200 --draws 200 --seed 3 \
+            --block-size 4096 --backend "$b" --quiet --out "$dir/$b" >"$dir/$b.txt" 2>&1 \
+            || { echo "  $b: fit failed: $(tail -1 "$dir/$b.txt")"; continue; }
+        [[ $b == cpu ]] || echo "  cpu vs $b: $(compare_draws "$dir/cpu/draws.csv" "$dir/$b/draws.csv")"
+    done
+}
+
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "nproc: $(nproc); $(lscpu 2>/dev/null | grep -m1 'Model name' | tr -s ' ')"
@@ -68,6 +90,13 @@ done
             # seconds: says at once whether the cuda backend runs here (module load, kernels), before the benchmarks
             echo "== bmoe demo --backend cuda (the end of its output)"
             ( cd "$out" && timeout 300 java -jar "$bmoe_jar" demo --backend cuda 2>&1 | tail -5 )
+        fi
+        # the twin check in one minute: one chain of the default sweep on the cpu and on each GPU backend from
+        # the same seed and block size; the draws may differ only in their last bits (another order of addition),
+        # as CudaTwinTest and OpenClTwinTest require
+        if [[ -n "$gpu_list" ]]; then
+            echo "== twin: bmoe fit on cpu and on ${gpu_list} (n = 20000, K = 3, 200 + 200 sweeps, one chain)"
+            twin "$bmoe_jar"
         fi
     else
         echo "bmoe.jar: not found (no device listing)"
