@@ -72,6 +72,31 @@ public final class Backends {
         return new AutoChoice(Choice.CPU, -1, null, none, none + "; using the cpu backend, see 'bmoe devices'");
     }
 
+    /** The probe with CUDA taken out for the reason given. */
+    static Probe withoutCuda(Probe probe, String why) {
+        return new Probe() {
+            @Override
+            public Optional<String> cudaDevice() {
+                return Optional.empty();
+            }
+
+            @Override
+            public String whyNoCuda() {
+                return why;
+            }
+
+            @Override
+            public Optional<OpenClGpu> openClGpu() {
+                return probe.openClGpu();
+            }
+
+            @Override
+            public String whyNoOpenClGpu() {
+                return probe.whyNoOpenClGpu();
+            }
+        };
+    }
+
     /** The probe of this machine's drivers. Nothing of CUDA loads when the jar has no CUDA kernels. */
     public static final Probe MACHINE = new Probe() {
         @Override
@@ -140,15 +165,20 @@ public final class Backends {
                     return OpenClBackend.open(device, chunk(blockSize));
                 }
                 AutoChoice pick = chooseAuto(probe);
-                notice.accept(pick.notice());
-                switch (pick.backend()) {
-                    case CUDA:
-                        return CudaBackend.open(pick.device(), blockSize != null ? blockSize : CudaBackend.DEFAULT_CHUNK);
-                    case OPENCL:
-                        return OpenClBackend.open(pick.device(), chunk(blockSize));
-                    default:
-                        return cpu(threads, blockSize);
+                if (pick.backend() == Choice.CUDA) {
+                    try {
+                        Backend cuda = CudaBackend.open(pick.device(),
+                                blockSize != null ? blockSize : CudaBackend.DEFAULT_CHUNK);
+                        notice.accept(pick.notice());
+                        return cuda;
+                    } catch (BackendUnavailableException e) {
+                        // listed but not usable (a module the GPU cannot load, say): the next choice, saying why
+                        pick = chooseAuto(withoutCuda(probe, e.getMessage()));
+                    }
                 }
+                notice.accept(pick.notice());
+                return pick.backend() == Choice.OPENCL ? OpenClBackend.open(pick.device(), chunk(blockSize))
+                        : cpu(threads, blockSize);
         }
     }
 

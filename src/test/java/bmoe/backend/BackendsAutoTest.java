@@ -3,6 +3,7 @@ package bmoe.backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +95,25 @@ class BackendsAutoTest {
         }
         assertEquals(1, notices.size());
         assertEquals(Backends.chooseAuto(machine).notice(), notices.get(0));
+    }
+
+    /**
+     * A CUDA device that is listed but cannot be opened here (on this machine: no driver, or no modules in the
+     * jar) is passed over for the next choice, and the one notice says why.
+     */
+    @Test
+    void aListedCudaDeviceThatDoesNotOpenFallsBackWithTheReason() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Backends.MACHINE.cudaDevice().isEmpty(),
+                "skipped: this machine has a CUDA device, which opens");
+        Fake machine = new Fake("a GPU the probe saw", null, null, "OpenCL lists no device");
+        List<String> notices = new ArrayList<>();
+        try (Backend b = Backends.open(Backends.Choice.AUTO, null, 1, 64, notices::add, machine)) {
+            assertEquals("cpu", b.name());
+        }
+        assertEquals(1, notices.size());
+        String why = notices.get(0);
+        assertTrue(why.startsWith("no CUDA device (") && why.endsWith(
+                " and no OpenCL GPU (OpenCL lists no device); using the cpu backend, see 'bmoe devices'"), why);
     }
 
     /** This machine's own probe: without a driver (CI, the build machines) CUDA is not taken, with a reason. */
