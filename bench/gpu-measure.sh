@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The whole GPU measurement of bench/RESULTS.md in one call, most important first, one JMH launch per part,
-# each with its own JSON, so a run cut short by a time limit still leaves what it finished:
-#   1. copy bandwidth (cpu, opencl)                                   copy.json
-#   2. n = 1e7, p = 7, K = 8: both sweeps and the kernels, cpu and opencl  (the H100 target)   k8-1e7.json
-#   3. n = 1e8, p = 7, K = 8: one opencl sweep of each kind (does it fit on the card?)          fit-1e8.json
-#   4. n = 1e6 and 1e7, K = 4, and n = 1e6, K = 8, the same as 2                             rest.json
-# The OpenCL device is the first GPU with fp64 unless BMOE_DEVICE says otherwise. Sweeps: sweepCollapsed (the
-# default) and sweepPolyaGamma; kernels: allocate, gateGradient (3 variants), gateStats. Where opencl has no
-# gateGradient yet, those benchmarks fail at once in their setup (one line each, no data simulated).
+# The whole GPU measurement of bench/RESULTS.md in one call. First what the machine has (nvidia-smi, where
+# libcuda.so.1 and libnvidia-opencl.so.1 are, bmoe devices, a short demo on cuda, and the twin check: one chain
+# on the cpu and on each GPU backend from the same seed, draws compared), then, most important first,
+# one JMH launch per part, each with its own JSON, so a run cut short by a time limit still leaves what it
+# finished:
+#   1. n = 1e7, p = 7, K = 8: both sweeps and each kernel on cuda and opencl, where present   k8-1e7-gpu.json
+#   2. copy bandwidth (cpu, opencl)                                                           copy.json
+#   3. the same as 1 on the cpu (the baseline)                                                 k8-1e7-cpu.json
+#   4. n = 1e8, p = 7, K = 8: one sweep of each kind on the GPU backends (does it fit?)        fit-1e8.json
+#   5. n = 1e6, K = 4 and 8, and n = 1e7, K = 4, the same as 1 with the cpu                   rest*.json
+# A backend is measured where its driver library is found (cuda: libcuda.so.1, opencl: libnvidia-opencl.so.1
+# or BMOE_OPENCL=1 for another GPU); without either only the cpu parts run, and the script says so. The OpenCL
+# device is the first GPU with fp64 and the CUDA device 0 unless BMOE_DEVICE says otherwise. Sweeps:
+# sweepCollapsed (the default) and sweepPolyaGamma; kernels: allocate, gateGradient (3 variants), gateStats.
 # In the GPU bundle (scripts/gpu-bundle) it is measure.sh:   ./run.sh ./measure.sh OUT_DIR
 # Here, from the repository root:                           bench/gpu-measure.sh OUT_DIR [path/to/benchmarks.jar]
 set -uo pipefail
@@ -23,11 +28,79 @@ fi
 mkdir -p "$out"
 device=(${BMOE_DEVICE:+-Dbmoe.device=$BMOE_DEVICE})
 
+# where a driver library is: the linker's cache, then the usual folders (a read-only driver mount included)
+find_lib() {
+    local name=$1 d
+    { command -v ldconfig >/dev/null && ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -m1 " $name " \
+        | sed 's/.*=> //' && return 0
+    for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /usr/local/nvidia/lib64 /usr/local/nvidia/lib \
+             /usr/local/cuda/lib64 /usr/lib/wsl/lib $(tr : " " <<<"${LD_LIBRARY_PATH:-}"); do
+        [[ -e "$d/$name" ]] && echo "$d/$name" && return 0
+    done
+    return 1
+}
+libcuda=$(find_lib libcuda.so.1 || true)
+libnvcl=$(find_lib libnvidia-opencl.so.1 || true)
+gpus=()
+[[ -n "$libcuda" ]] && gpus+=(cuda)
+[[ -n "$libnvcl" || "${BMOE_OPENCL:-0}" == 1 ]] && gpus+=(opencl)
+gpu_list=$(IFS=,; echo "${gpus[*]}")
+bmoe_jar=
+for candidate in "$here/bmoe.jar" "$here/../target/bmoe.jar"; do
+    [[ -f "$candidate" ]] && bmoe_jar=$candidate && break
+done
+
+# largest |a - b| / (1 + |a|) over the numeric cells of two draws.csv files (comment lines skipped)
+compare_draws() {
+    awk -F, 'FNR == NR { if ($0 !~ /^#/) { rows[FNR] = $0 }; next }
+        $0 !~ /^#/ { split(rows[FNR], a, ","); for (i = 1; i <= NF; i++) {
+            if (a[i] ~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/ && $i ~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) {
+                d = a[i] - $i; if (d < 0) d = -d; m = a[i] < 0 ? -a[i] : a[i]; r = d / (1 + m);
+                if (r > worst) worst = r; n++ } else if (a[i] != $i) { text++ } } }
+        END { printf "%d numbers, largest relative difference %.3g, %d differing text cells\n", n, worst, text }' "$1" "$2"
+}
+twin() {
+    local jar=$1 b dir="$out/twin"
+    mkdir -p "$dir"
+    java -jar "$jar" simulate --preset neurips23 --n 20000 --seed 7 --out "$dir/data.csv" >/dev/null || return
+    for b in cpu ${gpu_list//,/ }; do
+        timeout 300 java -jar "$jar" fit --data "$dir/data.csv" -K 3 --chains 1 --warmup 200 --draws 200 --seed 3 \
+            --block-size 4096 --backend "$b" --quiet --out "$dir/$b" >"$dir/$b.txt" 2>&1 \
+            || { echo "  $b: fit failed: $(tail -1 "$dir/$b.txt")"; continue; }
+        [[ $b == cpu ]] || echo "  cpu vs $b: $(compare_draws "$dir/cpu/draws.csv" "$dir/$b/draws.csv")"
+    done
+}
+
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "nproc: $(nproc); $(lscpu 2>/dev/null | grep -m1 'Model name' | tr -s ' ')"
-    command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.memory --format=csv
+    if command -v nvidia-smi >/dev/null; then
+        nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.memory,compute_cap --format=csv
+    else
+        echo "nvidia-smi: not found"
+    fi
+    echo "libcuda.so.1: ${libcuda:-not found (no cuda measurements)}"
+    echo "libnvidia-opencl.so.1: ${libnvcl:-not found (no opencl measurements unless BMOE_OPENCL=1)}"
+    echo "GPU backends measured: ${gpu_list:-none}"
     java -version 2>&1 | head -2
+    if [[ -n "$bmoe_jar" ]]; then
+        echo "== bmoe devices"
+        java -jar "$bmoe_jar" devices 2>&1
+        if [[ -n "$libcuda" ]]; then
+            # seconds: says at once whether the cuda backend runs here (module load, kernels), before the benchmarks
+            echo "== bmoe demo --backend cuda (the end of its output)"
+            ( cd "$out" && timeout 300 java -jar "$bmoe_jar" demo --backend cuda 2>&1 | tail -5 )
+        fi
+        # the twin check in one minute: one chain of the default sweep on the cpu and on each GPU backend from
+        # the same seed and block size; the draws may differ only in their last bits (another order of addition),
+        # as CudaTwinTest and OpenClTwinTest require
+        if [[ -n "$gpu_list" ]]; then
+            echo "== twin: bmoe fit on cpu and on ${gpu_list} (n = 20000, K = 3, 200 + 200 sweeps, one chain)"
+            twin "$bmoe_jar"
+        fi
+    else
+        echo "bmoe.jar: not found (no device listing)"
+    fi
 } 2>&1 | tee "$out/machine.txt"
 
 failed=0
@@ -47,12 +120,20 @@ jmh() {
 }
 
 all='BackendBenchmark\.(sweepCollapsed|sweepPolyaGamma|allocate|gateGradient|gateGradientProposal|gateGradientNoMetric|gateStats)$'
-jmh copy 'BackendBenchmark\.copy' -wi 1 -i 3
-jmh k8-1e7 "$all" -p n=10000000 -p experts=8 -wi 1 -i 3
-jmh fit-1e8 'BackendBenchmark\.sweep(Collapsed|PolyaGamma)$' -p backend=opencl -p n=100000000 -p experts=8 -wi 1 -i 3 \
-    -jvmArgsAppend "-Xmx$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) * 6 / 10 / 1048576 ))g"
-jmh rest "$all" -p n=1000000 -p experts=4,8 -wi 1 -i 3
-jmh rest-1e7-k4 "$all" -p n=10000000 -p experts=4 -wi 1 -i 3
+if [[ -n "$gpu_list" ]]; then
+    jmh k8-1e7-gpu "$all" -p backend="$gpu_list" -p n=10000000 -p experts=8 -wi 1 -i 3
+else
+    echo "gpu-measure: no GPU backend here (no libcuda.so.1, no libnvidia-opencl.so.1); only the cpu parts run" \
+        | tee -a "$out/machine.txt"
+fi
+jmh copy 'BackendBenchmark\.copy' -p backend="cpu${libnvcl:+,opencl}" -wi 1 -i 3
+jmh k8-1e7-cpu "$all" -p backend=cpu -p n=10000000 -p experts=8 -wi 1 -i 3
+if [[ -n "$gpu_list" ]]; then
+    jmh fit-1e8 'BackendBenchmark\.sweep(Collapsed|PolyaGamma)$' -p backend="$gpu_list" -p n=100000000 -p experts=8 \
+        -wi 1 -i 3 -jvmArgsAppend "-Xmx$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) * 6 / 10 / 1048576 ))g"
+fi
+jmh rest "$all" -p backend="cpu${gpu_list:+,$gpu_list}" -p n=1000000 -p experts=4,8 -wi 1 -i 3
+jmh rest-1e7-k4 "$all" -p backend="cpu${gpu_list:+,$gpu_list}" -p n=10000000 -p experts=4 -wi 1 -i 3
 
 if command -v python3 >/dev/null && [[ -f "$here/summarize_backends.py" ]]; then
     python3 "$here/summarize_backends.py" "$out"/*.json | tee "$out/summary.md"

@@ -48,7 +48,7 @@ __kernel void allocate(__global const float *x, __global const float *y, uint n,
             total += weight[k];
         }
         logLik += lpMax + log(total) - logGateNorm;
-        rng_reset(&rng, (uint2)(k0, k1), i, sweep, STEP_ALLOCATE);
+        rng_reset(&rng, make_uint2(k0, k1), i, sweep, STEP_ALLOCATE);
         double u = rng_uniform(&rng) * total;
         // the first k whose cumulative weight exceeds u; the last positive one if rounding runs past it.
         // Without an early exit, so work-items stay in step (same result as CpuKernels.pick).

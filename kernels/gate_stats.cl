@@ -33,7 +33,7 @@ __kernel void gateStats(__global const float *x, uint n, uint chunk, __global co
         }
         double c = otherMax + log(otherSum);
         double psi = eta[gate] - c;
-        rng_reset(&rng, (uint2)(k0, k1), i, sweep, step);
+        rng_reset(&rng, make_uint2(k0, k1), i, sweep, step);
         double omega = pg_draw(&rng, psi);
         double kappa = z[i] == gate ? 0.5 : -0.5;
         double target = kappa + omega * c;

@@ -10,10 +10,12 @@ import picocli.CommandLine.Option;
 /** The options that choose where the kernels run, shared by fit and demo. */
 final class BackendOptions {
     @Option(names = "--backend", defaultValue = "auto",
-            description = "auto (an OpenCL GPU if there is one, else the CPU), cpu or opencl (default ${DEFAULT-VALUE}).")
+            description = "auto (a CUDA device if there is one, else an OpenCL GPU with fp64, else the CPU), cpu, opencl "
+                    + "or cuda (default ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--device", description = "OpenCL device number, as 'bmoe devices' lists them (default: first GPU, or 0).")
+    @Option(names = "--device", description = "Device number of --backend opencl or cuda, as 'bmoe devices' lists them; "
+            + "with auto, an OpenCL device (default: what auto takes, or 0).")
     Integer device;
 
     @Option(names = "--threads", description = "CPU worker threads (default: available processors).")
@@ -24,9 +26,10 @@ final class BackendOptions {
                     + "(default: 16384 on cpu, 4096 on opencl).")
     Integer blockSize;
 
-    /** False only for an explicit --backend cpu: auto lists the OpenCL devices, opencl opens one. */
+    /** False for an explicit --backend cpu or cuda: auto may list the OpenCL devices, opencl opens one. */
     boolean mayLoadOpenCl() {
-        return !Backends.Choice.CPU.option().equals(backend.strip());
+        String b = backend.strip();
+        return !Backends.Choice.CPU.option().equals(b) && !Backends.Choice.CUDA.option().equals(b);
     }
 
     int threads() {
@@ -43,7 +46,7 @@ final class BackendOptions {
                 return c;
             }
         }
-        throw new UserError("--backend must be auto, cpu or opencl, got '" + backend + "'");
+        throw new UserError("--backend must be auto, cpu, opencl or cuda, got '" + backend + "'");
     }
 
     /** Checks the options without touching a device: bad input fails before any file is written. */
@@ -57,7 +60,7 @@ final class BackendOptions {
             throw new UserError("--device must be >= 0, got " + device);
         }
         if (device != null && choice() == Backends.Choice.CPU) {
-            throw new UserError("--device selects an OpenCL device; it does not apply to --backend cpu");
+            throw new UserError("--device selects a CUDA or OpenCL device; it does not apply to --backend cpu");
         }
     }
 

@@ -282,6 +282,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         Backends.Choice choice = switch (name) {
             case "cpu" -> Backends.Choice.CPU;
             case "opencl" -> Backends.Choice.OPENCL;
+            case "cuda" -> Backends.Choice.CUDA;
             default -> throw new UserError("run.json names backend '" + name + "', which this build does not have");
         };
         try {

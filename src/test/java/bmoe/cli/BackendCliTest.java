@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import bmoe.backend.Backends;
+import bmoe.backend.cuda.CudaBackend;
 import bmoe.backend.opencl.OpenClBackend;
 import bmoe.backend.opencl.OpenClTesting;
 import bmoe.io.Json;
@@ -11,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,11 +51,13 @@ class BackendCliTest {
     @Test
     void autoWithoutAGpuFallsBackToTheCpuWithOneNotice() throws IOException {
         assumeFalse(OpenClBackend.firstGpu().isPresent(), "this machine has an OpenCL GPU");
+        assumeFalse(Backends.MACHINE.cudaDevice().isPresent(), "this machine has a CUDA device");
         Path run = dir.resolve("run");
         CliRun r = fit(run);
         assertEquals(0, r.code(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().startsWith("bmoe: no OpenCL GPU ("), r.err());
+        assertTrue(r.err().startsWith("bmoe: no CUDA device ("), r.err());
+        assertTrue(r.err().contains(" and no OpenCL GPU ("), r.err());
         assertTrue(r.err().contains("using the cpu backend"), r.err());
         assertTrue(r.out().contains("backend: cpu"), r.out());
         assertEquals("cpu", config(run).get("backend").asText());
@@ -89,5 +94,27 @@ class BackendCliTest {
         }
         int device = OpenClTesting.deviceIndex();
         assertTrue(r.out().contains("device " + device + ": "), r.out());
+    }
+
+    /** Without a CUDA driver (or a build without CUDA kernels) devices says so in one line and goes on to OpenCL. */
+    @Test
+    void devicesWithoutCudaSaysWhyInOneLine() {
+        assumeFalse(Backends.MACHINE.cudaDevice().isPresent(), "this machine has a CUDA device");
+        CliRun r = CliRun.of("devices");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).startsWith("no CUDA: "), r.out());
+        assertTrue(lines.get(0).equals("no CUDA: " + CudaBackend.NO_KERNELS)
+                || lines.get(0).startsWith("no CUDA: no CUDA driver") || lines.get(0).startsWith("no CUDA: no CUDA device"),
+                r.out());
+        assertTrue(lines.get(lines.size() - 1).startsWith("--backend auto uses: "), r.out());
+    }
+
+    @Test
+    void aBadBackendNameIsOneLine() {
+        CliRun r = CliRun.of("demo", "--backend", "gpu");
+        assertEquals(2, r.code());
+        assertEquals("bmoe: --backend must be auto, cpu, opencl or cuda, got 'gpu'", r.err().strip());
     }
 }

@@ -8,6 +8,7 @@ import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.backend.cpu.CpuBackend;
+import bmoe.backend.cuda.CudaBackend;
 import bmoe.backend.opencl.OpenClBackend;
 import bmoe.backend.opencl.OpenClDevices;
 import bmoe.model.Dataset;
@@ -90,6 +91,7 @@ public class BackendBenchmark {
     /** Which backend, on which OpenCL device: a name only; {@link Chain} and {@link DeviceCopy} open what they need. */
     @State(Scope.Benchmark)
     public static class Target {
+        /** cuda too with -p backend=cuda (not by default: most machines have no CUDA device). */
         @Param({"cpu", "opencl"})
         public String backend;
 
@@ -98,8 +100,8 @@ public class BackendBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            if (!backend.equals("cpu") && !backend.equals("opencl")) {
-                throw new IllegalArgumentException("backend must be cpu or opencl, got " + backend);
+            if (!backend.equals("cpu") && !backend.equals("opencl") && !backend.equals("cuda")) {
+                throw new IllegalArgumentException("backend must be cpu, opencl or cuda, got " + backend);
             }
             String chosen = System.getProperty("bmoe.device");
             // as --backend auto chooses: the first GPU with fp64, so one command serves any machine
@@ -109,8 +111,13 @@ public class BackendBenchmark {
         }
 
         Backend open() {
-            return backend.equals("cpu") ? new CpuBackend(threads, CpuBackend.DEFAULT_BLOCK_SIZE)
-                    : OpenClBackend.open(device, OpenClBackend.DEFAULT_CHUNK);
+            return switch (backend) {
+                case "cpu" -> new CpuBackend(threads, CpuBackend.DEFAULT_BLOCK_SIZE);
+                // the CUDA device of the same number (0 unless -Dbmoe.device says otherwise)
+                case "cuda" -> CudaBackend.open(System.getProperty("bmoe.device") != null ? device : 0,
+                        CudaBackend.DEFAULT_CHUNK);
+                default -> OpenClBackend.open(device, OpenClBackend.DEFAULT_CHUNK);
+            };
         }
     }
 
@@ -203,6 +210,9 @@ public class BackendBenchmark {
                 pool = new ForkJoinPool(target.threads);
                 System.out.println("# bmoe: copy on the CPU, " + target.threads + " threads");
                 return;
+            }
+            if (target.backend.equals("cuda")) {
+                throw new IllegalStateException("skipped: the copy benchmark has no cuda version (nvidia-smi gives the bandwidth)");
             }
             OpenClDevices.Device device = OpenClDevices.list().get(target.device);
             cl_device_id id = device.deviceId();

@@ -62,25 +62,17 @@ class OpenClTwinTest {
      */
     private static final double TERM_TOL = 1e-12;
 
-    /** Test-only kernels over the shared headers: one Philox block, one PG draw, one erfcx per work-item. */
-    private static final String PROBES = """
-            __kernel void philoxProbe(uint k0, uint k1, uint sweep, uint step, __global uint *out) {
-                uint i = get_global_id(0);
-                uint4 w = philox4x32_10((uint4)(i, sweep, step, 7u), (uint2)(k0, k1));
-                vstore4(w, i, out);
-            }
-            __kernel void pgProbe(__global const double *c, uint k0, uint k1, uint sweep, uint step,
-                                  __global double *out) {
-                uint i = get_global_id(0);
-                rng_stream rng;
-                rng_reset(&rng, (uint2)(k0, k1), i, sweep, step);
-                out[i] = pg_draw(&rng, c[i]);
-            }
-            __kernel void erfcxProbe(__global const double *x, __global double *out) {
-                uint i = get_global_id(0);
-                out[i] = erfcx_nonnegative(x[i]);
-            }
-            """;
+    /**
+     * Test-only kernels over the shared headers: one Philox block, one PG draw, one erfcx per work-item (the
+     * file CudaTwinTest runs on CUDA too).
+     */
+    static String probes() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("src/test/kernels/probes.cl"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @Test
     void philoxWordsAreTheSameOnTheDevice() {
@@ -422,7 +414,7 @@ class OpenClTwinTest {
             context = CL.clCreateContext(null, 1, new cl_device_id[] {id}, null, null, null);
             queue = CL.clCreateCommandQueue(context, id, 0, null);
             cl_program p = CL.clCreateProgramWithSource(context, 1,
-                    new String[] {OpenClProgram.source() + PROBES}, null, null);
+                    new String[] {OpenClProgram.source() + probes()}, null, null);
             CL.clBuildProgram(p, 0, null, OpenClProgram.options(2, 2, 64, 1), null, null);
             program = p;
         }
