@@ -9,8 +9,8 @@ final class FittedRun {
     @Option(names = "--run", required = true, description = "Run folder written by 'bmoe fit'.")
     Path run;
 
-    @Option(names = "--data", description = "CSV with the fit's x and y columns (default: the data file the fit "
-            + "read, at the absolute path RUN/run.json records).")
+    @Option(names = "--data", description = "Data with the fit's x and y columns, read as the fit read its own "
+            + "(default: the data file the fit read, at the absolute path RUN/run.json records).")
     Path data;
 
     /** The fit's draws.csv. */

@@ -17,7 +17,7 @@ import java.util.Map;
 final class RunInputs {
     private RunInputs() {}
 
-    /** The fit's x columns (in its order) and response, read from a CSV file. */
+    /** The fit's x columns (in its order) and response, read from the data file. */
     record Observed(Path file, double[][] x, double[] y) {
         int n() {
             return y.length;

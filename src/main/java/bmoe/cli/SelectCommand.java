@@ -43,7 +43,8 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data", required = true, description = "CSV file with a header row, fitted at each K.")
+    @Option(names = "--data", required = true,
+            description = "The data, as fit's --data (delimited text or Parquet), fitted at each K.")
     Path data;
 
     @Option(names = {"--experts", "-K"}, required = true, paramLabel = "FROM..TO|K,K,...",
