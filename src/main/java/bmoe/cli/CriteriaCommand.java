@@ -163,6 +163,21 @@ final class CriteriaCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "  %-10s %14.3f %10.3f%n", name, e.estimate(), e.se());
     }
 
+    /** The Pareto k table as criteria.json and select.json hold it, under "pareto_k" of {@code parent}. */
+    static ObjectNode paretoK(ObjectNode parent, Criteria.ParetoKSummary summary) {
+        ObjectNode k = parent.putObject("pareto_k");
+        k.put("threshold", summary.threshold());
+        k.put("good", summary.good());
+        k.put("bad", summary.bad());
+        k.put("very_bad", summary.veryBad());
+        if (Double.isFinite(summary.maxK())) {
+            k.put("max", summary.maxK());
+        } else {
+            k.put("max", String.valueOf(summary.maxK()));
+        }
+        return k;
+    }
+
     static ObjectNode json(Criteria.Result r, Selection selection, Path file) {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("data", file.toString());
@@ -177,16 +192,7 @@ final class CriteriaCommand implements Callable<Integer> {
         estimate(root, "p_waic", r.pWaic());
         estimate(root, "waic", r.waic());
         root.put("p_waic_above_0.4", r.pWaicAboveWarningLevel());
-        ObjectNode k = root.putObject("pareto_k");
-        k.put("threshold", r.paretoK().threshold());
-        k.put("good", r.paretoK().good());
-        k.put("bad", r.paretoK().bad());
-        k.put("very_bad", r.paretoK().veryBad());
-        if (Double.isFinite(r.paretoK().maxK())) {
-            k.put("max", r.paretoK().maxK());
-        } else {
-            k.put("max", String.valueOf(r.paretoK().maxK()));
-        }
+        ObjectNode k = paretoK(root, r.paretoK());
         k.put("max_row", r.paretoK().maxKIndex() + 1);
         putFiniteOrNull(k, "min_ess_good", r.paretoK().minEssGood());
         Criteria.RelativeEfficiencySummary e = r.relativeEfficiency();

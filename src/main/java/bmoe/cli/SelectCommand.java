@@ -321,16 +321,7 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
                     ModelComparison.difference(m.pointwise().elpdWaic(), best.pointwise().elpdWaic()));
             estimate(e, "p_waic", r.pWaic());
             estimate(e, "waic", r.waic());
-            ObjectNode k = e.putObject("pareto_k");
-            k.put("threshold", r.paretoK().threshold());
-            k.put("good", r.paretoK().good());
-            k.put("bad", r.paretoK().bad());
-            k.put("very_bad", r.paretoK().veryBad());
-            if (Double.isFinite(r.paretoK().maxK())) {
-                k.put("max", r.paretoK().maxK());
-            } else {
-                k.put("max", String.valueOf(r.paretoK().maxK()));
-            }
+            CriteriaCommand.paretoK(e, r.paretoK());
             m.warnings().forEach(e.putArray("warnings")::add);
         }
         root.put("method", "each K fitted with the same fit options and seed; PSIS-LOO and WAIC as 'bmoe criteria' "
