@@ -81,6 +81,11 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
      * pass) and they were what the gates needed at K = 4, p = 7 (bench/RESULTS.md, "Gates that mix").
      */
     public int gateMovesPerSweep() {
+        return gateMovesFor(gateMoves, experts);
+    }
+
+    /** Gate moves per sweep at K = {@code experts} for a --gate-moves of {@code gateMoves} (AUTO_MOVES: K - 1). */
+    public static int gateMovesFor(int gateMoves, int experts) {
         return gateMoves != AUTO_MOVES ? gateMoves : Math.max(1, experts - 1);
     }
 
