@@ -38,8 +38,13 @@ import org.apache.commons.math3.linear.RealMatrix;
  * density of the birth that would undo it.
  */
 public final class BirthProposal {
-    /** Weight of the prior in the mixture. */
-    static final double PRIOR_WEIGHT = 0.1;
+    /**
+     * Weight of the prior in the mixture. An expert that holds no data (its gate gives it no mass, its beta and s2
+     * are then draws from the prior) dies with probability about rho p(K-1)/p(K), since q at it is about rho times
+     * the prior; 0.3 against 0.1 tripled the ESS of K on neurips23 (n = 2000, poisson:1, KMAX = 6: bulk ESS 167
+     * against 62 over 4 x 1000 draws) for births from the prior that are mostly rejected (each two passes).
+     */
+    static final double PRIOR_WEIGHT = 0.3;
     /** sd of log s2 around an anchor's. */
     static final double LOG_S2_SD = 0.5;
     /** Scale of the anchor's coefficient sd (its posterior sd times this). */
