@@ -211,11 +211,14 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
     }
 
     void printSummary(PrintWriter out, PosteriorReport report) {
-        out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %d, %d chains x (%d warm-up + %d draws, thin %d), seed %d, "
-                + "gates %s%n", data.n(), data.p(), cfg.experts(), cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(),
+        String moves = cfg.variableExperts() && cfg.gateMoves() == RunConfig.AUTO_MOVES ? "K - 1 moves)"
+                : cfg.gateMovesPerSweep() + (cfg.gateMovesPerSweep() == 1 ? " move)" : " moves)");
+        out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %s, %d chains x (%d warm-up + %d draws, thin %d), seed %d, "
+                + "gates %s%n", data.n(), data.p(), cfg.variableExperts()
+                        ? "1.." + cfg.experts() + " (prior " + cfg.expertsPrior().spec() + ")" : "" + cfg.experts(),
+                cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(),
                 cfg.seed(), cfg.gates().cliName() + (cfg.gates() == GateMethod.MALA && cfg.experts() > 1
-                        ? (cfg.gateMetric().freezes() ? " (frozen metric" : " (fisher metric")
-                                + ", " + cfg.gateMovesPerSweep() + (cfg.gateMovesPerSweep() == 1 ? " move)" : " moves)")
+                        ? (cfg.gateMetric().freezes() ? " (frozen metric" : " (fisher metric") + ", " + moves
                         : ""));
         out.printf(Locale.ROOT, "backend: %s; %.1f s, %.0f sweeps/s; %s%n", backend, seconds, sweepsPerSecond(),
                 data.scaling().isIdentity() ? "original scale" : "sampled on standardised x and y, reported on the original scale");
