@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * <p>Functionals: the indicators of K = 1..KMAX (the marginal of K must match its prior), K itself, and K-free
  * summaries of theta (sums over experts and gates) and of the data. Error budget as in {@link GewekeTest}: iid
  * standard errors on one side, batch means (100 batches) on the other, |z| &lt; 4.5 per functional (about 15 per
- * case, so a family-wise false alarm rate near 1e-4; at seed 21 the four cases' largest |z| were 3.49, 2.45, 2.40
- * and 2.11, at seeds 22 and 23 1.09 to 2.57). The negative control leaves the move-choice probabilities
+ * case, so a family-wise false alarm rate near 1e-4; at seed 21 the four cases' largest |z| were 1.63, 2.91, 2.47
+ * and 1.84, at seeds 22 and 23 1.24 to 1.97). The negative control leaves the move-choice probabilities
  * d_{K+1} / b_K out of the ratio (a factor 2 at K = 1 and at K = KMAX - 1 here), which must give |z| &gt; 9.
  */
 @Tag("statistical")
@@ -46,7 +46,6 @@ class ExpertCountGewekeTest {
     /** -Dbmoe.geweke.seed=S reruns the cases at another seed (the tolerances were checked at several). */
     private static final long SEED = Long.getLong("bmoe.geweke.seed", 21);
     private static final int ITERS = 100_000;
-    private static final int BATCHES = 100;
     private static final double Z_MAX = 4.5;
     private static final Priors PRIORS = new Priors(1.5, 1.0, 6.0, 5.0);
     private static final Priors SAMPLED = Priors.sampledScale(1.5, 1.0, 6.0, 2.0, 0.4).withSampledGateScale(4.0, 7.5);
@@ -180,9 +179,9 @@ class ExpertCountGewekeTest {
         int f = mc.get(0).length;
         double[] z = new double[f];
         for (int j = 0; j < f; j++) {
-            double[] a = column(mc, j);
-            double[] b = column(sc, j);
-            double se2 = variance(a) / a.length + batchMeansVariance(b) / b.length;
+            double[] a = GewekeTest.column(mc, j);
+            double[] b = GewekeTest.column(sc, j);
+            double se2 = variance(a) / a.length + GewekeTest.batchMeansVariance(b) / b.length;
             z[j] = se2 > 0 ? (mean(a) - mean(b)) / Math.sqrt(se2) : 0.0;
         }
         return new Result(z, chainK, accepted / (double) ITERS);
@@ -282,26 +281,5 @@ class ExpertCountGewekeTest {
         g.add(syy / y.length);
         g.add(sxy / y.length);
         return g.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    private static double[] column(List<double[]> rows, int j) {
-        double[] c = new double[rows.size()];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = rows.get(i)[j];
-        }
-        return c;
-    }
-
-    private static double batchMeansVariance(double[] v) {
-        int size = v.length / BATCHES;
-        double[] means = new double[BATCHES];
-        for (int b = 0; b < BATCHES; b++) {
-            double s = 0;
-            for (int i = b * size; i < (b + 1) * size; i++) {
-                s += v[i];
-            }
-            means[b] = s / size;
-        }
-        return size * variance(means);
     }
 }
