@@ -58,10 +58,16 @@ public final class BirthProposal {
     record Anchor(double[] beta, Mvn.Canonical betaShape, double betaScale, double logS2, double[] gate,
                   double[] centre) {}
 
-    private final List<Anchor> anchors;
+    /** Floor of an expert's gate mass in the death weights 1 / (mass + floor). */
+    static final double DEATH_FLOOR = 0.01;
 
-    private BirthProposal(List<Anchor> anchors) {
+    private final List<Anchor> anchors;
+    /** The subsample's x~ rows (intercept first), over which {@link #deathProbabilities} averages gate masses. */
+    private final double[][] rows;
+
+    private BirthProposal(List<Anchor> anchors, double[][] rows) {
         this.anchors = anchors;
+        this.rows = rows;
     }
 
     /** Number of anchors M. */
@@ -131,7 +137,42 @@ public final class BirthProposal {
                         Math.log(s2), gate, centre));
             }
         }
-        return new BirthProposal(anchors);
+        double[][] rows = new double[m][d];
+        for (int s = 0; s < m; s++) {
+            rows[s][0] = 1.0;
+            for (int j = 0; j < p; j++) {
+                rows[s][j + 1] = sub.x()[s * p + j];
+            }
+        }
+        return new BirthProposal(anchors, rows);
+    }
+
+    /**
+     * Which expert a death removes: expert k with probability proportional to 1 / (q_k + {@link #DEATH_FLOOR}), q_k
+     * its gate probability averaged over the subsample's x, so that an expert the gates give no data is the one
+     * proposed for removal (and a birth's ratio counts the same probability of undoing it). A function of the
+     * parameters and the fixed subsample only.
+     */
+    double[] deathProbabilities(Params params) {
+        int k = params.experts();
+        double[] mass = new double[k];
+        double[] eta = new double[k];
+        for (double[] row : rows) {
+            params.gateLogits(row, eta);
+            double lse = Params.logSumExp(eta, k);
+            for (int e = 0; e < k; e++) {
+                mass[e] += Math.exp(eta[e] - lse) / rows.length;
+            }
+        }
+        double total = 0;
+        for (int e = 0; e < k; e++) {
+            mass[e] = 1.0 / (mass[e] + DEATH_FLOOR);
+            total += mass[e];
+        }
+        for (int e = 0; e < k; e++) {
+            mass[e] /= total;
+        }
+        return mass;
     }
 
     /**

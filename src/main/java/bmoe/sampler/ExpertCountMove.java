@@ -21,13 +21,14 @@ import bmoe.rng.RngStream;
  * inserted as expert j with gate v and every other coordinate kept (the old reference stays the reference); for
  * j = K + 1 the newborn becomes the reference, so every gate, the old reference's 0 included, is shifted by -v:
  * w'_i = g_i - v. Both maps are volume preserving (the second is unit triangular up to the sign of -v), so the
- * Jacobian is 1. <b>Death</b> at K + 1 (probability d_{K+1}): an expert j uniform on 1..K+1 is removed, and if it
- * was the reference the last remaining expert becomes it (every gate shifted by minus its gate); u is what the
- * removed expert was, relative to the new reference. Birth and death are each other's inverse, position by
- * position, and the position probabilities 1/(K+1) cancel. So
+ * Jacobian is 1. <b>Death</b> at K + 1 (probability d_{K+1}): expert j is chosen with probability
+ * r_j(theta') ({@link BirthProposal#deathProbabilities}: mostly the experts the gates give least data) and removed,
+ * and if it was the reference the last remaining expert becomes it (every gate shifted by minus its gate); u is
+ * what the removed expert was, relative to the new reference. Birth at position j and death of expert j are each
+ * other's inverse, so
  * <pre>
  *   log alpha_birth = log p(K+1) - log p(K) + log p(theta' | K+1) - log p(theta | K) + log L(theta') - log L(theta)
- *                     + log d_{K+1} - log b_K - log q(u | theta)
+ *                     + log d_{K+1} - log b_K + log r_j(theta') + log(K+1) - log q(u | theta)
  * </pre>
  * and a death's log alpha is the same with theta' and theta exchanged (theta the state after the death, q
  * evaluated there). b_1 = 1, b_KMAX = 0, otherwise b_K = d_K = 1/2. The two likelihoods are two passes over the
@@ -52,7 +53,7 @@ public final class ExpertCountMove {
     }
 
     /** A term of log alpha a negative control may leave out. */
-    enum Term { NONE, MOVE_CHOICE }
+    enum Term { NONE, MOVE_CHOICE, DEATH_CHOICE }
 
     /** One birth-or-death move from the chain's state, given its b0 and s_w (which the move leaves as they are). */
     public static Result step(SweepState state, ExpertsPrior kPrior, Priors priors, BirthProposal births,
@@ -73,13 +74,14 @@ public final class ExpertCountMove {
         Params small;
         Params large;
         BirthProposal.Newborn u;
+        int position;
         if (birth) {
-            int position = Math.min(k, (int) (rng.uniform() * (k + 1)));
+            position = Math.min(k, (int) (rng.uniform() * (k + 1)));
             u = births.draw(current, given, rng);
             small = current;
             large = insert(current, position, u);
         } else {
-            int position = Math.min(k - 1, (int) (rng.uniform() * k));
+            position = pick(births.deathProbabilities(current), rng.uniform());
             Removed removed = remove(current, position);
             u = removed.expert();
             small = removed.params();
@@ -95,6 +97,10 @@ public final class ExpertCountMove {
         if (omitted != Term.MOVE_CHOICE) {
             logAlphaBirth += Math.log(1 - birthProbability(ks + 1, kmax)) - Math.log(birthProbability(ks, kmax));
         }
+        if (omitted != Term.DEATH_CHOICE) {
+            // the death that undoes this birth picks the newborn with r_j(theta'); the birth put it at j w.p. 1/(K+1)
+            logAlphaBirth += Math.log(births.deathProbabilities(large)[position]) + Math.log(ks + 1);
+        }
         double logAlpha = birth ? logAlphaBirth : -logAlphaBirth;
         if (Double.isNaN(logAlpha)) {
             return new Result(current, birth, false, 0.0);
@@ -102,6 +108,18 @@ public final class ExpertCountMove {
         boolean accept = Math.log(u01) < logAlpha;
         return new Result(accept ? (birth ? large : small) : current, birth, accept,
                 Math.exp(Math.min(0.0, logAlpha)));
+    }
+
+    /** The first k whose cumulative probability exceeds u (the last if rounding leaves u above the total). */
+    private static int pick(double[] probabilities, double u) {
+        double cumulative = 0;
+        for (int k = 0; k < probabilities.length - 1; k++) {
+            cumulative += probabilities[k];
+            if (u < cumulative) {
+                return k;
+            }
+        }
+        return probabilities.length - 1;
     }
 
     /** b_K: 1 at K = 1, 0 at K = KMAX, else 1/2. */

@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * standard errors on one side, batch means (100 batches) on the other, |z| &lt; 4.5 per functional (about 15 per
  * case, so a family-wise false alarm rate near 1e-4; at seed 21 the four cases' largest |z| were 1.63, 2.91, 2.47
  * and 1.84, at seeds 22 and 23 1.24 to 1.97). The negative control leaves the move-choice probabilities
- * d_{K+1} / b_K out of the ratio (a factor 2 at K = 1 and at K = KMAX - 1 here), which must give |z| &gt; 9.
+ * d_{K+1} / b_K out of the ratio (a factor 2 at K = 1 and at K = KMAX - 1 here), and the other the death's choice
+ * probability r_j (K + 1); each must give |z| &gt; 9.
  */
 @Tag("statistical")
 class ExpertCountGewekeTest {
@@ -75,6 +76,21 @@ class ExpertCountGewekeTest {
         System.out.printf("Geweke negative control (the ratio without d_K+1 / b_K): largest |z| = %.1f, chain P(K) %s%n",
                 worst, Arrays.toString(r.chainK()));
         assertTrue(worst > 2 * Z_MAX, "the test failed to see a ratio missing d_K+1 / b_K: largest |z| = " + worst);
+    }
+
+    /**
+     * The ratio without the death's choice probability r_j(theta') (K + 1), so deaths of light experts are
+     * over-favoured: P(K) comes out about (0.31, 0.25, 0.22, 0.22) for a uniform prior. K's long autocorrelation
+     * makes that |z| about 10 at 1e5 iterations, so this control runs 3e5 (|z| grows as the square root).
+     */
+    @Test
+    void negativeControlDetectsARatioWithoutTheDeathChoice() {
+        Result r = run(GateMethod.MALA, ExpertsPrior.parse("uniform", 4), 1, PRIORS, 21, 1,
+                ExpertCountMove.Term.DEATH_CHOICE, 3 * ITERS);
+        double worst = Arrays.stream(r.z()).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke negative control (the ratio without r_j(theta') (K + 1)): largest |z| = %.1f, chain P(K) "
+                + "%s%n", worst, Arrays.toString(r.chainK()));
+        assertTrue(worst > 2 * Z_MAX, "the test failed to see a ratio missing the death's choice: largest |z| = " + worst);
     }
 
     @Test
@@ -122,6 +138,11 @@ class ExpertCountGewekeTest {
 
     static Result run(GateMethod method, ExpertsPrior kPrior, int p, Priors priors, long seed, int gateMoves,
                       ExpertCountMove.Term omitted) {
+        return run(method, kPrior, p, priors, seed, gateMoves, omitted, ITERS);
+    }
+
+    static Result run(GateMethod method, ExpertsPrior kPrior, int p, Priors priors, long seed, int gateMoves,
+                      ExpertCountMove.Term omitted, int iters) {
         int d = p + 1;
         int kmax = kPrior.maxExperts();
         float[] x = new float[N * p];
@@ -131,9 +152,9 @@ class ExpertCountGewekeTest {
         }
         double[] pk = kPrior.probabilities();
         // marginal-conditional: K, theta | K, z, y iid
-        List<double[]> mc = new ArrayList<>(ITERS);
+        List<double[]> mc = new ArrayList<>(iters);
         RngStream rng = new RngStream(new RngKey(seed, 1));
-        for (int t = 0; t < ITERS; t++) {
+        for (int t = 0; t < iters; t++) {
             rng.reset(t, 0, 0);
             int k = drawK(pk, rng.uniform());
             PriorSampler.Draw prior = PriorSampler.drawWithScale(priors, k, d, rng);
@@ -141,7 +162,7 @@ class ExpertCountGewekeTest {
             mc.add(functionals(prior.params(), prior.sigmaScale(), prior.gateSd(), kmax, x, y));
         }
         // successive-conditional: sweep at K and the move, given y; then y | theta
-        List<double[]> sc = new ArrayList<>(ITERS);
+        List<double[]> sc = new ArrayList<>(iters);
         RngKey key = new RngKey(seed, 2);
         RngStream yRng = new RngStream(new RngKey(seed, 3));
         yRng.reset(0, 0, 1);
@@ -153,7 +174,7 @@ class ExpertCountGewekeTest {
         try (Backend backend = new CpuBackend(1)) {
             SweepState state = new SweepState(first.params(), 0, StepSize.initial(), null, first.sigmaScale(),
                     first.gateSd());
-            for (int t = 0; t < ITERS; t++) {
+            for (int t = 0; t < iters; t++) {
                 try (Backend.Resident resident = backend.upload(data)) {
                     Map<Integer, Backend.Workspace> spaces = new HashMap<>();
                     try {
@@ -172,7 +193,7 @@ class ExpertCountGewekeTest {
                 }
                 y = response(state.params(), x, p, yRng.reset(t + 1, 0, 2));
                 data = data.withResponse(y);
-                chainK[state.params().experts() - 1] += 1.0 / ITERS;
+                chainK[state.params().experts() - 1] += 1.0 / iters;
                 sc.add(functionals(state.params(), state.sigmaScale(), state.gateSd(), kmax, x, y));
             }
         }
@@ -184,7 +205,7 @@ class ExpertCountGewekeTest {
             double se2 = variance(a) / a.length + GewekeTest.batchMeansVariance(b) / b.length;
             z[j] = se2 > 0 ? (mean(a) - mean(b)) / Math.sqrt(se2) : 0.0;
         }
-        return new Result(z, chainK, accepted / (double) ITERS);
+        return new Result(z, chainK, accepted / (double) iters);
     }
 
     /** GibbsSweep.withExpertCount with a move whose ratio leaves out {@code omitted}. */
