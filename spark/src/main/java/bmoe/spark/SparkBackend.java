@@ -14,9 +14,10 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -52,7 +53,8 @@ public final class SparkBackend implements Backend {
     private final int blockSize;
     private final AtomicLong workspaceIds = new AtomicLong();
     private final AtomicLong jobs = new AtomicLong();
-    private final AtomicReference<long[]> fault = new AtomicReference<>();
+    private final AtomicLong[] calls = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    private final Map<String, Integer> faults = new ConcurrentHashMap<>();
     private final List<Data> uploads = new CopyOnWriteArrayList<>();
 
     /** A backend on {@code sc} with blocks of {@code blockSize} rows (the CPU backend's default: 16384). */
@@ -89,13 +91,16 @@ public final class SparkBackend implements Backend {
         return jobs.get();
     }
 
+    /** The kernels, as {@link #failOnce} names them. */
+    public enum Kernel { ALLOCATE, GATE_GRADIENT, GATE_STATS }
+
     /**
-     * Tests only: the first attempt of partition {@code partition}'s task in kernel job number {@code job} (1-based,
-     * counting this backend's kernel calls) fails after its kernel ran, so Spark retries it (a master such as
-     * {@code local[2,3]} allows retries; plain {@code local[N]} does not).
+     * Tests only: in the {@code nth} call (1-based) of {@code kernel} on this backend, the first attempt of partition
+     * {@code partition}'s task fails after its kernel ran, so Spark retries it (a master such as {@code local[2,3]}
+     * allows retries; plain {@code local[N]} does not, and the fit then fails).
      */
-    public void failOnce(long job, int partition) {
-        fault.set(new long[] {job, partition});
+    public void failOnce(Kernel kernel, long nth, int partition) {
+        faults.put(kernel + "#" + nth, partition);
     }
 
     /**
@@ -147,7 +152,7 @@ public final class SparkBackend implements Backend {
         synchronized (w) {
             call = new Draw(w.version + 1, Shipped.of(params), key.seed(), key.chain(), sweep);
         }
-        List<double[]> parts = w.data.rows.map(new AllocateTask(failHere(), w.id, call, size)).collect();
+        List<double[]> parts = w.data.rows.map(new AllocateTask(failHere(Kernel.ALLOCATE), w.id, call, size)).collect();
         synchronized (w) {
             w.version = call.version;
             w.last = call;
@@ -165,7 +170,7 @@ public final class SparkBackend implements Backend {
     public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
         Space w = (Space) ws;
         GateGradient out = GateGradient.zeros(w.experts(), w.data.p + 1, metric);
-        List<double[]> parts = w.data.rows.map(new GradientTask(failHere(), Shipped.of(params),
+        List<double[]> parts = w.data.rows.map(new GradientTask(failHere(Kernel.GATE_GRADIENT), Shipped.of(params),
                 referenceGates == null ? null : referenceGates.clone(), metric, out.flat().length)).collect();
         addInOrder(parts, 0, out.flat());
         return out;
@@ -175,7 +180,7 @@ public final class SparkBackend implements Backend {
     public GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {
         Space w = (Space) ws;
         GateStats out = GateStats.zeros(w.data.p + 1);
-        List<double[]> parts = w.data.rows.map(new GateStatsTask(failHere(), w.id, w.last(), Shipped.of(params), gate,
+        List<double[]> parts = w.data.rows.map(new GateStatsTask(failHere(Kernel.GATE_STATS), w.id, w.last(), Shipped.of(params), gate,
                 key.seed(), key.chain(), sweep, out.flat().length)).collect();
         addInOrder(parts, 0, out.flat());
         return out;
@@ -202,14 +207,15 @@ public final class SparkBackend implements Backend {
         uploads.clear();
     }
 
-    /** The failing partition for the job about to run, or -1 (every kernel call counts as one job). */
-    private int failHere() {
-        long job = jobs.incrementAndGet();
-        long[] plan = fault.get();
-        if (plan != null && plan[0] == job && fault.compareAndSet(plan, null)) {
-            return (int) plan[1];
+    /** Counts a kernel call (one job); the partition {@link #failOnce} made fail in it, or -1. */
+    private int failHere(Kernel kernel) {
+        jobs.incrementAndGet();
+        long nth = calls[kernel.ordinal()].incrementAndGet();
+        if (faults.isEmpty()) {
+            return -1;
         }
-        return -1;
+        Integer partition = faults.remove(kernel + "#" + nth);
+        return partition == null ? -1 : partition;
     }
 
     /** Adds the partitions' sums (from offset {@code skip} of each) in partition order, as CpuBackend adds blocks. */

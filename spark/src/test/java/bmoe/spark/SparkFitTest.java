@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -75,25 +77,75 @@ class SparkFitTest {
                 .collect(Collectors.joining("\n"));
     }
 
+    private static final Map<String, String> CPU = new HashMap<>();
+
+    /** draws.csv of the cpu backend's fit with these extra options (each fit once per class). */
+    static synchronized String cpuDraws(String... extra) throws IOException {
+        String key = String.join(" ", extra);
+        if (!CPU.containsKey(key)) {
+            Path out = dir.resolve("cpu" + CPU.size());
+            List<String> a = new ArrayList<>(List.of(extra));
+            a.addAll(List.of("--backend", "cpu", "--threads", "2"));
+            run(false, null, fit(out, a.toArray(new String[0])));
+            CPU.put(key, draws(out));
+        }
+        return CPU.get(key);
+    }
+
     @Test
     void drawsAreThoseOfTheCpuBackend() throws IOException {
-        Path cpu = dir.resolve("cpu");
         Path spark = dir.resolve("spark");
-        run(false, null, fit(cpu, "--backend", "cpu", "--threads", "2"));
         run(true, null, fit(spark));
-        String expected = draws(cpu);
-        assertTrue(expected.lines().count() == 1 + 2 * 20, "a header row and 2 x 20 draws");
+        String expected = cpuDraws();
+        assertEquals(1 + 2 * 20, expected.lines().count(), "a header row and 2 x 20 draws");
         assertEquals(expected, draws(spark));
-        System.out.println(header(spark));
+        assertTrue(header(spark).contains("# backend = spark"), header(spark));
+        assertTrue(header(spark).contains("# block_size = 5000"), header(spark));
         assertTrue(Files.readString(spark.resolve("run.json")).contains("\"spark\""), "run.json names the backend");
     }
 
     @Test
     void polyaGammaDrawsAreThoseOfTheCpuBackend() throws IOException {
-        Path cpu = dir.resolve("cpu-pg");
         Path spark = dir.resolve("spark-pg");
-        run(false, null, fit(cpu, "--backend", "cpu", "--threads", "2", "--gates", "pg"));
         run(true, null, fit(spark, "--gates", "pg"));
-        assertEquals(draws(cpu), draws(spark));
+        assertEquals(cpuDraws("--gates", "pg"), draws(spark));
     }
+
+    /**
+     * Tasks that fail once (after their kernel ran: its sums are lost, and for kernel (a) its z were already kept)
+     * and are retried by Spark (master local[2,3]: 3 attempts a task) leave the draws as they were. Each kind of
+     * kernel fails once, in the start search and during warm-up; Spark's listener sees each failure and a
+     * successful second attempt.
+     */
+    @Test
+    void tasksThatFailOnceAreRetriedWithTheSameDraws() throws Exception {
+        int failed = SparkTesting.INJECTED_FAILURES.get();
+        int retried = SparkTesting.RETRIED_SUCCESSES.get();
+        Path spark = dir.resolve("spark-faults");
+        List<SparkBackend> opened = new ArrayList<>();
+        run(true, b -> {
+            opened.add(b);
+            b.failOnce(SparkBackend.Kernel.ALLOCATE, 3, 1);
+            b.failOnce(SparkBackend.Kernel.GATE_GRADIENT, 40, 3);
+            b.failOnce(SparkBackend.Kernel.ALLOCATE, 70, 0);
+        }, fit(spark));
+        assertEquals(1, opened.size());
+        assertEquals(cpuDraws(), draws(spark));
+        assertEquals(failed + 3, SparkTesting.await(SparkTesting.INJECTED_FAILURES, failed + 3), "failed tasks");
+        assertTrue(SparkTesting.await(SparkTesting.RETRIED_SUCCESSES, retried + 3) >= retried + 3, "retried tasks");
+    }
+
+    /** The same with the Polya-Gamma sweep, whose kernel (c) reads the z that kernel (a) kept (or draws them again). */
+    @Test
+    void polyaGammaTasksThatFailOnceAreRetriedWithTheSameDraws() throws Exception {
+        int failed = SparkTesting.INJECTED_FAILURES.get();
+        Path spark = dir.resolve("spark-pg-faults");
+        run(true, b -> {
+            b.failOnce(SparkBackend.Kernel.GATE_STATS, 5, 2);
+            b.failOnce(SparkBackend.Kernel.ALLOCATE, 30, 3);
+        }, fit(spark, "--gates", "pg"));
+        assertEquals(cpuDraws("--gates", "pg"), draws(spark));
+        assertEquals(failed + 2, SparkTesting.await(SparkTesting.INJECTED_FAILURES, failed + 2), "failed tasks");
+    }
+
 }
