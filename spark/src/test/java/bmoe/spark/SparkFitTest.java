@@ -148,4 +148,31 @@ class SparkFitTest {
         assertEquals(failed + 2, SparkTesting.await(SparkTesting.INJECTED_FAILURES, failed + 2), "failed tasks");
     }
 
+
+    /**
+     * A driver killed mid-run (SIGKILL of a separate JVM running SparkMain, once a checkpoint is on disk) and the fit
+     * resumed with fit --resume on this JVM's SparkContext: the draws of a fit that never stopped.
+     */
+    @Test
+    void aKilledDriverResumesToTheSameDraws() throws Exception {
+        Path spark = dir.resolve("spark-killed");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(Files.readAllLines(Path.of("conf", "java-options")));
+        command.add("-Dlog4j2.configurationFile=" + Path.of("src", "test", "resources", "log4j2-test.properties").toAbsolutePath());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkMain.class.getName(), "--master", "local[2]"));
+        command.addAll(List.of(fit(spark, "--checkpoint-every", "5")));
+        Process driver = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("killed.log").toFile()).start();
+        Path checkpoint = spark.resolve("checkpoint").resolve("chain-2.json");
+        long end = System.nanoTime() + 120_000_000_000L;
+        while (!Files.exists(checkpoint) && driver.isAlive() && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        driver.destroyForcibly().waitFor();
+        assertTrue(Files.exists(checkpoint), "a checkpoint before the kill: " + Files.readString(dir.resolve("killed.log")));
+        assertTrue(!Files.exists(spark.resolve("summary.json")), "killed before the end");
+        String out = run(true, null, "fit", "--resume", spark.toString());
+        assertEquals(cpuDraws(), draws(spark));
+        assertTrue(Files.readString(spark.resolve("run.json")).contains("\"spark\""));
+    }
 }
