@@ -117,16 +117,14 @@ public final class SparkBackend implements Backend {
         int p = data.p();
         int blocks = Math.max(1, (int) ((n + (long) blockSize - 1) / blockSize));
         List<Broadcast<RowBlock>> shipped = new ArrayList<>(blocks);
-        List<Integer> indices = new ArrayList<>(blocks);
         for (int b = 0; b < blocks; b++) {
             int from = (int) Math.min((long) b * blockSize, n);
             int to = (int) Math.min((long) (b + 1) * blockSize, n);
             float[] x = Arrays.copyOfRange(data.x(), from * p, to * p);
             float[] y = Arrays.copyOfRange(data.y(), from, to);
             shipped.add(sc.broadcast(new RowBlock(b, from, to - from, p, x, y)));
-            indices.add(b);
         }
-        JavaRDD<RowBlock> rdd = sc.parallelize(indices, blocks).map(new FromBroadcast(shipped))
+        JavaRDD<RowBlock> rdd = new JavaRDD<>(new BlocksRdd(sc.sc(), shipped), BlocksRdd.tag())
                 .setName("bmoe rows (n = " + n + ", p = " + p + ", " + blocks + " blocks of " + blockSize + ")")
                 .persist(StorageLevel.MEMORY_ONLY());
         long cached = rdd.count();
@@ -347,21 +345,6 @@ public final class SparkBackend implements Backend {
             b.keep(ws, last.version(), z);
         }
         return z;
-    }
-
-    /** Builds the cached element of a partition from its broadcast. */
-    static final class FromBroadcast implements Function<Integer, RowBlock> {
-        private static final long serialVersionUID = 1L;
-        private final List<Broadcast<RowBlock>> shipped;
-
-        FromBroadcast(List<Broadcast<RowBlock>> shipped) {
-            this.shipped = shipped;
-        }
-
-        @Override
-        public RowBlock call(Integer b) {
-            return shipped.get(b).value();
-        }
     }
 
     /** A kernel's task: checks it runs on its own block, and fails when a test asked it to. */
