@@ -114,6 +114,8 @@ public final class SparkBench {
                     + "ratio of medians %.3f, per-round ratios %s (median %.3f)%n", experts + 1, median(cpuMs),
                     range(cpuMs), median(sparkMs), range(sparkMs), median(sparkMs) / median(cpuMs), fmt(ratios),
                     median(ratios));
+            System.out.printf(Locale.ROOT, "per-round ratios: %s%n", ratios.stream()
+                    .map(x -> String.format(Locale.ROOT, "%.2f", x)).reduce((x, y) -> x + " " + y).orElse(""));
             System.out.printf(Locale.ROOT, "spark kernel jobs: %d%n", spark.jobs());
         }
     }
