@@ -171,7 +171,7 @@ class SparkFitTest {
         driver.destroyForcibly().waitFor();
         assertTrue(Files.exists(checkpoint), "a checkpoint before the kill: " + Files.readString(dir.resolve("killed.log")));
         assertTrue(!Files.exists(spark.resolve("summary.json")), "killed before the end");
-        String out = run(true, null, "fit", "--resume", spark.toString());
+        run(true, null, "fit", "--resume", spark.toString());
         assertEquals(cpuDraws(), draws(spark));
         assertTrue(Files.readString(spark.resolve("run.json")).contains("\"spark\""));
     }
