@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One partition's data: rows [first, first + rows) of x (row-major, p floats a row) and y, float32 on the
- * sampler's scale, exactly the CPU backend's block of the same index. Held deserialized in executor memory (the
- * cached RDD's element), so every kernel job reads it in place.
+ * sampler's scale: one or more whole blocks of the CPU backend ({@code blockSize} rows each, the last one maybe
+ * shorter), first being a multiple of blockSize. Held deserialized in executor memory (the cached RDD's element),
+ * so every kernel job reads it in place.
  *
  * <p>Beside the data, each workspace's allocations z of this block from its latest kernel (a) call, tagged with
  * that call's number. They are a cache, not state: a task that finds them missing (an executor lost, the block
@@ -20,18 +21,35 @@ final class RowBlock implements Serializable {
     final int index;
     final int first;
     final int rows;
+    final int blockSize;
     final int p;
     final float[] x;
     final float[] y;
     private transient volatile Map<Long, Allocations> z;
 
-    RowBlock(int index, int first, int rows, int p, float[] x, float[] y) {
+    RowBlock(int index, int first, int rows, int blockSize, int p, float[] x, float[] y) {
         this.index = index;
         this.first = first;
         this.rows = rows;
+        this.blockSize = blockSize;
         this.p = p;
         this.x = x;
         this.y = y;
+    }
+
+    /** The CPU backend's blocks in this partition (1 when it has no rows: n = 0). */
+    int blocks() {
+        return Math.max(1, (int) ((rows + (long) blockSize - 1) / blockSize));
+    }
+
+    /** Global index of the first row of block j of this partition. */
+    int from(int j) {
+        return first + j * blockSize;
+    }
+
+    /** Global index one past the last row of block j of this partition. */
+    int to(int j) {
+        return (int) Math.min((long) from(j) + blockSize, (long) first + rows);
     }
 
     /** z of this block drawn by a workspace's kernel (a) call number {@code version}. */

@@ -26,16 +26,17 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * The kernels as Spark jobs. The data are an RDD of {@link RowBlock}s, one per partition, block b holding rows
- * [b B, (b + 1) B) for the block size B, exactly the CPU backend's blocks, cached deserialized in executor memory.
+ * The kernels as Spark jobs. The data are an RDD of {@link RowBlock}s cached deserialized in executor memory, one
+ * per partition, each holding whole blocks of the CPU backend (block b: rows [b B, (b + 1) B) for the block size
+ * B): one block per partition by default, or several ({@code blocksPerPartition}, fewer and larger tasks).
  * Each kernel call is one job: the driver ships the small {@link ParamsBlock} in the task closure, each task runs
- * {@link CpuKernels}' code on its block (the rows' own indices key their random numbers, so a block draws what it
- * draws on the CPU) and returns its partial sums, and the driver adds them in partition order, as
+ * {@link CpuKernels}' code on each of its blocks (the rows' own indices key their random numbers, so a block draws
+ * what it draws on the CPU) and returns one partial sum per block, and the driver adds them in block order, as
  * {@link CpuBackend} adds its block sums. The sums, and so the draws, are bit-identical to the cpu backend's with
  * the same block size, whatever the executors, their cores or the order tasks finish in.
  *
  * <p>Faults: a task is a pure function of its block and the call's parameters, so Spark's retry of a failed or
- * lost task returns the same sums. The blocks' lineage is one broadcast per block (from the driver's
+ * lost task returns the same sums. The partitions' lineage is one broadcast per partition (from the driver's
  * {@link Dataset}), so a lost cached block is rebuilt. Allocations z are needed across calls only by the
  * Polya-Gamma sweep (kernel (c) reads the z of the last kernel (a) call): each block keeps its z beside its rows,
  * tagged with the call's number, and a task of kernel (c) that finds them missing or stale draws them again from
@@ -51,19 +52,32 @@ public final class SparkBackend implements Backend {
 
     private final JavaSparkContext sc;
     private final int blockSize;
+    private final int blocksPerPartition;
     private final AtomicLong workspaceIds = new AtomicLong();
     private final AtomicLong jobs = new AtomicLong();
     private final AtomicLong[] calls = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
     private final Map<String, Integer> faults = new ConcurrentHashMap<>();
     private final List<Data> uploads = new CopyOnWriteArrayList<>();
 
-    /** A backend on {@code sc} with blocks of {@code blockSize} rows (the CPU backend's default: 16384). */
-    public SparkBackend(JavaSparkContext sc, int blockSize) {
+    /**
+     * A backend on {@code sc} with blocks of {@code blockSize} rows (the CPU backend's default: 16384), which define
+     * the draws, and {@code blocksPerPartition} of them in each partition (speed only: the draws do not depend on it).
+     */
+    public SparkBackend(JavaSparkContext sc, int blockSize, int blocksPerPartition) {
         if (blockSize < 1) {
             throw new IllegalArgumentException("block size must be >= 1, got " + blockSize);
         }
+        if (blocksPerPartition < 1) {
+            throw new IllegalArgumentException("blocks per partition must be >= 1, got " + blocksPerPartition);
+        }
         this.sc = sc;
         this.blockSize = blockSize;
+        this.blocksPerPartition = blocksPerPartition;
+    }
+
+    /** One block a partition. */
+    public SparkBackend(JavaSparkContext sc, int blockSize) {
+        this(sc, blockSize, 1);
     }
 
     public SparkBackend(JavaSparkContext sc) {
@@ -78,7 +92,7 @@ public final class SparkBackend implements Backend {
     @Override
     public String describe() {
         return "spark (master " + sc.master() + ", default parallelism " + sc.defaultParallelism() + ", blocks of "
-                + blockSize + " rows, one per partition)";
+                + blockSize + " rows, " + (blocksPerPartition == 1 ? "one" : "" + blocksPerPartition) + " per partition)";
     }
 
     @Override
@@ -116,23 +130,26 @@ public final class SparkBackend implements Backend {
         int n = data.n();
         int p = data.p();
         int blocks = Math.max(1, (int) ((n + (long) blockSize - 1) / blockSize));
-        List<Broadcast<RowBlock>> shipped = new ArrayList<>(blocks);
-        for (int b = 0; b < blocks; b++) {
-            int from = (int) Math.min((long) b * blockSize, n);
-            int to = (int) Math.min((long) (b + 1) * blockSize, n);
+        int partitions = (blocks + blocksPerPartition - 1) / blocksPerPartition;
+        long rowsPerPartition = (long) blockSize * blocksPerPartition;
+        List<Broadcast<RowBlock>> shipped = new ArrayList<>(partitions);
+        for (int q = 0; q < partitions; q++) {
+            int from = (int) Math.min(q * rowsPerPartition, n);
+            int to = (int) Math.min((q + 1) * rowsPerPartition, n);
             float[] x = Arrays.copyOfRange(data.x(), from * p, to * p);
             float[] y = Arrays.copyOfRange(data.y(), from, to);
-            shipped.add(sc.broadcast(new RowBlock(b, from, to - from, p, x, y)));
+            shipped.add(sc.broadcast(new RowBlock(q, from, to - from, blockSize, p, x, y)));
         }
         JavaRDD<RowBlock> rdd = new JavaRDD<>(new BlocksRdd(sc.sc(), shipped), BlocksRdd.tag())
-                .setName("bmoe rows (n = " + n + ", p = " + p + ", " + blocks + " blocks of " + blockSize + ")")
+                .setName("bmoe rows (n = " + n + ", p = " + p + ", " + blocks + " blocks of " + blockSize + " rows, "
+                        + partitions + " partitions)")
                 .persist(StorageLevel.MEMORY_ONLY());
         long cached = rdd.count();
-        if (cached != blocks || rdd.getNumPartitions() != blocks) {
-            throw new IllegalStateException("expected " + blocks + " blocks in as many partitions, got " + cached
-                    + " in " + rdd.getNumPartitions());
+        if (cached != partitions || rdd.getNumPartitions() != partitions) {
+            throw new IllegalStateException("expected " + partitions + " partitions, got " + cached + " in "
+                    + rdd.getNumPartitions());
         }
-        Data d = new Data(n, p, blocks, rdd, shipped);
+        Data d = new Data(n, p, partitions, rdd, shipped);
         uploads.add(d);
         return d;
     }
@@ -157,10 +174,12 @@ public final class SparkBackend implements Backend {
         }
         double total = 0;
         for (double[] part : parts) {
-            total += part[0];
+            for (int at = 0; at < part.length; at += 1 + size) {
+                total += part[at];
+            }
         }
         ExpertStats stats = ExpertStats.zeros(w.experts(), w.data.p + 1);
-        addInOrder(parts, 1, stats.flat());
+        addInOrder(parts, 1 + size, 1, stats.flat());
         return new Allocation(total, stats);
     }
 
@@ -170,7 +189,7 @@ public final class SparkBackend implements Backend {
         GateGradient out = GateGradient.zeros(w.experts(), w.data.p + 1, metric);
         List<double[]> parts = w.data.rows.map(new GradientTask(failHere(Kernel.GATE_GRADIENT), Shipped.of(params),
                 referenceGates == null ? null : referenceGates.clone(), metric, out.flat().length)).collect();
-        addInOrder(parts, 0, out.flat());
+        addInOrder(parts, out.flat().length, 0, out.flat());
         return out;
     }
 
@@ -180,7 +199,7 @@ public final class SparkBackend implements Backend {
         GateStats out = GateStats.zeros(w.data.p + 1);
         List<double[]> parts = w.data.rows.map(new GateStatsTask(failHere(Kernel.GATE_STATS), w.id, w.last(), Shipped.of(params), gate,
                 key.seed(), key.chain(), sweep, out.flat().length)).collect();
-        addInOrder(parts, 0, out.flat());
+        addInOrder(parts, out.flat().length, 0, out.flat());
         return out;
     }
 
@@ -216,11 +235,16 @@ public final class SparkBackend implements Backend {
         return partition == null ? -1 : partition;
     }
 
-    /** Adds the partitions' sums (from offset {@code skip} of each) in partition order, as CpuBackend adds blocks. */
-    private static void addInOrder(List<double[]> parts, int skip, double[] out) {
+    /**
+     * Adds the blocks' sums in block order, as CpuBackend does: partitions in order, and in each its blocks' sums,
+     * {@code stride} doubles a block, the sums from offset {@code skip}.
+     */
+    private static void addInOrder(List<double[]> parts, int stride, int skip, double[] out) {
         for (double[] part : parts) {
-            for (int j = 0; j < out.length; j++) {
-                out[j] += part[skip + j];
+            for (int at = 0; at < part.length; at += stride) {
+                for (int j = 0; j < out.length; j++) {
+                    out[j] += part[at + skip + j];
+                }
             }
         }
     }
@@ -229,15 +253,15 @@ public final class SparkBackend implements Backend {
     final class Data implements Resident {
         final int n;
         final int p;
-        final int blocks;
+        final int partitions;
         final JavaRDD<RowBlock> rows;
         private final List<Broadcast<RowBlock>> shipped;
         private boolean closed;
 
-        Data(int n, int p, int blocks, JavaRDD<RowBlock> rows, List<Broadcast<RowBlock>> shipped) {
+        Data(int n, int p, int partitions, JavaRDD<RowBlock> rows, List<Broadcast<RowBlock>> shipped) {
             this.n = n;
             this.p = p;
-            this.blocks = blocks;
+            this.partitions = partitions;
             this.rows = rows;
             this.shipped = shipped;
         }
@@ -252,9 +276,9 @@ public final class SparkBackend implements Backend {
             return p;
         }
 
-        /** Partitions of the cached RDD: one per block. */
+        /** Partitions of the cached RDD. */
         public int partitions() {
-            return blocks;
+            return partitions;
         }
 
         @Override
@@ -327,9 +351,12 @@ public final class SparkBackend implements Backend {
         /** Block b's z of this call, drawn again (the sums are discarded). */
         byte[] redraw(RowBlock b) {
             byte[] z = new byte[b.rows];
-            double[] scratch = new double[params.experts() * ExpertStats.stride(b.p + 1)];
-            CpuKernels.allocate(b.x, b.y, b.p, z, b.first, b.first, b.first + b.rows, params.block(),
-                    new RngKey(seed, chain), sweep, scratch);
+            ParamsBlock block = params.block();
+            RngKey key = new RngKey(seed, chain);
+            for (int j = 0; j < b.blocks(); j++) {
+                double[] scratch = new double[params.experts() * ExpertStats.stride(b.p + 1)];
+                CpuKernels.allocate(b.x, b.y, b.p, z, b.first, b.from(j), b.to(j), block, key, sweep, scratch);
+            }
             return z;
         }
     }
@@ -398,13 +425,16 @@ public final class SparkBackend implements Backend {
         @Override
         double[] run(RowBlock b) {
             byte[] z = new byte[b.rows];
-            double[] stats = new double[size];
-            double logLik = CpuKernels.allocate(b.x, b.y, b.p, z, b.first, b.first, b.first + b.rows,
-                    call.params().block(), new RngKey(call.seed(), call.chain()), call.sweep(), stats);
+            ParamsBlock block = call.params().block();
+            RngKey key = new RngKey(call.seed(), call.chain());
+            double[] out = new double[b.blocks() * (1 + size)];
+            for (int j = 0; j < b.blocks(); j++) {
+                double[] stats = new double[size];
+                out[j * (1 + size)] = CpuKernels.allocate(b.x, b.y, b.p, z, b.first, b.from(j), b.to(j), block, key,
+                        call.sweep(), stats);
+                System.arraycopy(stats, 0, out, j * (1 + size) + 1, size);
+            }
             b.keep(ws, call.version(), z);
-            double[] out = new double[1 + size];
-            out[0] = logLik;
-            System.arraycopy(stats, 0, out, 1, size);
             return out;
         }
     }
@@ -426,9 +456,15 @@ public final class SparkBackend implements Backend {
 
         @Override
         double[] run(RowBlock b) {
-            double[] out = new double[size];
-            // kernel (b) draws nothing: the block's own row numbering serves
-            CpuKernels.gateGradient(b.x, b.y, b.p, 0, b.rows, params.block(), reference, metric, out);
+            ParamsBlock block = params.block();
+            double[] out = new double[b.blocks() * size];
+            for (int j = 0; j < b.blocks(); j++) {
+                double[] sums = new double[size];
+                // kernel (b) draws nothing: the partition's own row numbering serves
+                CpuKernels.gateGradient(b.x, b.y, b.p, b.from(j) - b.first, b.to(j) - b.first, block, reference, metric,
+                        sums);
+                System.arraycopy(sums, 0, out, j * size, size);
+            }
             return out;
         }
     }
@@ -460,9 +496,14 @@ public final class SparkBackend implements Backend {
         @Override
         double[] run(RowBlock b) {
             byte[] z = allocationsOf(b, ws, last);
-            double[] out = new double[size];
-            CpuKernels.gateStats(b.x, b.p, z, b.first, b.first, b.first + b.rows, params.block(), gate,
-                    new RngKey(seed, chain), sweep, out);
+            ParamsBlock block = params.block();
+            RngKey key = new RngKey(seed, chain);
+            double[] out = new double[b.blocks() * size];
+            for (int j = 0; j < b.blocks(); j++) {
+                double[] sums = new double[size];
+                CpuKernels.gateStats(b.x, b.p, z, b.first, b.from(j), b.to(j), block, gate, key, sweep, sums);
+                System.arraycopy(sums, 0, out, j * size, size);
+            }
             return out;
         }
     }

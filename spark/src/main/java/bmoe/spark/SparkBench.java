@@ -34,9 +34,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  *
  * <pre>
  *   java $(cat spark/conf/java-options) -cp spark/target/bmoe-spark.jar:$(cat spark/target/classpath.txt) \
- *       bmoe.spark.SparkBench [n] [experts] [master] [threads] [rounds] [sweeps per round]
+ *       bmoe.spark.SparkBench [n] [experts] [master] [threads] [rounds] [sweeps per round] [blocks per partition]
  * </pre>
- * Defaults: 1000000 4 local[2] 2 5 5.
+ * Defaults: 1000000 4 local[2] 2 5 5 1.
  */
 public final class SparkBench {
     private SparkBench() {}
@@ -48,18 +48,20 @@ public final class SparkBench {
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         int sweeps = args.length > 5 ? Integer.parseInt(args[5]) : 5;
+        int perPartition = args.length > 6 ? Integer.parseInt(args[6]) : 1;
         int block = CpuBackend.DEFAULT_BLOCK_SIZE;
 
         Preset preset = Preset.WIDE7;
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), n, 1);
         Dataset data = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);
         System.out.printf(Locale.ROOT, "n = %d, p = %d, K = %d, blocks of %d rows; cpu %d threads, spark %s; %d rounds"
-                + " x %d sweeps%n", n, data.p(), experts, block, threads, master, rounds, sweeps);
+                + " x %d sweeps; %d blocks a partition%n", n, data.p(), experts, block, threads, master, rounds, sweeps,
+                perPartition);
 
         SparkConf conf = new SparkConf().setMaster(master).setAppName("bmoe SparkBench").set("spark.ui.enabled", "false");
         try (JavaSparkContext sc = new JavaSparkContext(conf);
              CpuBackend cpu = new CpuBackend(threads, block);
-             SparkBackend spark = new SparkBackend(sc, block)) {
+             SparkBackend spark = new SparkBackend(sc, block, perPartition)) {
             sc.setLogLevel("WARN");
             Backend.Resident cpuData = cpu.upload(data);
             long t0 = System.nanoTime();
@@ -161,7 +163,7 @@ public final class SparkBench {
                 range(perJob));
         System.out.printf(Locale.ROOT, "empty job over %d partitions of cached integers: median %.2f ms (%s; 7 x 20 jobs)%n",
                 data.partitions(), median(perPlainJob), range(perPlainJob));
-        System.out.printf(Locale.ROOT, "empty job over the %d cached blocks: median %.2f ms (%s; 7 x 20 jobs)%n",
+        System.out.printf(Locale.ROOT, "empty job over the %d cached partitions of row blocks: median %.2f ms (%s; 7 x 20 jobs)%n",
                 data.partitions(), median(perBlockJob), range(perBlockJob));
     }
 

@@ -2,6 +2,7 @@ package bmoe.spark;
 
 import bmoe.backend.Backend;
 import bmoe.backend.ExternalBackend;
+import bmoe.backend.cpu.CpuBackend;
 import bmoe.cli.Main;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -20,8 +21,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  *   scripts/bmoe fit --engine spark --master local[2] --data data.csv --experts 3 --out run/
  * </pre>
  *
- * Options of its own: {@code --master M} (else spark-submit's, else {@code local[*]}) and {@code --engine spark}
- * (what scripts/bmoe passes; ignored). {@code --backend} and {@code --device} are refused. The data are read on
+ * Options of its own: {@code --master M} (else spark-submit's, else {@code local[*]}), {@code --blocks-per-partition
+ * N} (1: one block of --block-size rows a partition; more: fewer, larger tasks, the same draws) and
+ * {@code --engine spark} (what scripts/bmoe passes; ignored). {@code --backend} and {@code --device} are refused. The data are read on
  * the driver by bmoe's own reader and shipped to the executors. Any command but fit is bmoe's own, without Spark.
  */
 public final class SparkMain {
@@ -38,9 +40,14 @@ public final class SparkMain {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>();
         String master = null;
+        int blocksPerPartition = 1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--master") || a.equals("--engine")) {
+            if (a.startsWith("--blocks-per-partition=")) {
+                args = splice(args, i, "--blocks-per-partition", a.substring(a.indexOf('=') + 1));
+                a = args[i];
+            }
+            if (a.equals("--master") || a.equals("--engine") || a.equals("--blocks-per-partition")) {
                 if (i + 1 >= args.length) {
                     err.println("bmoe: " + a + " needs a value");
                     return Main.EXIT_USAGE;
@@ -48,6 +55,16 @@ public final class SparkMain {
                 String v = args[++i];
                 if (a.equals("--master")) {
                     master = v;
+                } else if (a.equals("--blocks-per-partition")) {
+                    try {
+                        blocksPerPartition = Integer.parseInt(v.strip());
+                    } catch (NumberFormatException e) {
+                        blocksPerPartition = 0;
+                    }
+                    if (blocksPerPartition < 1) {
+                        err.println("bmoe: --blocks-per-partition must be an integer >= 1, got '" + v + "'");
+                        return Main.EXIT_USAGE;
+                    }
                 } else if (!v.equals("spark")) {
                     err.println("bmoe: this is the spark engine's entry point; --engine " + v + " does not apply");
                     return Main.EXIT_USAGE;
@@ -83,19 +100,31 @@ public final class SparkMain {
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             sc.setLogLevel("WARN");
-            return run(command, out, err, sc);
+            int perPartition = blocksPerPartition;
+            return run(command, out, err, sc, perPartition, backend -> { });
         }
+    }
+
+    /** args with element i replaced by two. */
+    private static String[] splice(String[] args, int i, String first, String second) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.set(i, first);
+        a.add(i + 1, second);
+        return a.toArray(new String[0]);
     }
 
     /** Runs a bmoe command line with the spark backend on {@code sc} (left open); returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err, JavaSparkContext sc) {
-        return run(args, out, err, sc, backend -> { });
+        return run(args, out, err, sc, 1, backend -> { });
     }
 
-    /** The same, telling {@code opened} of each backend it opens (tests: to inject a task failure). */
-    static int run(String[] args, PrintStream out, PrintStream err, JavaSparkContext sc,
+    /**
+     * The same with {@code blocksPerPartition} blocks in each partition, telling {@code opened} of each backend it
+     * opens (tests: to inject a task failure).
+     */
+    static int run(String[] args, PrintStream out, PrintStream err, JavaSparkContext sc, int blocksPerPartition,
                    Consumer<SparkBackend> opened) {
-        ExternalBackend.Factory before = ExternalBackend.install(factory(sc, opened));
+        ExternalBackend.Factory before = ExternalBackend.install(factory(sc, blocksPerPartition, opened));
         try {
             return Main.run(args, out, err);
         } finally {
@@ -104,7 +133,7 @@ public final class SparkMain {
     }
 
     /** What {@code fit} opens: a {@link SparkBackend} on {@code sc}. */
-    static ExternalBackend.Factory factory(JavaSparkContext sc, Consumer<SparkBackend> opened) {
+    static ExternalBackend.Factory factory(JavaSparkContext sc, int blocksPerPartition, Consumer<SparkBackend> opened) {
         return new ExternalBackend.Factory() {
             @Override
             public String name() {
@@ -113,7 +142,8 @@ public final class SparkMain {
 
             @Override
             public Backend open(int threads, Integer blockSize) {
-                SparkBackend backend = blockSize == null ? new SparkBackend(sc) : new SparkBackend(sc, blockSize);
+                SparkBackend backend = new SparkBackend(sc, blockSize == null ? CpuBackend.DEFAULT_BLOCK_SIZE : blockSize,
+                        blocksPerPartition);
                 opened.accept(backend);
                 return backend;
             }

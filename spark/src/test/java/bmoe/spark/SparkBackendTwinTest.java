@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The spark backend against the CPU backend, its oracle, with the same block size: every kernel's sums
  * bit for bit (the CPU backend itself is checked against MODEL.md's formulas by the main project's
  * BackendContractTest, so this carries the contract over), and the allocations, on the contract test's awkward
- * shapes: n = 1, n just off a multiple of the block size, K = 1 (no gates), p = 0 (intercept only), K = 8.
+ * shapes: n = 1, n just off a multiple of the block size, K = 1 (no gates), p = 0 (intercept only), K = 8, with one
+ * block a partition and with several (a partition's last block short, a partition short of blocks).
  * Kernel (c) reads the allocations of the last kernel (a) call: kept beside each block, or drawn again when a
  * block has lost them (as one rebuilt on another executor has); both give the CPU's sums.
  */
@@ -39,14 +40,19 @@ class SparkBackendTwinTest {
         sc = SparkTesting.context();
     }
 
+    /** (n, p, K, blocks per partition). */
     static Stream<Arguments> shapes() {
         return Stream.of(
-                Arguments.of(1, 1, 2),
-                Arguments.of(BLOCK + 1, 2, 3),
-                Arguments.of(3 * BLOCK - 1, 7, 4),
-                Arguments.of(153, 0, 3),
-                Arguments.of(100, 3, 1),
-                Arguments.of(257, 1, 8));
+                Arguments.of(1, 1, 2, 1),
+                Arguments.of(BLOCK + 1, 2, 3, 1),
+                Arguments.of(3 * BLOCK - 1, 7, 4, 1),
+                Arguments.of(153, 0, 3, 1),
+                Arguments.of(100, 3, 1, 1),
+                Arguments.of(257, 1, 8, 1),
+                Arguments.of(1, 1, 2, 3),
+                Arguments.of(3 * BLOCK - 1, 7, 4, 2),
+                Arguments.of(5 * BLOCK + 1, 2, 3, 3),
+                Arguments.of(257, 1, 8, 4));
     }
 
     /** Data on awkward scales (x in [-2, 2], y in [-3, 3]), as BackendContractTest's. */
@@ -75,21 +81,23 @@ class SparkBackendTwinTest {
         return out;
     }
 
-    @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}")
+    @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}, {3} blocks a partition")
     @MethodSource("shapes")
-    void everyKernelIsBitIdenticalToTheCpuBackend(int n, int p, int experts) {
+    void everyKernelIsBitIdenticalToTheCpuBackend(int n, int p, int experts, int perPartition) {
         Dataset data = data(n, p, 1 + n);
         Params theta = params(experts, p + 1, 2 + n);
         Params other = params(experts, p + 1, 3 + n);
         ParamsBlock block = ParamsBlock.of(theta);
         ParamsBlock ref = ParamsBlock.of(other);
         RngKey key = new RngKey(10, 2);
-        try (Backend cpu = new CpuBackend(2, BLOCK); SparkBackend spark = new SparkBackend(sc, BLOCK)) {
+        try (Backend cpu = new CpuBackend(2, BLOCK); SparkBackend spark = new SparkBackend(sc, BLOCK, perPartition)) {
             Backend.Resident cpuData = cpu.upload(data);
             Backend.Resident sparkData = spark.upload(data);
             Backend.Workspace c = cpu.workspace(cpuData, experts);
             Backend.Workspace s = spark.workspace(sparkData, experts);
-            assertEquals((n + BLOCK - 1) / BLOCK, ((SparkBackend.Data) sparkData).partitions(), "one partition a block");
+            int blocks = (n + BLOCK - 1) / BLOCK;
+            assertEquals((blocks + perPartition - 1) / perPartition, ((SparkBackend.Data) sparkData).partitions(),
+                    "partitions");
             // before any allocation both hold z = 0
             assertArrayEquals(cpu.allocations(c), spark.allocations(s), "initial z");
             for (int sweep = 1; sweep <= 2; sweep++) {

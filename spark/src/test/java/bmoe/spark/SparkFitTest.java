@@ -46,13 +46,19 @@ class SparkFitTest {
 
     /** Runs a command line with bmoe's Main (spark false) or SparkMain; fails the test unless it exits 0. */
     static String run(boolean spark, Consumer<SparkBackend> opened, String... args) {
+        return run(spark, 1, opened, args);
+    }
+
+    /** The same with {@code perPartition} blocks in each partition on spark. */
+    static String run(boolean spark, int perPartition, Consumer<SparkBackend> opened, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         long t0 = System.nanoTime();
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = spark ? SparkMain.run(args, o, e, sc, opened != null ? opened : b -> { }) : Main.run(args, o, e);
+            code = spark ? SparkMain.run(args, o, e, sc, perPartition, opened != null ? opened : b -> { })
+                    : Main.run(args, o, e);
         }
         System.out.printf("%s %.1f s%n", spark ? "spark" : "bmoe", (System.nanoTime() - t0) * 1e-9);
         assertEquals(0, code, String.join(" ", args) + ": " + err.toString(StandardCharsets.UTF_8));
@@ -108,6 +114,20 @@ class SparkFitTest {
     void polyaGammaDrawsAreThoseOfTheCpuBackend() throws IOException {
         Path spark = dir.resolve("spark-pg");
         run(true, null, fit(spark, "--gates", "pg"));
+        assertEquals(cpuDraws("--gates", "pg"), draws(spark));
+    }
+
+    /**
+     * Three blocks in the first partition and one in the second: the same draws (each task returns its blocks' sums
+     * apart, and the driver adds them in block order). The Polya-Gamma sweep, so kernel (c) reads z over several
+     * blocks too.
+     */
+    @Test
+    void severalBlocksPerPartitionGiveTheSameDraws() throws IOException {
+        Path spark = dir.resolve("spark-pg-3");
+        List<SparkBackend> opened = new ArrayList<>();
+        run(true, 3, opened::add, fit(spark, "--gates", "pg"));
+        assertTrue(opened.get(0).describe().contains("blocks of 5000 rows, 3 per partition"), opened.get(0).describe());
         assertEquals(cpuDraws("--gates", "pg"), draws(spark));
     }
 

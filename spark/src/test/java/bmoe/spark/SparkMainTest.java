@@ -40,6 +40,11 @@ class SparkMainTest {
         assertEquals(2, o.code());
         assertTrue(o.err().contains("--engine cpu does not apply"), o.err());
         assertEquals(2, run("fit", "--master").code());
+        for (String bad : new String[] {"0", "x"}) {
+            Outcome o2 = run("fit", "--blocks-per-partition=" + bad, "--data", "d.csv");
+            assertEquals(2, o2.code());
+            assertTrue(o2.err().contains("--blocks-per-partition must be an integer >= 1"), o2.err());
+        }
     }
 
     /** Commands other than fit, and fit's help, are bmoe's own: no Spark starts for them. */
