@@ -4,6 +4,7 @@ import bmoe.io.UserError;
 import bmoe.backend.Backend;
 import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.Backends;
+import bmoe.backend.ExternalBackend;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Checkpoint;
 import bmoe.io.DataSource;
@@ -303,6 +304,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
      * back to another backend (an OpenCL run may pick its device again with --device).
      */
     private Backend backend(String name, int threads, int blockSize) {
+        if (ExternalBackend.provides(name)) { // a run of the backend another module installed (bmoe-spark's)
+            return ExternalBackend.installed().open(threads, blockSize);
+        }
         Backends.Choice choice = switch (name) {
             case "cpu" -> Backends.Choice.CPU;
             case "opencl" -> Backends.Choice.OPENCL;
