@@ -36,6 +36,8 @@ import java.util.Map;
 public final class CudaBackend implements Backend {
     /** Rows per block, as OpenCL's work groups. */
     public static final int DEFAULT_CHUNK = 4096;
+    /** Chains per launch by default: all of a run's (see {@link #chainsPerPass}). */
+    public static final int DEFAULT_CHAINS_PER_PASS = Integer.MAX_VALUE;
     /** The one line when the jar was built without nvcc. */
     public static final String NO_KERNELS = "this build has no CUDA kernels (nvcc was not on the PATH at build time)";
     private static final int SCRATCH_BYTES = CudaKernels.BATCH * CudaKernels.LOCAL * Double.BYTES;
@@ -45,15 +47,20 @@ public final class CudaBackend implements Backend {
     private final CudaDevices.Device device;
     private final long context;
     private final int chunk;
+    private final int chainsPerPass;
     private final Map<List<Integer>, Module> modules = new HashMap<>();
     /** Device objects still held, freed in reverse order by {@link #close()} unless closed before. */
     private final List<AutoCloseable> held = new ArrayList<>();
     private boolean closed;
 
-    private CudaBackend(CudaDriver driver, CudaDevices.Device device, int chunk) {
+    private CudaBackend(CudaDriver driver, CudaDevices.Device device, int chunk, int chainsPerPass) {
         if (chunk < 1) {
             throw new IllegalArgumentException("block size must be >= 1, got " + chunk);
         }
+        if (chainsPerPass < 1) {
+            throw new IllegalArgumentException("chains per pass must be >= 1, got " + chainsPerPass);
+        }
+        this.chainsPerPass = chainsPerPass;
         this.driver = driver;
         this.device = device;
         this.chunk = chunk;
@@ -66,6 +73,11 @@ public final class CudaBackend implements Backend {
      * @throws BackendUnavailableException without a driver, without such a device, or without kernels in the jar
      */
     public static CudaBackend open(int index, int chunk) {
+        return open(index, chunk, DEFAULT_CHAINS_PER_PASS);
+    }
+
+    /** {@link #open(int, int)} with at most {@code chainsPerPass} chains in one launch. */
+    public static CudaBackend open(int index, int chunk, int chainsPerPass) {
         String missing = kernelsMissing();
         if (missing != null) {
             throw new BackendUnavailableException(missing);
@@ -79,7 +91,7 @@ public final class CudaBackend implements Backend {
                     + (devices.size() == 1 ? "is 1 device (0)" : "are " + devices.size() + " devices (0.."
                     + (devices.size() - 1) + ")") + ", see 'bmoe devices'");
         }
-        return new CudaBackend(CudaDriver.load(), devices.get(index), chunk);
+        return new CudaBackend(CudaDriver.load(), devices.get(index), chunk, chainsPerPass);
     }
 
     /** Null when the jar carries the CUDA modules, else why not (one line). Loads nothing. */
@@ -103,6 +115,11 @@ public final class CudaBackend implements Backend {
     @Override
     public int blockSize() {
         return chunk;
+    }
+
+    @Override
+    public int chainsPerPass() {
+        return chainsPerPass;
     }
 
     public CudaDevices.Device device() {

@@ -51,6 +51,8 @@ public final class OpenClBackend implements Backend {
     public static final int DEFAULT_LOCAL_SIZE = 64;
     /** Rows per work group: enough groups to fill a GPU at n = 1e5, few enough partial sums at n = 1e8. */
     public static final int DEFAULT_CHUNK = 4096;
+    /** Chains per launch by default: all of a run's (see {@link #chainsPerPass}). */
+    public static final int DEFAULT_CHAINS_PER_PASS = Integer.MAX_VALUE;
     /** Local memory the reduction scratch may use, in bytes: well under any device's 32 KiB minimum. */
     private static final int SCRATCH_BUDGET = 16 * 1024;
 
@@ -58,14 +60,19 @@ public final class OpenClBackend implements Backend {
     private final cl_context context;
     private final int local;
     private final int chunk;
+    private final int chainsPerPass;
     private final Map<List<Integer>, cl_program> programs = new HashMap<>();
     /** Device objects still held, freed in reverse order by {@link #close()} unless closed before. */
     private final List<AutoCloseable> held = new ArrayList<>();
 
-    private OpenClBackend(OpenClDevices.Device device, int chunk, int local) {
+    private OpenClBackend(OpenClDevices.Device device, int chunk, int local, int chainsPerPass) {
         if (chunk < 1) {
             throw new IllegalArgumentException("block size must be >= 1, got " + chunk);
         }
+        if (chainsPerPass < 1) {
+            throw new IllegalArgumentException("chains per pass must be >= 1, got " + chainsPerPass);
+        }
+        this.chainsPerPass = chainsPerPass;
         if (!device.fp64()) {
             throw new BackendUnavailableException("OpenCL device " + device.index() + " (" + device.name()
                     + ") has no double precision (cl_khr_fp64), which the kernels need");
@@ -82,6 +89,11 @@ public final class OpenClBackend implements Backend {
      * @throws BackendUnavailableException when there is no OpenCL, no such device, or it lacks fp64
      */
     public static OpenClBackend open(int index, int chunk) {
+        return open(index, chunk, DEFAULT_CHAINS_PER_PASS);
+    }
+
+    /** {@link #open(int, int)} with at most {@code chainsPerPass} chains in one launch. */
+    public static OpenClBackend open(int index, int chunk, int chainsPerPass) {
         List<OpenClDevices.Device> devices = OpenClDevices.list();
         if (devices.isEmpty()) {
             throw new BackendUnavailableException("no OpenCL device: the OpenCL library loads but lists no platform"
@@ -92,7 +104,7 @@ public final class OpenClBackend implements Backend {
                     + (devices.size() == 1 ? "is 1 device (0)" : "are " + devices.size() + " devices (0.."
                     + (devices.size() - 1) + ")") + ", see 'bmoe devices'");
         }
-        return new OpenClBackend(devices.get(index), chunk, DEFAULT_LOCAL_SIZE);
+        return new OpenClBackend(devices.get(index), chunk, DEFAULT_LOCAL_SIZE, chainsPerPass);
     }
 
     /** The first GPU that can run the kernels (fp64), if any; empty without OpenCL. */
@@ -118,6 +130,11 @@ public final class OpenClBackend implements Backend {
     @Override
     public int blockSize() {
         return chunk;
+    }
+
+    @Override
+    public int chainsPerPass() {
+        return chainsPerPass;
     }
 
     public OpenClDevices.Device device() {
