@@ -253,7 +253,8 @@ class ChainBatchTest {
 
     /**
      * A chain that skips a call (a gate proposal that is not finite skips its kernel (b)) falls back into step:
-     * chain 0 leaves out one "b" in its second sweep, and the last sweeps are shared passes of both chains again.
+     * chain 0 leaves out one "b" in its second sweep, and three sweeps before the end both chains share every pass
+     * again. (In step the chains may be a whole sweep apart, so the last sweep's passes can be one chain's.)
      */
     @Test
     void aChainThatSkipsACallFallsBackIntoStep() throws Exception {
@@ -263,7 +264,7 @@ class ChainBatchTest {
         try (Recording backend = new Recording()) {
             ChainBatch batch = new ChainBatch(backend, 8, PATIENT_MS);
             assertSameResults(alone(scripts), together(batch, scripts));
-            List<String> last = backend.passes.subList(backend.passes.size() - 9, backend.passes.size());
+            List<String> last = backend.passes.subList(backend.passes.size() - 12, backend.passes.size() - 3);
             assertTrue(last.stream().allMatch(p -> p.endsWith("2")), backend.passes.toString());
         }
     }

@@ -22,9 +22,9 @@ import java.util.stream.IntStream;
  * {@code threads} workers, each block's sums kept apart and added in block order. The result therefore
  * does not depend on the thread count, only on the block size.
  *
- * <p>Several chains in one pass ({@link #allocateAll} and its kin): each block task runs every chain's kernel over
- * its rows while they are in cache, and each chain's block sums are added in block order as in a call of its own,
- * so every chain gets the bits of its own call.
+ * <p>Several chains in one pass ({@link #allocateAll} and its kin): the tasks are (block, chain) in block-major
+ * order, so the chains of a block run one after another while its rows are in cache, and each chain's block sums are
+ * added in block order as in a call of its own, so every chain gets the bits of its own call.
  */
 public final class CpuBackend implements Backend {
     /** Rows per block: large enough to amortise task overhead, small enough to balance two cores. */
@@ -112,35 +112,27 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Kernel (a) for every call in one pass: each block of rows runs every chain's kernel while it is in cache, and
-     * each chain's block sums are added in block order, as a call of its own adds them. Any K per call.
+     * Kernel (a) for every call in one pass: the tasks are (block, chain) in block-major order, so a worker runs the
+     * chains of one block one after another while its rows are in cache, and each chain's block sums are added in
+     * block order, as a call of its own adds them. Any K per call.
      */
     @Override
     public List<Outcome<Allocation>> allocateAll(List<AllocateCall> calls) {
         HostWorkspace[] ws = workspaces(calls.stream().map(AllocateCall::ws).toList());
         HostData d = ws[0].data();
         int chains = calls.size();
-        int blocks = ws[0].blocks();
-        double[][] logLik = new double[chains][blocks];
-        double[][][] partial = new double[chains][blocks][];
-        RuntimeException[][] failed = new RuntimeException[chains][blocks];
-        forEachBlock(blocks, b -> {
-            for (int c = 0; c < chains; c++) {
-                AllocateCall call = calls.get(c);
-                partial[c][b] = new double[ws[c].experts() * ExpertStats.stride(d.p() + 1)];
-                try {
-                    logLik[c][b] = CpuKernels.allocate(d.x(), d.y(), d.p(), ws[c].z(), from(b), to(b, d.n()),
-                            call.params(), call.key(), call.sweep(), partial[c][b]);
-                } catch (RuntimeException e) {
-                    failed[c][b] = e;
-                }
-            }
+        double[][] logLik = new double[chains][ws[0].blocks()];
+        double[][][] partial = new double[chains][ws[0].blocks()][];
+        RuntimeException[] failed = forEachBlockOfEachChain(chains, ws[0].blocks(), (c, b) -> {
+            AllocateCall call = calls.get(c);
+            partial[c][b] = new double[ws[c].experts() * ExpertStats.stride(d.p() + 1)];
+            logLik[c][b] = CpuKernels.allocate(d.x(), d.y(), d.p(), ws[c].z(), from(b), to(b, d.n()), call.params(),
+                    call.key(), call.sweep(), partial[c][b]);
         });
         List<Outcome<Allocation>> out = new ArrayList<>(chains);
         for (int c = 0; c < chains; c++) {
-            RuntimeException failure = first(failed[c]);
-            if (failure != null) {
-                out.add(Outcome.failed(failure));
+            if (failed[c] != null) {
+                out.add(Outcome.failed(failed[c]));
                 continue;
             }
             double total = 0;
@@ -160,26 +152,17 @@ public final class CpuBackend implements Backend {
         HostWorkspace[] ws = workspaces(calls.stream().map(GradientCall::ws).toList());
         HostData d = ws[0].data();
         int chains = calls.size();
-        int blocks = ws[0].blocks();
-        double[][][] partial = new double[chains][blocks][];
-        RuntimeException[][] failed = new RuntimeException[chains][blocks];
-        forEachBlock(blocks, b -> {
-            for (int c = 0; c < chains; c++) {
-                GradientCall call = calls.get(c);
-                partial[c][b] = new double[GateGradient.size(ws[c].experts(), d.p() + 1, call.metric())];
-                try {
-                    CpuKernels.gateGradient(d.x(), d.y(), d.p(), from(b), to(b, d.n()), call.params(),
-                            call.referenceGates(), call.metric(), partial[c][b]);
-                } catch (RuntimeException e) {
-                    failed[c][b] = e;
-                }
-            }
+        double[][][] partial = new double[chains][ws[0].blocks()][];
+        RuntimeException[] failed = forEachBlockOfEachChain(chains, ws[0].blocks(), (c, b) -> {
+            GradientCall call = calls.get(c);
+            partial[c][b] = new double[GateGradient.size(ws[c].experts(), d.p() + 1, call.metric())];
+            CpuKernels.gateGradient(d.x(), d.y(), d.p(), from(b), to(b, d.n()), call.params(), call.referenceGates(),
+                    call.metric(), partial[c][b]);
         });
         List<Outcome<GateGradient>> out = new ArrayList<>(chains);
         for (int c = 0; c < chains; c++) {
-            RuntimeException failure = first(failed[c]);
-            if (failure != null) {
-                out.add(Outcome.failed(failure));
+            if (failed[c] != null) {
+                out.add(Outcome.failed(failed[c]));
                 continue;
             }
             GateGradient g = GateGradient.zeros(ws[c].experts(), d.p() + 1, calls.get(c).metric());
@@ -195,26 +178,17 @@ public final class CpuBackend implements Backend {
         HostWorkspace[] ws = workspaces(calls.stream().map(GateStatsCall::ws).toList());
         HostData d = ws[0].data();
         int chains = calls.size();
-        int blocks = ws[0].blocks();
-        double[][][] partial = new double[chains][blocks][];
-        RuntimeException[][] failed = new RuntimeException[chains][blocks];
-        forEachBlock(blocks, b -> {
-            for (int c = 0; c < chains; c++) {
-                GateStatsCall call = calls.get(c);
-                partial[c][b] = new double[GateStats.size(d.p() + 1)];
-                try {
-                    CpuKernels.gateStats(d.x(), d.p(), ws[c].z(), from(b), to(b, d.n()), call.params(), call.gate(),
-                            call.key(), call.sweep(), partial[c][b]);
-                } catch (RuntimeException e) {
-                    failed[c][b] = e;
-                }
-            }
+        double[][][] partial = new double[chains][ws[0].blocks()][];
+        RuntimeException[] failed = forEachBlockOfEachChain(chains, ws[0].blocks(), (c, b) -> {
+            GateStatsCall call = calls.get(c);
+            partial[c][b] = new double[GateStats.size(d.p() + 1)];
+            CpuKernels.gateStats(d.x(), d.p(), ws[c].z(), from(b), to(b, d.n()), call.params(), call.gate(),
+                    call.key(), call.sweep(), partial[c][b]);
         });
         List<Outcome<GateStats>> out = new ArrayList<>(chains);
         for (int c = 0; c < chains; c++) {
-            RuntimeException failure = first(failed[c]);
-            if (failure != null) {
-                out.add(Outcome.failed(failure));
+            if (failed[c] != null) {
+                out.add(Outcome.failed(failed[c]));
                 continue;
             }
             GateStats g = GateStats.zeros(d.p() + 1);
@@ -222,6 +196,35 @@ public final class CpuBackend implements Backend {
             out.add(Outcome.of(g));
         }
         return out;
+    }
+
+    /** One chain's kernel over one block. */
+    private interface BlockTask {
+        void run(int chain, int block);
+    }
+
+    /**
+     * Runs every (block, chain) task over the workers, block-major; per chain, the failure of its first block that
+     * failed (as a call of its own meets it going through the blocks in order), or null.
+     */
+    private RuntimeException[] forEachBlockOfEachChain(int chains, int blocks, BlockTask task) {
+        RuntimeException[][] failed = new RuntimeException[chains][blocks];
+        forEachBlock(chains * blocks, i -> {
+            int b = i / chains;
+            int c = i % chains;
+            try {
+                task.run(c, b);
+            } catch (RuntimeException e) {
+                failed[c][b] = e;
+            }
+        });
+        RuntimeException[] first = new RuntimeException[chains];
+        for (int c = 0; c < chains; c++) {
+            for (int b = 0; b < blocks && first[c] == null; b++) {
+                first[c] = failed[c][b];
+            }
+        }
+        return first;
     }
 
     /** The calls' workspaces: distinct, of this backend, over one resident data set. */
@@ -246,16 +249,6 @@ public final class CpuBackend implements Backend {
         return ws;
     }
 
-    /** The failure of the first block that failed, as a sequential run would meet it. */
-    private static RuntimeException first(RuntimeException[] failed) {
-        for (RuntimeException e : failed) {
-            if (e != null) {
-                return e;
-            }
-        }
-        return null;
-    }
-
     @Override
     public byte[] allocations(Workspace ws) {
         return ((HostWorkspace) ws).z().clone();
@@ -276,15 +269,16 @@ public final class CpuBackend implements Backend {
         return (int) Math.min((long) (block + 1) * blockSize, n);
     }
 
-    private void forEachBlock(int blocks, IntConsumer body) {
-        if (pool == null || blocks == 1) {
-            for (int b = 0; b < blocks; b++) {
+    /** body(0), ..., body(tasks - 1) over the workers (in order on one). */
+    private void forEachBlock(int tasks, IntConsumer body) {
+        if (pool == null || tasks == 1) {
+            for (int b = 0; b < tasks; b++) {
                 body.accept(b);
             }
             return;
         }
         // A parallel stream started inside the pool runs on that pool's workers.
-        pool.submit(() -> IntStream.range(0, blocks).parallel().forEach(body)).join();
+        pool.submit(() -> IntStream.range(0, tasks).parallel().forEach(body)).join();
     }
 
     /** Fixed-order reduction: the same sums for any thread count. */
