@@ -26,9 +26,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Who is in a round: the thread that opened a workspace here, from then until the workspace is closed
  * ({@code Chain.run} closes it when the chain ends, normally or by an exception), so a chain that finished or failed
- * leaves the batch. A round does not wait for ever for a chain that is busy elsewhere (a listener that blocks, a
- * slow checkpoint): once a call has waited {@link #STRAGGLER_WAIT_MS} ms, the calls there are go ahead without the
- * missing ones. A chain interrupted while its call waits throws {@link CancellationException} at once (its call
+ * leaves the batch. A round does not wait for ever for a chain that is busy elsewhere: once a call has waited
+ * {@link #STRAGGLER_WAIT_MS} ms, the calls there are go ahead without the chains that are not running (a listener
+ * that waits for something, say), and after {@link #RUNNING_WAIT_MS} ms without any (a chain whose host work is
+ * that slow, a checkpoint on a slow disk); a chain that is running host code, or waiting for a core on a loaded
+ * machine, is waited for up to then, since going without it would put it out of step. A chain interrupted while its call waits throws {@link CancellationException} at once (its call
  * leaves the round); one whose call is already in a pass gets its result and keeps its interrupt, which the chain
  * sees at its next sweep boundary. One of the waiting threads issues the round; the others wait for their results.
  *
@@ -36,14 +38,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * chain can fall out of step (a gate proposal that is not finite skips its kernel (b), a chain resumed at another
  * sweep); then a round's calls are of several kinds, and the round issues the largest group (ties: the group of the
  * chain that joined first) and holds the other calls back for one round, in which the chains that were one call
- * behind catch up into the same group. A call held back once goes in the next round whatever it meets, so no chain waits more than
- * one extra round: chains whose calls never share a pass (of different K, say) run at least every other round.
+ * behind catch up into the same group. A call held back once goes in the next round whatever it meets, so no chain
+ * waits more than one extra round: chains whose calls never share a pass (of different K, say) run at least every
+ * other round.
  *
  * <p>Closing the batch leaves the wrapped backend open.
  */
 public final class ChainBatch implements Backend {
-    /** How long a round waits for a chain that has not made its call, in milliseconds. */
+    /** How long a round waits for a chain that has not made its call and is not running, in milliseconds. */
     public static final long STRAGGLER_WAIT_MS = 50;
+    /** How long a round waits for a chain that has not made its call but is running, in milliseconds. */
+    public static final long RUNNING_WAIT_MS = 2000;
 
     private enum Kind { ALLOCATE, GRADIENT, STATS }
 
@@ -53,6 +58,7 @@ public final class ChainBatch implements Backend {
     private final Backend backend;
     private final int perPass;
     private final long stragglerNanos;
+    private final long runningNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** Open workspaces per owning thread, in the order the threads joined: the chains a round waits for. */
@@ -70,7 +76,8 @@ public final class ChainBatch implements Backend {
 
     /**
      * @param perPass at most this many calls in one pass (>= 1)
-     * @param stragglerMillis how long a round waits for a chain that has not made its call
+     * @param stragglerMillis how long a round waits for a chain that has not made its call and is not running (one that
+     *     is running is waited for {@link #RUNNING_WAIT_MS}, or this if longer)
      */
     public ChainBatch(Backend backend, int perPass, long stragglerMillis) {
         if (backend instanceof ChainBatch) {
@@ -82,6 +89,7 @@ public final class ChainBatch implements Backend {
         this.backend = backend;
         this.perPass = perPass;
         this.stragglerNanos = TimeUnit.MILLISECONDS.toNanos(stragglerMillis);
+        this.runningNanos = Math.max(stragglerNanos, TimeUnit.MILLISECONDS.toNanos(RUNNING_WAIT_MS));
     }
 
     /** The passes issued so far. */
@@ -214,7 +222,9 @@ public final class ChainBatch implements Backend {
                 }
                 try {
                     if (!issuing && !waiting.isEmpty()) {
-                        changed.awaitNanos(Math.max(1, oldestSince() + stragglerNanos - now));
+                        // until the straggler wait ends; once it has, look again as often (a chain may stop running)
+                        long left = oldestSince() + stragglerNanos - now;
+                        changed.awaitNanos(left > 0 ? left : stragglerNanos);
                     } else {
                         changed.await();
                     }
@@ -243,7 +253,10 @@ public final class ChainBatch implements Backend {
         return call.value;
     }
 
-    /** Whether a round can go: every chain has its call in, or the oldest call has waited long enough. */
+    /**
+     * Whether a round can go: every chain has its call in, or the oldest call has waited the straggler wait and the
+     * chains without a call are not running, or it has waited the running wait.
+     */
     private boolean ready(long now) {
         if (waiting.isEmpty()) {
             return false;
@@ -253,13 +266,14 @@ public final class ChainBatch implements Backend {
             in.add(c.owner);
         }
         boolean all = true;
+        boolean running = false;
         for (Thread t : members.keySet()) {
             if (t.isAlive() && !in.contains(t)) {
                 all = false;
-                break;
+                running |= t.getState() == Thread.State.RUNNABLE;
             }
         }
-        return all || now - oldestSince() >= stragglerNanos;
+        return all || now - oldestSince() >= (running ? runningNanos : stragglerNanos);
     }
 
     private long oldestSince() {

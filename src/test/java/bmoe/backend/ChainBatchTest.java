@@ -427,6 +427,46 @@ class ChainBatchTest {
         }
     }
 
+    /**
+     * A chain that is running host code when the others' calls are in (here 300 ms of arithmetic) is waited for
+     * beyond the straggler wait, so the chains stay in step: both calls of both chains go in two shared passes.
+     */
+    @Test
+    void aRunningChainIsWaitedFor() throws Exception {
+        try (Recording backend = new Recording()) {
+            ChainBatch batch = new ChainBatch(backend, 8, 20);
+            Backend.Resident r = batch.upload(DATA, 2);
+            CyclicBarrier allIn = new CyclicBarrier(2);
+            ParamsBlock params = ParamsBlock.of(BackendContractTest.params(2, DATA.dim(), 64));
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<Double>> futures = new ArrayList<>();
+                for (int c = 0; c < 2; c++) {
+                    int chain = c;
+                    futures.add(pool.submit(() -> {
+                        try (Backend.Workspace ws = batch.workspace(r, 2)) {
+                            allIn.await();
+                            double sink = batch.allocate(ws, params, new RngKey(65, chain), 1).logLikelihood();
+                            if (chain == 1) {
+                                long until = System.nanoTime() + 300_000_000L;
+                                while (System.nanoTime() < until) {
+                                    sink = Math.sqrt(sink * sink + 1.0);
+                                }
+                            }
+                            return sink + batch.allocate(ws, params, new RngKey(65, chain), 2).logLikelihood();
+                        }
+                    }));
+                }
+                for (Future<Double> f : futures) {
+                    assertTrue(Double.isFinite(f.get()));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(List.of("a2", "a2"), backend.passes);
+        }
+    }
+
     @Test
     void workspacesOfAnotherBackendAreRefused() throws BrokenBarrierException {
         try (Recording backend = new Recording()) {
