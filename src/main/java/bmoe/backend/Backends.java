@@ -204,8 +204,7 @@ public final class Backends {
     }
 
     private static Backend opencl(int device, Integer blockSize, Integer chainsPerPass) {
-        return OpenClBackend.open(device, blockSize != null ? blockSize : OpenClBackend.DEFAULT_CHUNK,
-                chainsPerPass != null ? chainsPerPass : OpenClBackend.DEFAULT_CHAINS_PER_PASS);
+        return OpenClBackend.open(device, blockSize != null ? blockSize : OpenClBackend.DEFAULT_CHUNK, chainsPerPass);
     }
 
     private static Backend cuda(int device, Integer blockSize, Integer chainsPerPass) {

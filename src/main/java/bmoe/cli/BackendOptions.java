@@ -29,7 +29,8 @@ final class BackendOptions {
     @Option(names = "--chains-per-pass", paramLabel = "N",
             description = "At most N chains' kernels in one pass over the data (one launch on a GPU; chains run at once "
                     + "and their calls are collected each round); 1: each chain's kernels on their own. Speed only: the "
-                    + "draws do not depend on it (default: all chains on opencl and cuda, 1 on cpu).")
+                    + "draws do not depend on it (default: all chains on cuda and on an OpenCL GPU, 1 on cpu and on "
+                    + "other OpenCL devices).")
     Integer chainsPerPass;
 
     /** False for an explicit --backend cpu or cuda: auto may list the OpenCL devices, opencl opens one. */

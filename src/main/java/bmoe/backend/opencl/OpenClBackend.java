@@ -39,8 +39,8 @@ import org.jocl.cl_program;
 
 /**
  * The kernels of kernels/*.cl on one OpenCL device, in the shape of a task graph with explicit transfers:
- * {@link #upload} copies x and y to the device once per run; a workspace holds a chain's allocations and
- * partial sums there; each kernel call writes the {@link ParamsBlock} (a few hundred bytes, and kernel (b)'s
+ * {@link #upload} copies x and y to the device once per run; a workspace is a chain's slot for its allocations in
+ * a slab there (with the slab's queue, partial sums and parameter buffers); each kernel call writes the {@link ParamsBlock} (a few hundred bytes, and kernel (b)'s
  * reference gates) up and reads only the reduced sums down: 1 + K (1 + d(d+1)/2 + d + 1) doubles for
  * {@link #allocate}, 2 + D + D(D+1)/2 with D = (K-1) d for {@link #gateGradient} with the metric.
  * Per-observation arrays never cross the bus, except z when {@link #allocations} is asked for.
@@ -65,8 +65,12 @@ public final class OpenClBackend implements Backend {
     public static final int DEFAULT_LOCAL_SIZE = 64;
     /** Rows per work group: enough groups to fill a GPU at n = 1e5, few enough partial sums at n = 1e8. */
     public static final int DEFAULT_CHUNK = 4096;
-    /** Chains per launch by default: all of a run's (see {@link #chainsPerPass}). */
-    public static final int DEFAULT_CHAINS_PER_PASS = Integer.MAX_VALUE;
+    /**
+     * Chains per launch by default on a GPU: all of a run's (see {@link #chainsPerPass}). On another device (a CPU
+     * one, PoCL's) 1: there the kernels are bound by arithmetic, not by reading x, and shared launches measured no
+     * faster (bench/RESULTS.md, "Several chains per pass").
+     */
+    public static final int GPU_CHAINS_PER_PASS = Integer.MAX_VALUE;
     /** Local memory the reduction scratch may use, in bytes: well under any device's 32 KiB minimum. */
     private static final int SCRATCH_BUDGET = 16 * 1024;
 
@@ -103,11 +107,14 @@ public final class OpenClBackend implements Backend {
      * @throws BackendUnavailableException when there is no OpenCL, no such device, or it lacks fp64
      */
     public static OpenClBackend open(int index, int chunk) {
-        return open(index, chunk, DEFAULT_CHAINS_PER_PASS);
+        return open(index, chunk, null);
     }
 
-    /** {@link #open(int, int)} with at most {@code chainsPerPass} chains in one launch. */
-    public static OpenClBackend open(int index, int chunk, int chainsPerPass) {
+    /**
+     * {@link #open(int, int)} with at most {@code chainsPerPass} chains in one launch (null: the default, all on a
+     * GPU, else 1).
+     */
+    public static OpenClBackend open(int index, int chunk, Integer chainsPerPass) {
         List<OpenClDevices.Device> devices = OpenClDevices.list();
         if (devices.isEmpty()) {
             throw new BackendUnavailableException("no OpenCL device: the OpenCL library loads but lists no platform"
@@ -118,7 +125,9 @@ public final class OpenClBackend implements Backend {
                     + (devices.size() == 1 ? "is 1 device (0)" : "are " + devices.size() + " devices (0.."
                     + (devices.size() - 1) + ")") + ", see 'bmoe devices'");
         }
-        return new OpenClBackend(devices.get(index), chunk, DEFAULT_LOCAL_SIZE, chainsPerPass);
+        OpenClDevices.Device device = devices.get(index);
+        return new OpenClBackend(device, chunk, DEFAULT_LOCAL_SIZE,
+                chainsPerPass != null ? chainsPerPass : device.isGpu() ? GPU_CHAINS_PER_PASS : 1);
     }
 
     /** The first GPU that can run the kernels (fp64), if any; empty without OpenCL. */
