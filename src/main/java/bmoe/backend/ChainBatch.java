@@ -27,12 +27,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Who is in a round: the thread that opened a workspace here, from then until the workspace is closed
  * ({@code Chain.run} closes it when the chain ends, normally or by an exception), so a chain that finished or failed
  * leaves the batch. A round does not wait for ever for a chain that is busy elsewhere: once a call has waited
- * {@link #STRAGGLER_WAIT_MS} ms, the calls there are go ahead without the chains that are not running (a listener
+ * {@link #STRAGGLER_WAIT_MS} ms, the calls there are go ahead without the chains that are not at work (a listener
  * that waits for something, say), and after {@link #RUNNING_WAIT_MS} ms without any (a chain whose host work is
- * that slow, a checkpoint on a slow disk); a chain that is running host code, or waiting for a core on a loaded
- * machine, is waited for up to then, since going without it would put it out of step. A chain interrupted while its call waits throws {@link CancellationException} at once (its call
- * leaves the round); one whose call is already in a pass gets its result and keeps its interrupt, which the chain
- * sees at its next sweep boundary. One of the waiting threads issues the round; the others wait for their results.
+ * that slow, a checkpoint on a slow disk); a chain that is running host code, waiting for a core on a loaded
+ * machine or for a monitor, or just woken after its pass, is waited for up to then, since going without it would
+ * put it out of step. A chain interrupted while its call waits throws {@link CancellationException} at once (its
+ * call leaves the round); one whose call is already in a pass gets its result and keeps its interrupt, which the
+ * chain sees at its next sweep boundary. One of the waiting threads issues the round; the others wait for theirs.
  *
  * <p>Staying in step: the chains of a run make the same sequence of calls, so a round holds one kind of call. A
  * chain can fall out of step (a gate proposal that is not finite skips its kernel (b), a chain resumed at another
@@ -270,10 +271,20 @@ public final class ChainBatch implements Backend {
         for (Thread t : members.keySet()) {
             if (t.isAlive() && !in.contains(t)) {
                 all = false;
-                running |= t.getState() == Thread.State.RUNNABLE;
+                running |= running(t);
             }
         }
         return all || now - oldestSince() >= (running ? runningNanos : stragglerNanos);
+    }
+
+    /**
+     * Whether a chain without a call is still at work: running (or runnable, waiting for a core), waiting for a
+     * monitor, or waiting for this batch's lock (woken after its pass). Not: waiting for anything else (a latch, a
+     * sleep, its next task), which may take any time.
+     */
+    private boolean running(Thread t) {
+        Thread.State state = t.getState();
+        return state == Thread.State.RUNNABLE || state == Thread.State.BLOCKED || lock.hasQueuedThread(t);
     }
 
     private long oldestSince() {
