@@ -232,7 +232,8 @@ class ChainBatchTest {
         try (Recording backend = new Recording()) {
             ChainBatch batch = new ChainBatch(backend, 2, PATIENT_MS);
             assertSameResults(alone(scripts), together(batch, scripts));
-            assertEquals(List.of("b2", "b2", "b1", "a2", "a2", "a1", "b2", "b2", "b1", "a2", "a2", "a1"), backend.passes);
+            assertEquals(List.of("b2", "b2", "b1", "a2", "a2", "a1", "b2", "b2", "b1", "a2", "a2", "a1"),
+                    backend.passes);
         }
     }
 

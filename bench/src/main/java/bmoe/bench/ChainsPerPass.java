@@ -185,8 +185,8 @@ public final class ChainsPerPass {
                 double perPass = c.batch != null ? c.batch.passedCalls() / (double) c.batch.passes() : 1.0;
                 double[] s = c.samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 System.out.printf(Locale.ROOT, "%-7s C = %d %-6s ms per chain and sweep: median %.1f (%.1f-%.1f), "
-                        + "%.2f chains per pass%n", c.backend, c.chains, c.chains == 1 ? "alone" : c.mode, median(s), s[0],
-                        s[s.length - 1],
+                        + "%.2f chains per pass%n", c.backend, c.chains, c.chains == 1 ? "alone" : c.mode, median(s),
+                        s[0], s[s.length - 1],
                         perPass);
                 json.append(String.format(Locale.ROOT, "  {\"backend\": \"%s\", \"n\": %d, \"experts\": %d, "
                         + "\"gates\": \"%s\", \"chains\": %d, \"mode\": \"%s\", \"chains_per_pass\": %.4f, "

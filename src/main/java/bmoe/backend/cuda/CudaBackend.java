@@ -143,7 +143,7 @@ public final class CudaBackend implements Backend {
         return upload(data, 0);
     }
 
-    /** With one buffer (a slab) for the allocations of {@code chains} workspaces, which one launch advances together. */
+    /** With one buffer (a slab) for the allocations of {@code chains} workspaces, which one launch advances. */
     @Override
     public Resident upload(Dataset data, int chains) {
         if (chains < 0) {
@@ -441,7 +441,8 @@ public final class CudaBackend implements Backend {
 
     /** The largest reduction of any kernel at this shape: it sizes the partial sums and the totals. */
     static int largestReduction(int experts, int dim) {
-        return Math.max(allocationSize(experts, dim), Math.max(GateStats.size(dim), GateGradient.size(experts, dim, true)));
+        return Math.max(allocationSize(experts, dim),
+                Math.max(GateStats.size(dim), GateGradient.size(experts, dim, true)));
     }
 
     /** One chain's arguments of a launch, CHAIN_ARGS uints as common.clh lays them out (as OpenClBackend's). */

@@ -40,8 +40,9 @@ import org.jocl.cl_program;
 /**
  * The kernels of kernels/*.cl on one OpenCL device, in the shape of a task graph with explicit transfers:
  * {@link #upload} copies x and y to the device once per run; a workspace is a chain's slot for its allocations in
- * a slab there (with the slab's queue, partial sums and parameter buffers); each kernel call writes the {@link ParamsBlock} (a few hundred bytes, and kernel (b)'s
- * reference gates) up and reads only the reduced sums down: 1 + K (1 + d(d+1)/2 + d + 1) doubles for
+ * a slab there (with the slab's queue, partial sums and parameter buffers); each kernel call writes the
+ * {@link ParamsBlock} (a few hundred bytes, and kernel (b)'s reference gates) and the chain's key, sweep and slot
+ * up and reads only the reduced sums down: 1 + K (1 + d(d+1)/2 + d + 1) doubles for
  * {@link #allocate}, 2 + D + D(D+1)/2 with D = (K-1) d for {@link #gateGradient} with the metric.
  * Per-observation arrays never cross the bus, except z when {@link #allocations} is asked for.
  *
@@ -169,7 +170,7 @@ public final class OpenClBackend implements Backend {
         return upload(data, 0);
     }
 
-    /** With one buffer (a slab) for the allocations of {@code chains} workspaces, which one launch advances together. */
+    /** With one buffer (a slab) for the allocations of {@code chains} workspaces, which one launch advances. */
     @Override
     public Resident upload(Dataset data, int chains) {
         if (chains < 0) {
@@ -423,7 +424,8 @@ public final class OpenClBackend implements Backend {
 
     /** The largest reduction of any kernel at this shape: it sizes the partial sums, the totals and the scratch. */
     static int largestReduction(int experts, int dim) {
-        return Math.max(allocationSize(experts, dim), Math.max(GateStats.size(dim), GateGradient.size(experts, dim, true)));
+        return Math.max(allocationSize(experts, dim),
+                Math.max(GateStats.size(dim), GateGradient.size(experts, dim, true)));
     }
 
     /** One chain's arguments of a launch, CHAIN_ARGS uints as common.clh lays them out. */
