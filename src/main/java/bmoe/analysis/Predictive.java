@@ -44,7 +44,10 @@ public final class Predictive {
     private static final int MAX_EVALUATIONS = 500;
 
     private final int draws;
+    /** Components per draw: the largest K among the draws (a draw with fewer has gate 0 in the rest). */
     private final int experts;
+    /** Each draw's own K. */
+    private final int[] drawExperts;
     /** Component j = s K + k: gate probability pi_k(x; w^s), its log, mean and sd. */
     private final double[] gate;
     private final double[] logGate;
@@ -54,10 +57,11 @@ public final class Predictive {
     private final double mean;
     private final double variance;
 
-    private Predictive(int draws, int experts, double[] gate, double[] logGate, double[] means, double[] sds,
-                       double[] regression, double mean, double variance) {
+    private Predictive(int draws, int experts, int[] drawExperts, double[] gate, double[] logGate, double[] means,
+                       double[] sds, double[] regression, double mean, double variance) {
         this.draws = draws;
         this.experts = experts;
+        this.drawExperts = drawExperts;
         this.gate = gate;
         this.logGate = logGate;
         this.means = means;
@@ -70,7 +74,8 @@ public final class Predictive {
     /**
      * The predictive at x~ = (1, x) over the given draws.
      *
-     * @param draws S &gt;= 1 posterior draws, all with the same K and p
+     * @param draws S &gt;= 1 posterior draws with the same p; their K may differ (K a parameter of the fit), and a
+     *     draw's mixture then has its own K components
      * @param x the p covariates; not modified
      */
     public static Predictive at(List<Params> draws, double[] x) {
@@ -78,7 +83,8 @@ public final class Predictive {
             throw new IllegalArgumentException("the predictive needs at least one posterior draw");
         }
         int s = draws.size();
-        int k = draws.get(0).experts();
+        int k = draws.stream().mapToInt(Params::experts).max().orElseThrow();
+        int[] drawExperts = draws.stream().mapToInt(Params::experts).toArray();
         double[] xTilde = new double[x.length + 1];
         xTilde[0] = 1.0;
         System.arraycopy(x, 0, xTilde, 1, x.length);
@@ -92,13 +98,21 @@ public final class Predictive {
         double withinSum = 0;
         for (int d = 0; d < s; d++) {
             Params theta = draws.get(d);
+            int kd = theta.experts();
             theta.gateLogits(xTilde, eta);
-            double lse = Params.logSumExp(eta, k);
+            double lse = Params.logSumExp(eta, kd);
             // the same arithmetic as Params.regression, so the E[y|x] columns stay what they were
             regression[d] = theta.regression(xTilde);
             regressionSum += regression[d];
             double within = 0;
-            for (int j = 0; j < k; j++) {
+            for (int j = kd; j < k; j++) {
+                // no such expert in this draw: weight 0, and a mean and sd inside the others' (so brackets stay)
+                int c = d * k + j;
+                logGate[c] = Double.NEGATIVE_INFINITY;
+                means[c] = Params.dot(theta.beta()[0], xTilde);
+                sds[c] = Math.sqrt(theta.s2()[0]);
+            }
+            for (int j = 0; j < kd; j++) {
                 int c = d * k + j;
                 logGate[c] = eta[j] - lse;
                 gate[c] = Math.exp(logGate[c]);
@@ -114,7 +128,8 @@ public final class Predictive {
         for (double f : regression) {
             between += (f - mean) * (f - mean);
         }
-        return new Predictive(s, k, gate, logGate, means, sds, regression, mean, (withinSum + between) / s);
+        return new Predictive(s, k, drawExperts, gate, logGate, means, sds, regression, mean,
+                (withinSum + between) / s);
     }
 
     /** S, the posterior draws the mixture is over. */
@@ -228,7 +243,7 @@ public final class Predictive {
         int base = s * experts;
         int k = 0;
         double cumulative = gate[base];
-        while (u >= cumulative && k < experts - 1) {
+        while (u >= cumulative && k < drawExperts[s] - 1) {
             k++;
             cumulative += gate[base + k];
         }

@@ -4,6 +4,7 @@ import bmoe.io.UserError;
 import bmoe.backend.Backend;
 import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.Backends;
+import bmoe.backend.ExternalBackend;
 import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
@@ -77,6 +78,9 @@ final class BackendOptions {
     /** Opens the backend; auto's fallback notice goes to err unless quiet. */
     Backend open(boolean quiet, PrintWriter err) {
         validate();
+        if (ExternalBackend.installed() != null) { // bmoe-spark's SparkMain installs its backend
+            return ExternalBackend.installed().open(threads(), blockSize);
+        }
         try {
             return Backends.open(choice(), device, threads(), blockSize, chainsPerPass, msg -> {
                 if (!quiet) {

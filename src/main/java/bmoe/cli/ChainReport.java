@@ -21,9 +21,15 @@ import java.util.Optional;
  * @param meanLogLik mean data log-likelihood over the kept draws, original scale
  * @param gateMove the collapsed gate move's record; null for a Polya-Gamma run (nothing is proposed or
  *     rejected there), for K = 1 (no gates to move) or from a summary.json written before the move existed
+ * @param expertCount the birth-or-death move's post-warm-up record when K is a parameter, else null
  */
 record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEmpty, long clampedResiduals,
-                   GateMove gateMove) {
+                   GateMove gateMove, Acceptance expertCount) {
+
+    ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEmpty, long clampedResiduals,
+                GateMove gateMove) {
+        this(chain, keptDraws, meanLogLik, meanNonEmpty, clampedResiduals, gateMove, null);
+    }
 
     /**
      * The collapsed gate move after warm-up: the frozen step size and how its proposals fared.
@@ -47,7 +53,8 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
         GateMove gm = cfg.gates() == GateMethod.MALA && cfg.experts() > 1
                 ? GateMove.of(c.stepSize(), c.acceptance()) : null;
         return new ChainReport(c.chain() + 1, c.draws().length, mean(c.logLikelihood()),
-                mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()), c.clampedResiduals(), gm);
+                mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()), c.clampedResiduals(), gm,
+                cfg.variableExperts() ? c.expertMoves() : null);
     }
 
     static List<ChainReport> of(List<Chain.Result> chains, RunConfig cfg) {
@@ -67,6 +74,10 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
         }
         if (gateMove != null) {
             s.append(", ").append(gateLine(gateMove));
+        }
+        if (expertCount != null) {
+            s.append(String.format(Locale.ROOT, ", K move acceptance %s",
+                    Double.isNaN(expertCount.rate()) ? "-" : String.format(Locale.ROOT, "%.3f", expertCount.rate())));
         }
         return s.toString();
     }
@@ -127,6 +138,13 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
             g.put("proposed", gateMove.proposed());
             g.put("accepted", gateMove.accepted());
         }
+        if (expertCount != null) {
+            ObjectNode m = o.putObject("expert_count_move");
+            number(m, "acceptance_rate", expertCount.rate());
+            number(m, "mean_accept_prob", expertCount.meanAcceptProb());
+            m.put("proposed", expertCount.proposed());
+            m.put("accepted", expertCount.accepted());
+        }
     }
 
     /** JSON has no NaN: an undefined value (no proposals yet) is null. */
@@ -161,9 +179,16 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
                 gm = new GateMove(number(g, "step_size"), number(g, "acceptance_rate"), number(g, "mean_accept_prob"),
                         g.path("proposed").asLong(), g.path("accepted").asLong());
             }
+            Acceptance count = null;
+            JsonNode m = c.path("expert_count_move");
+            if (m.isObject()) {
+                long proposed = m.path("proposed").asLong();
+                count = new Acceptance(proposed, m.path("accepted").asLong(),
+                        proposed * (Double.isNaN(number(m, "mean_accept_prob")) ? 0 : number(m, "mean_accept_prob")));
+            }
             out.add(new ChainReport(c.path("chain").asInt(), c.path("kept_draws").asInt(),
                     number(c, "mean_log_likelihood"), number(c, "mean_nonempty_experts"),
-                    c.path("clamped_residuals").asLong(), gm));
+                    c.path("clamped_residuals").asLong(), gm, count));
         }
         return out;
     }

@@ -82,25 +82,39 @@ final class EvaluateCommand implements Callable<Integer> {
         int k = fit.experts();
         double[][] xs = xPoints(t, p, xSamples, seed);
 
-        double[] d1 = new double[draws.size()];
-        double[] d2 = new double[draws.size()];
+        // each draw's own loss: D2 when it has more experts than the truth, D1 otherwise (K a parameter of the fit:
+        // the draws' K differ, and each is scored by its own)
+        List<Double> d1 = new ArrayList<>();
+        List<Double> d2 = new ArrayList<>();
         double[] hellinger = new double[draws.size()];
         for (int s = 0; s < draws.size(); s++) {
             VoronoiLoss.Result r = VoronoiLoss.compute(t.params(), draws.get(s));
-            d1[s] = r.d1();
-            d2[s] = r.d2();
+            (draws.get(s).experts() > trueK ? d2 : d1).add(draws.get(s).experts() > trueK ? r.d2() : r.d1());
             hellinger[s] = Hellinger.distance(t.params(), draws.get(s), xs);
         }
         String lossName = k > trueK ? "D2" : "D1";
-        Stats loss = Stats.of(k > trueK ? d2 : d1);
+        Stats lossD1 = d1.isEmpty() ? null : Stats.of(d1.stream().mapToDouble(Double::doubleValue).toArray());
+        Stats lossD2 = d2.isEmpty() ? null : Stats.of(d2.stream().mapToDouble(Double::doubleValue).toArray());
+        Stats loss = k > trueK ? lossD2 : lossD1;
         Stats h = Stats.of(hellinger);
 
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "fit: K = %d, p = %d, %d draws used (of %d); truth: K* = %d%s%n", k, p, draws.size(),
+        o.printf(Locale.ROOT, "fit: K = %s, p = %d, %d draws used (of %d); truth: K* = %d%s%n",
+                fit.variableExperts() ? "1.." + k + " (a parameter)" : Integer.toString(k), p, draws.size(),
                 fit.draws().length, trueK, k < trueK ? " (fewer experts than the truth: D1 counts the empty cells)" : "");
-        o.printf(Locale.ROOT, "  %-10s %12s %12s %12s %12s%n", "loss", "mean", "sd", "5%", "95%");
-        o.printf(Locale.ROOT, "  %-10s %12.6g %12.6g %12.6g %12.6g%n", lossName, loss.mean(), loss.sd(), loss.q5(), loss.q95());
-        o.printf(Locale.ROOT, "  %-10s %12.6g %12.6g %12.6g %12.6g%n", "Hellinger", h.mean(), h.sd(), h.q5(), h.q95());
+        o.printf(Locale.ROOT, "  %-10s %12s %12s %12s %12s%s%n", "loss", "mean", "sd", "5%", "95%",
+                fit.variableExperts() ? "        draws" : "");
+        if (fit.variableExperts()) {
+            if (lossD1 != null) {
+                line(o, "D1 (K<=K*)", lossD1, " " + String.format(Locale.ROOT, "%12d", d1.size()));
+            }
+            if (lossD2 != null) {
+                line(o, "D2 (K>K*)", lossD2, " " + String.format(Locale.ROOT, "%12d", d2.size()));
+            }
+        } else {
+            line(o, lossName, loss, "");
+        }
+        line(o, "Hellinger", h, fit.variableExperts() ? " " + String.format(Locale.ROOT, "%12d", draws.size()) : "");
         o.printf(Locale.ROOT, "per draw, then averaged over draws; Hellinger over %d x points from %s%n", xs.length,
                 t.xLaw());
         o.flush();
@@ -112,8 +126,21 @@ final class EvaluateCommand implements Callable<Integer> {
             root.put("K_true", trueK);
             root.put("p", p);
             root.put("draws_used", draws.size());
-            root.put("loss", lossName);
-            put(root.putObject("voronoi"), loss);
+            if (fit.variableExperts()) {
+                // K is a parameter: D1 over the draws with K <= K*, D2 over those with K > K*
+                root.put("loss", "D1 for draws with K <= K*, D2 for draws with K > K*");
+                if (lossD1 != null) {
+                    put(root.putObject("voronoi_d1"), lossD1);
+                    root.with("voronoi_d1").put("draws", d1.size());
+                }
+                if (lossD2 != null) {
+                    put(root.putObject("voronoi_d2"), lossD2);
+                    root.with("voronoi_d2").put("draws", d2.size());
+                }
+            } else {
+                root.put("loss", lossName);
+                put(root.putObject("voronoi"), loss);
+            }
             put(root.putObject("hellinger"), h);
             root.put("x_points", xs.length);
             root.put("x_law", t.xLaw());
@@ -122,6 +149,10 @@ final class EvaluateCommand implements Callable<Integer> {
             RunFiles.noteOutput(run, out);
         }
         return Main.EXIT_OK;
+    }
+
+    private static void line(PrintWriter o, String name, Stats s, String tail) {
+        o.printf(Locale.ROOT, "  %-10s %12.6g %12.6g %12.6g %12.6g%s%n", name, s.mean(), s.sd(), s.q5(), s.q95(), tail);
     }
 
     private static void put(ObjectNode node, Stats s) {

@@ -1,18 +1,23 @@
 package bmoe.cli;
 
+import bmoe.analysis.Convergence;
 import bmoe.analysis.MergeTruncateMerge;
 import bmoe.io.AtomicFiles;
 import bmoe.io.DrawsFile;
 import bmoe.io.Json;
 import bmoe.io.UserError;
 import bmoe.model.Dataset;
+import bmoe.model.ExpertsPrior;
 import bmoe.model.Params;
 import bmoe.model.Scaling;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ForkJoinPool;
@@ -23,6 +28,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "experts", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The posterior of the number of experts of a run; writes RUN/experts.json.",
+            "For a fit with --experts-prior (K a parameter): the share of draws at each K, and at each number of "
+                + "non-empty experts K+, with the prior of K beside them and R-hat and ESS of K over the chains.",
             "For a fit with a fixed K: each draw's number of experts by merge-truncate-merge (Guha, Ho and Nguyen "
                 + "2021): atoms closer than --merge-distance are merged, atoms with gate weight below --min-weight's "
                 + "threshold dropped, then light atoms near heavier ones merged again; the posterior is the share "
@@ -119,14 +126,133 @@ final class ExpertsCommand implements Callable<Integer> {
                     + "elsewhere");
         }
         AtomicFiles.checkWritable(target);
-        // A run of a later strategy with K sampled (a prior on K) will report its own posterior of K here; every
-        // run so far has a fixed K, whose count per draw comes from merge-truncate-merge.
+        if (fit.variableExperts()) {
+            // K is a parameter: its posterior is the share of draws at each K; no thresholds, no data needed
+            Sampled sampled = Sampled.of(fit);
+            sampled.print(spec.commandLine().getOut(), target);
+            Json.write(target, sampled.json(fitted.run));
+            RunFiles.noteOutput(fitted.run, target);
+            return Main.EXIT_OK;
+        }
+        // K fixed: each draw's count comes from merge-truncate-merge
         RunInputs.Observed obs = fitted.observed(fit);
         Counts counts = mtm(fit, obs, mergeDistance, minWeight, maxDraws, nThreads);
         print(spec.commandLine().getOut(), counts, obs.file(), fit.draws().length, target);
         Json.write(target, json(counts, fitted.run, obs.file()));
         RunFiles.noteOutput(fitted.run, target);
         return Main.EXIT_OK;
+    }
+
+    /**
+     * The posterior of K of a run whose K is a parameter, and of K+ (experts holding data in the sweep), from all
+     * kept draws.
+     *
+     * @param perChainK each chain's K per kept draw, for R-hat and ESS
+     */
+    record Sampled(ExpertsPrior prior, long[] draws, long[] nonEmpty, int total, Convergence.Summary k,
+                   double[][] perChainShare) {
+        static Sampled of(DrawsFile.Contents fit) {
+            int kmax = fit.experts();
+            ExpertsPrior prior;
+            try {
+                prior = ExpertsPrior.parse(fit.config().get(DrawsFile.EXPERTS_PRIOR), kmax);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("draws.csv: bad '" + DrawsFile.EXPERTS_PRIOR + "' line: " + e.getMessage());
+            }
+            long[] draws = new long[kmax + 1];
+            long[] nonEmpty = new long[kmax + 1];
+            Map<Integer, List<Double>> chains = new TreeMap<>();
+            for (int r = 0; r < fit.draws().length; r++) {
+                int k = fit.expertsAt(r);
+                draws[k]++;
+                nonEmpty[Math.max(1, Math.min(kmax, fit.nonEmpty()[r]))]++;
+                chains.computeIfAbsent(fit.chain()[r], c -> new ArrayList<>()).add((double) k);
+            }
+            int length = chains.values().stream().mapToInt(List::size).min().orElse(0);
+            double[][] perChain = chains.values().stream()
+                    .map(v -> v.subList(0, length).stream().mapToDouble(Double::doubleValue).toArray())
+                    .toArray(double[][]::new);
+            double[][] share = new double[perChain.length][kmax + 1];
+            for (int c = 0; c < perChain.length; c++) {
+                for (double k : perChain[c]) {
+                    share[c][(int) k] += 1.0 / length;
+                }
+            }
+            Convergence.Summary summary = length >= 4 ? Convergence.summarize("K", perChain) : null;
+            return new Sampled(prior, draws, nonEmpty, fit.draws().length, summary, share);
+        }
+
+        int mode(long[] h) {
+            int mode = 1;
+            for (int k = 2; k < h.length; k++) {
+                if (h[k] > h[mode]) {
+                    mode = k;
+                }
+            }
+            return mode;
+        }
+
+        void print(PrintWriter o, Path target) {
+            double[] p = prior.probabilities();
+            o.printf(Locale.ROOT, "posterior of the number of experts K (prior %s on 1..%d) over %d draws of %d chains%n",
+                    prior.spec(), prior.maxExperts(), total, perChainShare.length);
+            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "  %7s %8s %10s %10s %8s", "experts",
+                    "draws", "P(K|y)", "P(K+|y)", "prior"));
+            for (int c = 0; c < perChainShare.length; c++) {
+                head.append(String.format(Locale.ROOT, " %8s", "chain " + (c + 1)));
+            }
+            o.println(head);
+            for (int k = 1; k <= prior.maxExperts(); k++) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %7d %8d %10.3f %10.3f %8.3f", k,
+                        draws[k], draws[k] / (double) total, nonEmpty[k] / (double) total, p[k - 1]));
+                for (double[] share : perChainShare) {
+                    line.append(String.format(Locale.ROOT, " %8.3f", share[k]));
+                }
+                o.println(line);
+            }
+            int mode = mode(draws);
+            o.printf(Locale.ROOT, "mode: K = %d (posterior %.3f); mode of K+ (non-empty experts): %d (posterior %.3f)%n",
+                    mode, draws[mode] / (double) total, mode(nonEmpty), nonEmpty[mode(nonEmpty)] / (double) total);
+            if (k != null) {
+                o.printf(Locale.ROOT, "K over the chains: mean %.3f, R-hat %.3f, bulk ESS %.0f%s%n", k.mean(), k.rhat(),
+                        k.essBulk(), k.warn() ? " (" + k.reason() + ": run longer chains before trusting these shares)"
+                                : "");
+            }
+            o.println("wrote " + target);
+            o.flush();
+        }
+
+        ObjectNode json(Path run) {
+            ObjectNode root = Json.MAPPER.createObjectNode();
+            root.put("method", "prior");
+            root.put("run", run.toString());
+            root.put("experts_prior", prior.spec());
+            root.put("max_experts", prior.maxExperts());
+            root.put("draws", total);
+            double[] p = prior.probabilities();
+            ObjectNode posterior = root.putObject("posterior");
+            ObjectNode nonEmptyPosterior = root.putObject("posterior_nonempty");
+            ObjectNode priorNode = root.putObject("prior");
+            ObjectNode counts = root.putObject("draws_per_count");
+            for (int k = 1; k <= prior.maxExperts(); k++) {
+                posterior.put(Integer.toString(k), draws[k] / (double) total);
+                nonEmptyPosterior.put(Integer.toString(k), nonEmpty[k] / (double) total);
+                priorNode.put(Integer.toString(k), p[k - 1]);
+                counts.put(Integer.toString(k), draws[k]);
+            }
+            root.put("mode", mode(draws));
+            root.put("mode_nonempty", mode(nonEmpty));
+            if (k != null) {
+                root.put("mean", k.mean());
+                if (Double.isFinite(k.rhat())) {
+                    root.put("rhat", k.rhat());
+                    root.put("ess_bulk", k.essBulk());
+                }
+            }
+            root.put("note", "K is a parameter of the fit (reversible-jump birth and death); P(K+|y) counts the "
+                    + "experts that hold data in each kept sweep");
+            return root;
+        }
     }
 
     /** Merge-truncate-merge on at most {@code maxDraws} draws of the fit, in parallel over draws. */

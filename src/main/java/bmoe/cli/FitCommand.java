@@ -4,12 +4,14 @@ import bmoe.io.UserError;
 import bmoe.backend.Backend;
 import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.Backends;
+import bmoe.backend.ExternalBackend;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Checkpoint;
 import bmoe.io.DataSource;
 import bmoe.io.Dialect;
 import bmoe.io.RawData;
 import bmoe.model.Dataset;
+import bmoe.model.ExpertsPrior;
 import bmoe.model.Priors;
 import bmoe.sampler.Chain;
 import bmoe.sampler.ChainState;
@@ -54,8 +56,20 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     @Option(names = "--x", split = ",", description = "Covariate columns, comma separated (default: all but --y).")
     List<String> x;
 
-    @Option(names = {"--experts", "-K"}, description = "Number of experts K >= 1 (required).")
+    @Option(names = {"--experts", "-K"}, description = "Number of experts K >= 1 (required unless --experts-prior).")
     Integer experts;
+
+    @Option(names = "--experts-prior", paramLabel = "poisson:L|geometric:q|uniform",
+            description = "Make K a parameter on 1..--max-experts with this prior (instead of --experts): K - 1 ~ "
+                + "Poisson(L), P(K) proportional to q (1 - q)^(K - 1), or uniform. Each sweep begins with a "
+                + "reversible-jump birth-or-death move (two passes over the data); the gates use the Fisher metric. "
+                + "Chains start spread over 1..KMAX. draws.csv gets an experts column; 'bmoe experts' gives the "
+                + "posterior of K.")
+    String expertsPrior;
+
+    @Option(names = "--max-experts", paramLabel = "KMAX",
+            description = "Largest K under --experts-prior (default 10).")
+    Integer maxExperts;
 
     @Option(names = "--chains", defaultValue = "4", description = "Chains (default ${DEFAULT-VALUE}).")
     int chains;
@@ -169,12 +183,23 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             return resume();
         }
         requireOption(data, "--data=<data>");
-        requireOption(experts, "--experts=<experts>");
+        ExpertsPrior kPrior = expertsPrior();
+        if (kPrior == null) {
+            requireOption(experts, "--experts=<experts>");
+        }
+        int width = kPrior != null ? kPrior.maxExperts() : experts;
         requireOption(out, "--out=<out>");
         priorOptions.check();
         long s = seed != null ? seed : new SecureRandom().nextInt() & 0xFFFFFFFFL;
         GateMethod method = gateMethod(gates);
         GateMetric metric = gateMetric(gateMetric);
+        if (kPrior != null && metric.freezes()) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--gate-metric")) {
+                throw new UserError("--gate-metric frozen cannot be used with --experts-prior: a frozen metric has the "
+                        + "dimension of one K; use fisher (the default with --experts-prior)");
+            }
+            metric = GateMetric.FISHER;
+        }
         int moves = gateMoves(gateMoves);
         backendOptions.validate();
         int nThreads = backendOptions.threads();
@@ -185,10 +210,10 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         // Check the data and open the backend before touching the file system: bad input or a missing
         // device must not leave an empty run folder. The default noise prior's rate depends on the data.
         Dialect dialect = dataOptions.dialect();
-        Loaded loaded = read(data, dialect, y, x, !noStandardize, experts);
+        Loaded loaded = read(data, dialect, y, x, !noStandardize, width);
         Dataset dataset = loaded.dataset();
-        RunConfig cfg = config(experts, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
-                moves, initPlan(initStarts, initSweeps));
+        RunConfig cfg = config(width, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
+                moves, initPlan(initStarts, initSweeps), kPrior);
         try (Backend backend = backendOptions.open(quiet, spec.commandLine().getErr())) {
             AtomicFiles.prepareFolder(out);
             RunSpec.Fingerprint fp = RunSpec.fingerprint(data);
@@ -279,6 +304,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
      * back to another backend (an OpenCL run may pick its device again with --device).
      */
     private Backend backend(String name, int threads, int blockSize) {
+        if (ExternalBackend.provides(name)) { // a run of the backend another module installed (bmoe-spark's)
+            return ExternalBackend.installed().open(threads, blockSize);
+        }
         Backends.Choice choice = switch (name) {
             case "cpu" -> Backends.Choice.CPU;
             case "opencl" -> Backends.Choice.OPENCL;
@@ -407,11 +435,38 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
     }
 
+    /** Default KMAX of --experts-prior. */
+    static final int DEFAULT_MAX_EXPERTS = 10;
+
+    /** --experts-prior and --max-experts as a prior on K, or null when K is fixed; bad combinations in one line. */
+    private ExpertsPrior expertsPrior() {
+        if (expertsPrior == null) {
+            if (maxExperts != null) {
+                throw new UserError("--max-experts needs --experts-prior (with --experts, K is fixed)");
+            }
+            return null;
+        }
+        if (experts != null) {
+            throw new UserError("give either --experts (K fixed) or --experts-prior (K a parameter), not both");
+        }
+        try {
+            return ExpertsPrior.parse(expertsPrior, maxExperts != null ? maxExperts : DEFAULT_MAX_EXPERTS);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--" + e.getMessage());
+        }
+    }
+
     /** The run's configuration; RunConfig checks it, and a bad value is reported under its option name. */
     static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
                             GateMethod gates, GateMetric metric, int moves, StartSearch.Plan init) {
+        return config(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init, null);
+    }
+
+    /** The same with K a parameter under {@code kPrior} (null: K fixed at {@code experts}). */
+    static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
+                            GateMethod gates, GateMetric metric, int moves, StartSearch.Plan init, ExpertsPrior kPrior) {
         try {
-            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init);
+            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init, kPrior);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
         }

@@ -84,6 +84,9 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         c.put("x_columns", String.join(",", data.xNames()));
         c.put("n", Integer.toString(data.n()));
         c.put("experts", Integer.toString(cfg.experts()));
+        if (cfg.variableExperts()) {
+            c.put(DrawsFile.EXPERTS_PRIOR, cfg.expertsPrior().spec()); // "experts" is then KMAX
+        }
         c.put("chains", Integer.toString(cfg.chains()));
         c.put("warmup", Integer.toString(cfg.warmup()));
         c.put("draws", Integer.toString(cfg.draws()));
@@ -104,7 +107,8 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         }
         c.put("gates", cfg.gates().cliName());
         c.put("gate_metric", cfg.gateMetric().cliName());
-        c.put("gate_moves", Integer.toString(cfg.gateMovesPerSweep()));
+        c.put("gate_moves", cfg.gateMoves() == RunConfig.AUTO_MOVES && cfg.variableExperts() ? "auto (K - 1)"
+                : Integer.toString(cfg.gateMovesPerSweep()));
         c.put("init", cfg.init().starts() + " starts x " + cfg.init().sweeps() + " sweeps");
         c.put("standardize", Boolean.toString(!s.isIdentity()));
         c.put("x_mean", join(s.xMean()));
@@ -129,7 +133,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         List<PosteriorReport.ChainDraws> draws = chains.stream().map(c -> new PosteriorReport.ChainDraws(c.chain() + 1,
                 c.draws(), c.logLikelihood(), c.nonEmpty())).toList();
         return PosteriorReport.of(cfg.experts(), data.p(), trackedPoints(), draws,
-                ChainReport.samplerWarnings(chainReports()));
+                ChainReport.samplerWarnings(chainReports()), cfg.variableExperts());
     }
 
     /** Each chain's line of the report (its gate move's record for a mala run). */
@@ -207,11 +211,14 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
     }
 
     void printSummary(PrintWriter out, PosteriorReport report) {
-        out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %d, %d chains x (%d warm-up + %d draws, thin %d), seed %d, "
-                + "gates %s%n", data.n(), data.p(), cfg.experts(), cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(),
+        String moves = cfg.variableExperts() && cfg.gateMoves() == RunConfig.AUTO_MOVES ? "K - 1 moves)"
+                : cfg.gateMovesPerSweep() + (cfg.gateMovesPerSweep() == 1 ? " move)" : " moves)");
+        out.printf(Locale.ROOT, "bmoe fit: n = %d, p = %d, K = %s, %d chains x (%d warm-up + %d draws, thin %d), seed %d, "
+                + "gates %s%n", data.n(), data.p(), cfg.variableExperts()
+                        ? "1.." + cfg.experts() + " (prior " + cfg.expertsPrior().spec() + ")" : "" + cfg.experts(),
+                cfg.chains(), cfg.warmup(), cfg.draws(), cfg.thin(),
                 cfg.seed(), cfg.gates().cliName() + (cfg.gates() == GateMethod.MALA && cfg.experts() > 1
-                        ? (cfg.gateMetric().freezes() ? " (frozen metric" : " (fisher metric")
-                                + ", " + cfg.gateMovesPerSweep() + (cfg.gateMovesPerSweep() == 1 ? " move)" : " moves)")
+                        ? (cfg.gateMetric().freezes() ? " (frozen metric" : " (fisher metric") + ", " + moves
                         : ""));
         out.printf(Locale.ROOT, "backend: %s; %.1f s, %.0f sweeps/s; %s%n", backend, seconds, sweepsPerSecond(),
                 data.scaling().isIdentity() ? "original scale" : "sampled on standardised x and y, reported on the original scale");

@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "plot", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"PNG plots of a run: traces, E[y|x] with its band, predictive densities.",
+        description = {"PNG plots of a run: traces, E[y|x] with its band, predictive densities; with K a parameter "
+                + "(fit --experts-prior) also the trace of K and the posterior of K beside its prior (experts.png).",
             "Trace plots of label-invariant quantities (log-likelihood, non-empty experts, E[y|x] at the tracked "
                 + "points), E[y|x] with its 90%% band over the data (p = 1) and the predictive density p(y|x) with "
                 + "its 90%% band at chosen x. Axes and legends name the fit's columns."})
@@ -32,7 +33,8 @@ final class PlotCommand implements Callable<Integer> {
     static final int GRID = 120;
     /** The files plot writes; {@link RunFiles} knows them for bmoe's in RUN/plots. */
     static final Pattern FILE_NAMES =
-            Pattern.compile("trace-(log_lik|nonempty|regression-\\d+)\\.png|regression\\.png|density\\.png");
+            Pattern.compile("trace-(log_lik|nonempty|experts|regression-\\d+)\\.png|regression\\.png|density\\.png"
+                    + "|experts\\.png");
     /** Longest list of x names that conditions an axis label ("E[y | a, b]"); a longer one reads "x". */
     static final int MAX_GIVEN_LENGTH = 40;
 
@@ -73,6 +75,10 @@ final class PlotCommand implements Callable<Integer> {
                 written.add(trace(folder, "trace-nonempty.png", "non-empty experts", "experts", chains, length,
                         (c, t) -> c.nonEmpty()[t]));
             }
+            if (fit.variableExperts()) {
+                written.add(trace(folder, "trace-experts.png", "number of experts K", "K", chains, length,
+                        (c, t) -> DrawColumns.expertsIn(c.draws()[t], fit.experts(), p)));
+            }
             double[][] points = SummaryCommand.points(fitted.run, fit);
             for (int q = 0; q < points.length; q++) {
                 double[] row = designRow(points[q]);
@@ -80,6 +86,17 @@ final class PlotCommand implements Callable<Integer> {
                         "E[" + fit.yName() + " | " + at(fit.xNames(), points[q]) + "]", regressionLabel(fit), chains,
                         length, (c, t) -> DrawColumns.unflatten(c.draws()[t], fit.experts(), p).regression(row)));
             }
+        }
+        if (fit.variableExperts()) {
+            ExpertsCommand.Sampled k = ExpertsCommand.Sampled.of(fit);
+            double[] posterior = new double[fit.experts()];
+            for (int e = 1; e <= fit.experts(); e++) {
+                posterior[e - 1] = k.draws()[e] / (double) k.total();
+            }
+            Path png = folder.resolve("experts.png");
+            Plots.counts(png, "posterior of the number of experts (prior " + k.prior().spec() + ")", "K", posterior,
+                    k.prior().probabilities());
+            written.add(png);
         }
         List<Params> draws = RunInputs.evenlySpaced(fit, BAND_DRAWS);
         if (p == 1) {

@@ -48,10 +48,19 @@ final class PosteriorReport {
     private final String relabelSkipped;
     /** Warnings about the sampler rather than the draws (a gate move that barely accepts); listed first. */
     private final List<String> samplerWarnings;
+    /** P(K = k | y) for k = 1..KMAX (index k - 1) over all chains' draws when K is a parameter, else null. */
+    private final double[] expertsPosterior;
 
     private PosteriorReport(int experts, int p, double[][] points, List<Convergence.Summary> invariants,
                             Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped,
                             String relabelSkipped, List<String> samplerWarnings) {
+        this(experts, p, points, invariants, relabel, parameters, skipped, relabelSkipped, samplerWarnings, null);
+    }
+
+    private PosteriorReport(int experts, int p, double[][] points, List<Convergence.Summary> invariants,
+                            Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped,
+                            String relabelSkipped, List<String> samplerWarnings, double[] expertsPosterior) {
+        this.expertsPosterior = expertsPosterior;
         this.experts = experts;
         this.p = p;
         this.points = points;
@@ -87,6 +96,16 @@ final class PosteriorReport {
      */
     static PosteriorReport of(int experts, int p, double[][] points, List<ChainDraws> chains,
                               List<String> samplerWarnings) {
+        return of(experts, p, points, chains, samplerWarnings, false);
+    }
+
+    /**
+     * @param variableExperts whether K is a parameter ({@code experts} is then KMAX): K joins the invariant
+     *     quantities, its posterior is reported, and per-expert summaries are left out (draws of different K share
+     *     no labels)
+     */
+    static PosteriorReport of(int experts, int p, double[][] points, List<ChainDraws> chains,
+                              List<String> samplerWarnings, boolean variableExperts) {
         int length = chains.stream().mapToInt(c -> c.draws().length).min().orElse(0);
         if (chains.stream().anyMatch(c -> c.draws().length != length)) {
             return new PosteriorReport(experts, p, points, List.of(), null, List.of(),
@@ -128,6 +147,21 @@ final class PosteriorReport {
             double[][] ne = chains.stream().map(ch -> Arrays.stream(ch.nonEmpty()).asDoubleStream().toArray())
                     .toArray(double[][]::new);
             invariants.add(Convergence.summarize("nonempty", ne));
+        }
+        if (variableExperts) {
+            double[][] ks = new double[c][length];
+            double[] posterior = new double[experts];
+            for (int k = 0; k < c; k++) {
+                for (int t = 0; t < length; t++) {
+                    ks[k][t] = params.get(k).get(t).experts();
+                    posterior[(int) ks[k][t] - 1] += 1.0 / (c * (double) length);
+                }
+            }
+            invariants.add(Convergence.summarize("experts (K)", ks));
+            return new PosteriorReport(experts, p, points, invariants, null, List.of(), null,
+                    "per-expert summaries are not given when K is a parameter (draws of different K share no labels); "
+                            + "'bmoe experts --run RUN' gives the posterior of K, and a fit with --experts at its mode "
+                            + "the experts' parameters", samplerWarnings, posterior);
         }
         if (experts > MAX_RELABEL_EXPERTS) {
             return new PosteriorReport(experts, p, points, invariants, null, List.of(),
@@ -191,6 +225,13 @@ final class PosteriorReport {
         out.println("convergence of label-invariant quantities (rank-normalised split R-hat, bulk and tail ESS):");
         header(out, "quantity");
         invariants.forEach(s -> line(out, s));
+        if (expertsPosterior != null) {
+            StringBuilder pk = new StringBuilder("posterior of K:");
+            for (int k = 0; k < expertsPosterior.length; k++) {
+                pk.append(String.format(Locale.ROOT, "  %d: %.3f", k + 1, expertsPosterior[k]));
+            }
+            out.println(pk);
+        }
         if (relabel == null) {
             out.println("parameters: " + relabelSkipped);
             warnings().forEach(w -> out.println("warning: " + w));
@@ -250,6 +291,12 @@ final class PosteriorReport {
         invariants.forEach(s -> put(q.addObject(), s));
         ArrayNode warnings = d.putArray("warnings");
         warnings().forEach(warnings::add);
+        if (expertsPosterior != null) {
+            ObjectNode pk = root.putObject("experts_posterior");
+            for (int k = 0; k < expertsPosterior.length; k++) {
+                pk.put(Integer.toString(k + 1), expertsPosterior[k]);
+            }
+        }
         ObjectNode r = root.putObject("relabelling");
         if (relabel == null) {
             r.put("skipped", relabelSkipped);

@@ -5,6 +5,7 @@ import bmoe.io.AtomicFiles;
 import bmoe.io.DataSource;
 import bmoe.io.Dialect;
 import bmoe.io.Json;
+import bmoe.model.ExpertsPrior;
 import bmoe.model.Priors;
 import bmoe.sampler.GateMethod;
 import bmoe.sampler.GateMetric;
@@ -160,6 +161,9 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         }
         root.put("standardize", standardize);
         root.put("experts", c.experts());
+        if (c.variableExperts()) {
+            root.put("experts_prior", c.expertsPrior().spec()); // "experts" is then KMAX
+        }
         root.put("chains", c.chains());
         root.put("warmup", c.warmup());
         root.put("draws", c.draws());
@@ -218,7 +222,9 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
                     root.has("gate_moves") ? integer(root, "gate_moves") : 1,
                     // run folders written before the start search existed started each chain once
                     root.has("init_starts") ? new StartSearch.Plan(integer(root, "init_starts"),
-                            integer(root, "init_sweeps")) : StartSearch.Plan.SINGLE);
+                            integer(root, "init_sweeps")) : StartSearch.Plan.SINGLE,
+                    root.has("experts_prior") ? ExpertsPrior.parse(text(root, "experts_prior"), integer(root, "experts"))
+                            : null);
             // run folders written before the dialect options existed read plain CSV
             Dialect dialect = Dialect.parse(d.path("sep").asText("auto"), d.path("decimal").asText("."),
                     d.path("missing").asText("fail"));

@@ -284,6 +284,7 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
         if (!close.isEmpty()) {
             o.printf(Locale.ROOT, "within 2 se_diff of the best: K = %s (the data do not tell them apart from it)%n",
                     String.join(", ", close));
+            o.printf(Locale.ROOT, "fewest experts within 2 se_diff of the best: K = %d%n", parsimonious(ranked));
         }
         long unreliable = ranked.stream().filter(m -> m.pointwise().totals().paretoK().bad()
                 + m.pointwise().totals().paretoK().veryBad() > 0).count();
@@ -292,6 +293,23 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
                     + "'bmoe criteria --run' on its run shows them): PSIS-LOO is unreliable for those%n", unreliable,
                     unreliable == 1 ? " has" : "s have");
         }
+    }
+
+    /**
+     * The smallest K whose elpd_loo is within 2 se_diff of the best's (the best itself when none is): the
+     * parsimonious reading of loo_compare, as its documentation advises when differences are small against their
+     * standard errors.
+     */
+    static int parsimonious(List<Model> ranked) {
+        Model best = ranked.get(0);
+        int k = best.experts();
+        for (Model m : ranked.subList(1, ranked.size())) {
+            ModelComparison.Difference d = ModelComparison.difference(m.pointwise().elpdLoo(), best.pointwise().elpdLoo());
+            if (-d.elpdDiff() < 2 * d.se()) {
+                k = Math.min(k, m.experts());
+            }
+        }
+        return k;
     }
 
     private ObjectNode json(List<Model> ranked, List<Integer> ks, long seed, int n) {
@@ -304,6 +322,7 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
         fitOptions.forEach(root.putArray("fit_options")::add);
         root.put("criterion", "elpd_loo");
         root.put("best", best.experts());
+        root.put("fewest_within_2se", parsimonious(ranked));
         ArrayNode list = root.putArray("models");
         for (Model m : ranked) {
             Criteria.Result r = m.pointwise().totals();

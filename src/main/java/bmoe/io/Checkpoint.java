@@ -64,6 +64,12 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         } else {
             matrix(gate.putArray("frozen_metric"), state.frozenMetric());
         }
+        // the birth-or-death move's record (NONE, and not read back, when K is fixed)
+        Acceptance moves = state.expertMoves();
+        ObjectNode count = root.putObject("expert_count_move");
+        count.put("proposed", moves.proposed());
+        count.put("accepted", moves.accepted());
+        count.put("sum_accept_prob", Double.toHexString(moves.sumAcceptProb()));
         Json.write(file, root);
     }
 
@@ -87,7 +93,9 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             long clamped = root.path("clamped_residuals").asLong(-1);
             require(clamped >= 0, "bad clamped_residuals");
             JsonNode params = root.path("params");
-            int experts = cfg.experts();
+            // K is the run's, or when it is a parameter, the chain's at this sweep
+            int experts = cfg.variableExperts() ? params.path("beta").size() : cfg.experts();
+            require(experts >= 1 && experts <= cfg.experts(), "K = " + experts + " is outside 1.." + cfg.experts());
             Params p = new Params(matrix(params.path("w"), experts - 1, dim), matrix(params.path("beta"), experts, dim),
                     vector(params.path("s2"), experts));
             JsonNode gate = root.path("gate_move");
@@ -107,7 +115,14 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             double sw = params.has("gate_sd") ? hex(params, "gate_sd") : Double.NaN;
             require(!cfg.priors().gateSdSampled() || sw > 0 && !Double.isInfinite(sw),
                     "no gate_sd, which the run's priors sample");
-            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0, sw), kept, bytes);
+            Acceptance moves = Acceptance.NONE;
+            if (cfg.variableExperts()) {
+                JsonNode m = root.path("expert_count_move");
+                require(m.isObject(), "no expert_count_move, which a run whose K is a parameter has");
+                moves = new Acceptance(m.path("proposed").asLong(-1), m.path("accepted").asLong(-1),
+                        hex(m, "sum_accept_prob"));
+            }
+            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0, sw, moves), kept, bytes);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();
             throw new UserError("damaged checkpoint " + file + " (" + why + "); delete it to rerun that chain from the start");

@@ -19,11 +19,19 @@ import java.util.Map;
  * original scale. {@code log_lik} is the data log-likelihood entering the kept sweep and {@code nonempty} the
  * number of non-empty experts in it: both label invariant, so they can be compared across chains as they
  * stand. Numbers are written with Java's shortest round-trip representation, so reading gives the same doubles.
+ *
+ * <p>When K is a parameter (a {@code # experts_prior = ...} line; {@code # experts = } is then KMAX) a column
+ * {@code experts} after {@code nonempty} gives each draw's K, the parameter columns are those of KMAX experts, and a
+ * draw's columns past its K (and its reference expert's gate w.K.j) are empty cells, which R's read.csv reads as
+ * NA and Python's csv module as ''.
  */
 public final class DrawsFile {
     public static final String NAME = "draws.csv";
     /** The columns before the parameters. */
     static final List<String> LEADING = List.of("chain", "iteration", "log_lik", "nonempty");
+    /** The configuration key that marks a run whose K is a parameter, and the column of each draw's K. */
+    public static final String EXPERTS_PRIOR = "experts_prior";
+    static final String EXPERTS_COLUMN = "experts";
 
     private DrawsFile() {}
 
@@ -35,11 +43,29 @@ public final class DrawsFile {
      * @param draws each row's parameters in {@link DrawColumns} order
      */
     public record Contents(Map<String, String> config, int experts, List<String> xNames, String yName,
-                           int[] chain, int[] iteration, double[] logLik, int[] nonEmpty, double[][] draws) {}
+                           int[] chain, int[] iteration, double[] logLik, int[] nonEmpty, double[][] draws) {
+        /** Whether K is a parameter of the run ({@link #experts} is then KMAX). */
+        public boolean variableExperts() {
+            return config.containsKey(EXPERTS_PRIOR);
+        }
 
-    /** The header's columns for K experts and p covariates. */
+        /** Row r's number of experts. */
+        public int expertsAt(int r) {
+            return DrawColumns.expertsIn(draws[r], experts, xNames.size());
+        }
+    }
+
+    /** The header's columns for K experts and p covariates (a part file's rows, and draws.csv when K is fixed). */
     public static List<String> columns(int experts, int p) {
+        return columns(experts, p, false);
+    }
+
+    /** The header's columns, with the experts column when K is a parameter (then {@code experts} is KMAX). */
+    public static List<String> columns(int experts, int p, boolean variable) {
         List<String> columns = new ArrayList<>(LEADING);
+        if (variable) {
+            columns.add(EXPERTS_COLUMN);
+        }
         columns.addAll(DrawColumns.names(experts, p));
         return columns;
     }
@@ -49,18 +75,32 @@ public final class DrawsFile {
         return row(chain, draw.iteration(), draw.logLikelihood(), draw.nonEmpty(), draw.values());
     }
 
-    private static String row(int chain, int iteration, double logLik, int nonEmpty, double[] values) {
+    private static String row(int chain, int iteration, double logLik, int nonEmpty, int experts, double[] values) {
         StringBuilder line = new StringBuilder(24 * (values.length + 4));
         line.append(chain + 1).append(',').append(iteration).append(',').append(logLik).append(',').append(nonEmpty);
+        if (experts > 0) {
+            line.append(',').append(experts);
+        }
         for (double v : values) {
-            line.append(',').append(v);
+            line.append(',');
+            if (!Double.isNaN(v)) { // NaN only where a draw with K < KMAX has no expert: an empty cell
+                line.append(v);
+            }
         }
         return line.append('\n').toString();
     }
 
-    /** The content of draws.csv, for {@link AtomicFiles#writeAll}. */
+    private static String row(int chain, int iteration, double logLik, int nonEmpty, double[] values) {
+        return row(chain, iteration, logLik, nonEmpty, 0, values);
+    }
+
+    /**
+     * The content of draws.csv, for {@link AtomicFiles#writeAll}; a run whose K is a parameter has an
+     * {@link #EXPERTS_PRIOR} line in {@code config}, and {@code experts} is then KMAX.
+     */
     public static AtomicFiles.Body body(Map<String, String> config, int experts, int p, List<Chain.Result> chains) {
-        List<String> columns = columns(experts, p);
+        boolean variable = config.containsKey(EXPERTS_PRIOR);
+        List<String> columns = columns(experts, p, variable);
         return out -> {
             for (Map.Entry<String, String> e : config.entrySet()) {
                 out.write("# " + e.getKey() + " = " + e.getValue() + "\n");
@@ -69,7 +109,8 @@ public final class DrawsFile {
             out.write('\n');
             for (Chain.Result c : chains) {
                 for (int r = 0; r < c.draws().length; r++) {
-                    out.write(row(c.chain(), c.iterations()[r], c.logLikelihood()[r], c.nonEmpty()[r], c.draws()[r]));
+                    out.write(row(c.chain(), c.iterations()[r], c.logLikelihood()[r], c.nonEmpty()[r],
+                            variable ? DrawColumns.expertsIn(c.draws()[r], experts, p) : 0, c.draws()[r]));
                 }
             }
         };
@@ -98,7 +139,7 @@ public final class DrawsFile {
                 } else if (header == null) {
                     header = Arrays.asList(line.split(","));
                 } else {
-                    rows.add(parseRow(line, header.size(), file, lineNo));
+                    rows.add(parseRow(line, header.size(), file, lineNo, config.containsKey(EXPERTS_PRIOR)));
                 }
             }
         } catch (IOException e) {
@@ -116,7 +157,8 @@ public final class DrawsFile {
             throw new UserError(file + ": bad 'experts' line");
         }
         List<String> xNames = xs.isEmpty() ? List.of() : Arrays.asList(xs.split(","));
-        if (!header.equals(columns(experts, xNames.size()))) {
+        boolean variable = config.containsKey(EXPERTS_PRIOR);
+        if (!header.equals(columns(experts, xNames.size(), variable))) {
             throw new UserError(file + ": header does not match K = " + experts + " and x columns " + xNames
                     + " (files from before the log_lik and nonempty columns need a new fit)");
         }
@@ -125,25 +167,47 @@ public final class DrawsFile {
         double[] logLik = new double[rows.size()];
         int[] nonEmpty = new int[rows.size()];
         double[][] draws = new double[rows.size()][];
+        int lead = LEADING.size() + (variable ? 1 : 0);
         for (int r = 0; r < rows.size(); r++) {
             double[] row = rows.get(r);
             chain[r] = (int) row[0];
             iteration[r] = (int) row[1];
             logLik[r] = row[2];
             nonEmpty[r] = (int) row[3];
-            draws[r] = Arrays.copyOfRange(row, LEADING.size(), row.length);
+            draws[r] = Arrays.copyOfRange(row, lead, row.length);
+            int k = experts;
+            if (variable) {
+                try {
+                    k = DrawColumns.expertsIn(draws[r], experts, xNames.size());
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(file + ": draw " + (r + 1) + " has no sigma2 value");
+                }
+            }
+            if (variable && row[LEADING.size()] != k) {
+                throw new UserError(file + ": draw " + (r + 1) + " says K = " + row[LEADING.size()] + " but fills " + k
+                        + " experts");
+            }
         }
         return new Contents(config, experts, xNames, yName, chain, iteration, logLik, nonEmpty, draws);
     }
 
     /** One data row's cells as numbers, or a one-line error naming the file and line. */
     static double[] parseRow(String line, int columns, Path file, long lineNo) {
+        return parseRow(line, columns, file, lineNo, false);
+    }
+
+    /** The same, reading an empty cell as NaN when {@code empty} (a run whose K is a parameter). */
+    static double[] parseRow(String line, int columns, Path file, long lineNo, boolean empty) {
         String[] cells = line.split(",", -1);
         if (cells.length != columns) {
             throw new UserError(file + ": line " + lineNo + " has " + cells.length + " fields, header has " + columns);
         }
         double[] row = new double[cells.length];
         for (int j = 0; j < cells.length; j++) {
+            if (empty && cells[j].isEmpty()) {
+                row[j] = Double.NaN; // no such expert in this draw (K a parameter)
+                continue;
+            }
             try {
                 row[j] = Double.parseDouble(cells[j]);
             } catch (NumberFormatException e) {

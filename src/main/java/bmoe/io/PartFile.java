@@ -121,7 +121,7 @@ public final class PartFile implements AutoCloseable {
             long lineNo = 0;
             while ((line = in.readLine()) != null) {
                 lineNo++;
-                double[] row = DrawsFile.parseRow(line, columns, path, lineNo);
+                double[] row = DrawsFile.parseRow(line, columns, path, lineNo, cfg.variableExperts());
                 if (row[0] != chain + 1 || row[1] != lineNo * cfg.thin()) {
                     throw new UserError(path + ": line " + lineNo + " is not chain " + (chain + 1) + "'s draw "
                             + lineNo + " (damaged?)");

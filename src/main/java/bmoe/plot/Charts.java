@@ -15,7 +15,13 @@ import org.jfree.chart.LegendItemCollection;
 import org.jfree.chart.StandardChartTheme;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.Plot;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.chart.renderer.AbstractRenderer;
 import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.SamplingXYLineRenderer;
@@ -98,6 +104,26 @@ final class Charts {
         x.setUpperMargin(0.0);
         XYPlot plot = new XYPlot(dataset, x, axis(yLabel), renderer);
         plot.setFixedLegendItems(legend);
+        return styled(title, plot, null);
+    }
+
+    static JFreeChart counts(String title, String xLabel, double[] posterior, double[] prior) {
+        DefaultCategoryDataset dataset = new DefaultCategoryDataset();
+        for (int k = 0; k < posterior.length; k++) {
+            dataset.addValue(posterior[k], "posterior", Integer.toString(k + 1));
+            dataset.addValue(prior[k], "prior", Integer.toString(k + 1));
+        }
+        BarRenderer renderer = new BarRenderer();
+        fixedStyle(renderer);
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setSeriesPaint(0, seriesColour(0));
+        renderer.setSeriesPaint(1, Color.LIGHT_GRAY);
+        NumberAxis probability = axis("probability");
+        probability.setAutoRangeIncludesZero(true);
+        probability.setRange(0.0, 1.0);
+        CategoryPlot plot = new CategoryPlot(dataset, new CategoryAxis(xLabel), probability, renderer);
+        plot.setRangeGridlinesVisible(true);
         return styled(title, plot, null);
     }
 
@@ -186,7 +212,7 @@ final class Charts {
      *
      * @param subtitle a line under the title, or null for none
      */
-    private static JFreeChart styled(String title, XYPlot plot, String subtitle) {
+    private static JFreeChart styled(String title, Plot plot, String subtitle) {
         JFreeChart chart = new JFreeChart(title, plot);
         if (subtitle != null) {
             chart.addSubtitle(new TextTitle(subtitle));

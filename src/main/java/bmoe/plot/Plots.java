@@ -66,6 +66,31 @@ public final class Plots {
     }
 
     /**
+     * Bar chart of a distribution over 1, 2, ..., m (the posterior of the number of experts), with the prior beside
+     * it: two bars per value.
+     *
+     * @param posterior P(k | y) for k = 1..m (index k - 1), each in [0, 1]; not modified
+     * @param prior P(k) for the same k; not modified
+     */
+    public static void counts(Path png, String title, String xLabel, double[] posterior, double[] prior) {
+        String plot = "counts";
+        checkCommon(plot, png, title);
+        PlotInput.nonNull(plot, "xLabel", xLabel);
+        PlotInput.nonNull(plot, "posterior", posterior);
+        PlotInput.nonNull(plot, "prior", prior);
+        PlotInput.atLeast(plot, "posterior", posterior.length, 1);
+        PlotInput.series(plot, "posterior", posterior, "posterior", posterior.length);
+        PlotInput.series(plot, "prior", prior, "posterior", posterior.length);
+        for (int k = 0; k < posterior.length; k++) {
+            if (posterior[k] < 0 || posterior[k] > 1 || prior[k] < 0 || prior[k] > 1) {
+                throw new IllegalArgumentException(plot + ": probabilities must be in [0, 1], got " + posterior[k]
+                        + " and " + prior[k] + " at " + (k + 1));
+            }
+        }
+        PngFile.write(png, Charts.counts(title, xLabel, posterior, prior), WIDTH, HEIGHT);
+    }
+
+    /**
      * The fitted regression over the data: a scatter of (xData, yData), the posterior mean of E[y | x] on
      * {@code grid} as a line, and the pointwise 90% band [lo, hi] (the 5% and 95% posterior quantiles of
      * E[y | x]) shaded. More than {@value #MAX_SCATTER_POINTS} data points are thinned to every m-th point

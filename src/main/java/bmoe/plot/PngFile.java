@@ -23,6 +23,7 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.LegendItemCollection;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.title.TextTitle;
 
@@ -85,16 +86,23 @@ final class PngFile {
         Map<String, String> text = new LinkedHashMap<>();
         text.put(TITLE, chart.getTitle() == null ? "" : chart.getTitle().getText());
         List<String> lines = new ArrayList<>();
-        XYPlot plot = chart.getXYPlot();
-        lines.add(HORIZONTAL + plot.getDomainAxis().getLabel());
-        lines.add(VERTICAL + plot.getRangeAxis().getLabel());
+        LegendItemCollection items;
+        if (chart.getPlot() instanceof CategoryPlot bars) {
+            lines.add(HORIZONTAL + bars.getDomainAxis().getLabel());
+            lines.add(VERTICAL + bars.getRangeAxis().getLabel());
+            items = bars.getLegendItems();
+        } else {
+            XYPlot plot = chart.getXYPlot();
+            lines.add(HORIZONTAL + plot.getDomainAxis().getLabel());
+            lines.add(VERTICAL + plot.getRangeAxis().getLabel());
+            items = plot.getLegendItems();
+        }
         for (int i = 0; i < chart.getSubtitleCount(); i++) {
             if (chart.getSubtitle(i) instanceof TextTitle subtitle) {
                 lines.add("subtitle: " + subtitle.getText());
             }
         }
         List<String> legend = new ArrayList<>();
-        LegendItemCollection items = plot.getLegendItems();
         for (int i = 0; i < items.getItemCount(); i++) {
             legend.add(items.get(i).getLabel());
         }

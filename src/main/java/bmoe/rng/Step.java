@@ -31,6 +31,13 @@ public final class Step {
      * key (seed, 0).
      */
     public static final int PREDICT = 10 << 16;
+    /**
+     * The move between K and K +- 1 experts on the host, when K is a parameter: counter (0, sweep, EXPERT_COUNT,
+     * draw): birth or death, the position, the newborn's draws, then the MH uniform.
+     */
+    public static final int EXPERT_COUNT = 11 << 16;
+    /** The birth proposal's anchors, built once per chain before its first sweep: counter (0, 0, BIRTH_LIBRARY, draw). */
+    public static final int BIRTH_LIBRARY = 12 << 16;
 
     private Step() {}
 

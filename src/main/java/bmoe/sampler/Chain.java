@@ -3,6 +3,8 @@ package bmoe.sampler;
 import bmoe.backend.Backend;
 import bmoe.model.Dataset;
 import bmoe.rng.RngKey;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -31,6 +33,11 @@ public final class Chain {
         /** The collapsed gate move's post-warm-up acceptance over the whole chain. */
         public Acceptance acceptance() {
             return last.acceptance();
+        }
+
+        /** The birth-or-death move's post-warm-up acceptance over the whole chain (NONE when K is fixed). */
+        public Acceptance expertMoves() {
+            return last.expertMoves();
         }
 
         /** The step size the draws were made with (after warm-up's adaptation). */
@@ -104,14 +111,36 @@ public final class Chain {
             throw new IllegalArgumentException("chain " + (chain + 1) + " starts at sweep " + from.sweep()
                     + ", past its last sweep " + total);
         }
-        try (Backend.Workspace ws = backend.workspace(resident, cfg.experts())) {
-            ChainState start = from != null ? from
-                    : ChainState.of(StartSearch.choose(backend, ws, data, cfg, key).state(), 0, Acceptance.NONE);
+        try (Workspaces ws = new Workspaces(backend, resident)) {
+            int experts = cfg.startExperts(chain);
+            ChainState start = from != null ? from : ChainState.of(
+                    StartSearch.choose(backend, ws.get(experts), data, cfg, experts, key).state(), 0, Acceptance.NONE);
             return run(backend, ws, data, cfg, chain, key, start, report);
         }
     }
 
-    private static Result run(Backend backend, Backend.Workspace ws, Dataset data, RunConfig cfg, int chain,
+    /** A chain's workspaces, one per K it visits, opened when first needed and closed together. */
+    private static final class Workspaces implements AutoCloseable {
+        private final Backend backend;
+        private final Backend.Resident resident;
+        private final Map<Integer, Backend.Workspace> open = new HashMap<>();
+
+        Workspaces(Backend backend, Backend.Resident resident) {
+            this.backend = backend;
+            this.resident = resident;
+        }
+
+        Backend.Workspace get(int experts) {
+            return open.computeIfAbsent(experts, k -> backend.workspace(resident, k));
+        }
+
+        @Override
+        public void close() {
+            open.values().forEach(Backend.Workspace::close);
+        }
+    }
+
+    private static Result run(Backend backend, Workspaces ws, Dataset data, RunConfig cfg, int chain,
                               RngKey key, ChainState start, Listener report) {
         int total = cfg.sweepsPerChain();
         int first = cfg.keptThrough(start.sweep());
@@ -126,24 +155,35 @@ public final class Chain {
         SweepState state = start.sweepState();
         long clamped = start.clampedResiduals();
         Acceptance acceptance = start.acceptance();
+        Acceptance expertMoves = start.expertMoves();
+        // the birth proposal's anchors depend on the data and the chain's key only, so a resumed chain rebuilds them
+        BirthProposal births = cfg.variableExperts()
+                ? BirthProposal.build(data, cfg.experts(), cfg.priors(), key) : null;
         int freezeMetricAt = cfg.metricFreezeSweep();
-        int gateMoves = cfg.gateMovesPerSweep();
+        int gateMoves = cfg.gateMovesPerSweep(); // when K is fixed
         int next = 0;
         for (int s = start.sweep() + 1; s <= total; s++) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("chain " + (chain + 1) + " stopped after sweep " + (s - 1));
             }
-            GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), gateMoves, backend, ws, state, key, cfg.priors());
+            GibbsSweep.Result r = cfg.variableExperts()
+                    ? GibbsSweep.withExpertCount(cfg.gates(), cfg.gateMoves(), backend, ws::get, state, key, cfg.priors(),
+                            cfg.expertsPrior(), births)
+                    : GibbsSweep.step(cfg.gates(), gateMoves, backend, ws.get(cfg.experts()), state, key, cfg.priors());
             state = r.state();
             clamped += r.info().clampedResiduals();
             int postWarmup = s - cfg.warmup();
+            if (r.expertCount() != null && postWarmup > 0) {
+                expertMoves = expertMoves.add(1, r.expertCount().accepted() ? 1 : 0, r.expertCount().acceptProb());
+            }
             if (cfg.gates() == GateMethod.MALA && cfg.experts() > 1) {
                 // The step size adapts on warm-up sweeps only and is frozen from the first draw on. Half way
                 // through warm-up a metric that freezes takes its value at the gates reached, and the step size
-                // starts adapting afresh under it.
+                // starts adapting afresh under it. (A sweep at K = 1, when K is a parameter, has no gate move to
+                // adapt to.)
                 if (s == freezeMetricAt) {
                     state = state.withFrozenMetric(r.info().gateMetric()).withStepSize(StepSize.initial());
-                } else if (postWarmup <= 0) {
+                } else if (postWarmup <= 0 && r.info().gateMoves() > 0) {
                     state = state.withStepSize(state.stepSize().adapt(r.info().gateAcceptProb()));
                 }
                 if (postWarmup >= 0) {
@@ -156,7 +196,8 @@ public final class Chain {
             if (postWarmup > 0 && postWarmup % cfg.thin() == 0 && next < kept) {
                 Draw d = new Draw(postWarmup,
                         data.scaling().logLikelihoodToOriginal(r.info().logLikelihood(), data.n()),
-                        r.info().nonEmptyExperts(), DrawColumns.flatten(data.scaling().toOriginal(state.params())));
+                        r.info().nonEmptyExperts(),
+                        DrawColumns.flatten(data.scaling().toOriginal(state.params()), cfg.experts()));
                 draws[next] = d.values();
                 iterations[next] = d.iteration();
                 logLik[next] = d.logLikelihood();
@@ -164,8 +205,9 @@ public final class Chain {
                 next++;
                 report.drawKept(chain, d);
             }
-            report.sweepDone(chain, ChainState.of(state, clamped, acceptance));
+            report.sweepDone(chain, ChainState.of(state, clamped, acceptance, expertMoves));
         }
-        return new Result(chain, draws, iterations, logLik, nonEmpty, ChainState.of(state, clamped, acceptance));
+        return new Result(chain, draws, iterations, logLik, nonEmpty,
+                ChainState.of(state, clamped, acceptance, expertMoves));
     }
 }

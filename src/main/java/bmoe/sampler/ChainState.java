@@ -16,19 +16,26 @@ import bmoe.model.Params;
  * @param frozenMetric the gate move's frozen metric, null while it is the Fisher metric at each point
  * @param sigmaScale b0 after sweep {@code sweep} when the priors sample it (NaN when they fix it)
  * @param gateSd s_w after sweep {@code sweep} when the priors sample it (NaN when they fix it)
+ * @param expertMoves the birth-or-death move's post-warm-up acceptance so far (NONE when K is fixed)
  */
 public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
-                         double[][] frozenMetric, double sigmaScale, double gateSd) {
+                         double[][] frozenMetric, double sigmaScale, double gateSd, Acceptance expertMoves) {
     public ChainState {
         if (sweep < 0) {
             throw new IllegalArgumentException("sweep must be >= 0, got " + sweep);
         }
-        if (stepSize == null || acceptance == null) {
-            throw new IllegalArgumentException("stepSize and acceptance are required");
+        if (stepSize == null || acceptance == null || expertMoves == null) {
+            throw new IllegalArgumentException("stepSize, acceptance and expertMoves are required");
         }
         if (clampedResiduals < 0) {
             throw new IllegalArgumentException("clampedResiduals must be >= 0, got " + clampedResiduals);
         }
+    }
+
+    /** A state of a run with K fixed. */
+    public ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
+                      double[][] frozenMetric, double sigmaScale, double gateSd) {
+        this(params, sweep, clampedResiduals, stepSize, acceptance, frozenMetric, sigmaScale, gateSd, Acceptance.NONE);
     }
 
     /** A state with the initial step size and no acceptances yet, under priors that fix b0 and s_w. */
@@ -44,8 +51,13 @@ public record ChainState(Params params, int sweep, long clampedResiduals, StepSi
 
     /** The state after the given sweep, with the clamps and acceptances counted so far. */
     static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance) {
+        return of(state, clampedResiduals, acceptance, Acceptance.NONE);
+    }
+
+    /** The same, with the birth-or-death move's acceptances counted so far. */
+    static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance, Acceptance expertMoves) {
         return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance,
-                state.frozenMetric(), state.sigmaScale(), state.gateSd());
+                state.frozenMetric(), state.sigmaScale(), state.gateSd(), expertMoves);
     }
 
     SweepState sweepState() {

@@ -6,11 +6,13 @@ import bmoe.backend.ExpertStats;
 import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
+import bmoe.model.ExpertsPrior;
 import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.rng.Draws;
 import bmoe.rng.RngKey;
 import bmoe.rng.Step;
+import java.util.function.IntFunction;
 
 /**
  * One sweep of the sampler (see docs/MODEL.md), top to bottom: per-observation work runs as the backend's
@@ -27,8 +29,38 @@ import bmoe.rng.Step;
 public final class GibbsSweep {
     private GibbsSweep() {}
 
-    /** Result of one sweep: the new state and its diagnostics. */
-    public record Result(SweepState state, SweepInfo info) {}
+    /**
+     * Result of one sweep: the new state and its diagnostics.
+     *
+     * @param expertCount the birth-or-death move that began the sweep when K is a parameter, else null
+     */
+    public record Result(SweepState state, SweepInfo info, ExpertCountMove.Result expertCount) {
+        public Result(SweepState state, SweepInfo info) {
+            this(state, info, null);
+        }
+    }
+
+    /**
+     * The sweep with K a parameter (the mixture-of-finite-mixtures prior {@code kPrior}): (0) K and theta by one
+     * birth-or-death move ({@link ExpertCountMove}, two passes over the data: the likelihood here and at the
+     * proposal, allocations summed out), then the sweep of {@code method} at the K it leaves, with gateMoves as
+     * {@link RunConfig#gateMovesFor} gives for that K. Each step leaves p(K, theta | y) invariant, so their
+     * composition does (ExpertCountGewekeTest).
+     *
+     * @param workspaces the chain's workspace for a given K
+     */
+    public static Result withExpertCount(GateMethod method, int gateMoves, Backend backend,
+                                         IntFunction<Backend.Workspace> workspaces, SweepState state, RngKey key,
+                                         Priors priors, ExpertsPrior kPrior, BirthProposal births) {
+        ExpertCountMove.Result move = ExpertCountMove.step(state, kPrior, priors, births,
+                params -> backend.gateGradient(workspaces.apply(params.experts()), ParamsBlock.of(params), null, false)
+                        .logLikelihood(),
+                key.stream(0, state.sweep() + 1, Step.EXPERT_COUNT));
+        int experts = move.params().experts();
+        Result sweep = step(method, RunConfig.gateMovesFor(gateMoves, experts), backend, workspaces.apply(experts),
+                state.withParams(move.params()), key, priors);
+        return new Result(sweep.state(), sweep.info(), move);
+    }
 
     /** The sweep of {@code method} (with one gate move per sweep for mala). */
     public static Result step(GateMethod method, Backend backend, Backend.Workspace ws, SweepState state, RngKey key,

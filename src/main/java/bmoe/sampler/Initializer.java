@@ -29,29 +29,18 @@ import org.apache.commons.math3.random.AbstractRandomGenerator;
 public final class Initializer {
     static final int SUBSAMPLE = 2000;
     private static final int KMEANS_ITERATIONS = 25;
-    private static final double MIN_S2 = 1e-2;
+    static final double MIN_S2 = 1e-2;
 
     private Initializer() {}
 
     public static SweepState initialState(Dataset data, int experts, Priors priors, RngKey key) {
         RngStream rng = key.stream(0, 0, Step.INIT);
-        int n = data.n();
+        Subsample sub = Subsample.draw(data, rng);
+        int m = sub.size();
         int p = data.p();
-        int m = Math.min(n, SUBSAMPLE);
-        float[] xs = new float[m * p];
-        float[] ys = new float[m];
-        List<Row> rows = new ArrayList<>(m);
-        for (int s = 0; s < m; s++) {
-            int i = m == n ? s : (int) (rng.uniform() * n);
-            System.arraycopy(data.x(), i * p, xs, s * p, p);
-            ys[s] = data.y()[i];
-            double[] point = new double[p + 1];
-            for (int j = 0; j < p; j++) {
-                point[j] = xs[s * p + j];
-            }
-            point[p] = ys[s];
-            rows.add(new Row(s, point));
-        }
+        float[] xs = sub.x();
+        float[] ys = sub.y();
+        List<Row> rows = sub.rows();
         byte[] z = cluster(rows, experts, rng);
         double[] stats = new double[experts * ExpertStats.stride(p + 1)];
         double[] row = new double[p + 1];
@@ -81,7 +70,7 @@ public final class Initializer {
         return new SweepState(new Params(w, beta, s2), 0, StepSize.initial(), null, b0, sw);
     }
 
-    private static byte[] cluster(List<Row> rows, int experts, RngStream rng) {
+    static byte[] cluster(List<Row> rows, int experts, RngStream rng) {
         byte[] z = new byte[rows.size()];
         if (experts == 1) {
             return z;
@@ -104,7 +93,38 @@ public final class Initializer {
         return z;
     }
 
-    private record Row(int index, double[] point) implements Clusterable {
+    /**
+     * Up to {@link #SUBSAMPLE} rows drawn with replacement by {@code rng} (all rows, in order, when n is no larger):
+     * their x (row-major), y, and the points (x, y) that k-means++ clusters.
+     */
+    record Subsample(float[] x, float[] y, List<Row> rows) {
+        int size() {
+            return y.length;
+        }
+
+        static Subsample draw(Dataset data, RngStream rng) {
+            int n = data.n();
+            int p = data.p();
+            int m = Math.min(n, SUBSAMPLE);
+            float[] xs = new float[m * p];
+            float[] ys = new float[m];
+            List<Row> rows = new ArrayList<>(m);
+            for (int s = 0; s < m; s++) {
+                int i = m == n ? s : (int) (rng.uniform() * n);
+                System.arraycopy(data.x(), i * p, xs, s * p, p);
+                ys[s] = data.y()[i];
+                double[] point = new double[p + 1];
+                for (int j = 0; j < p; j++) {
+                    point[j] = xs[s * p + j];
+                }
+                point[p] = ys[s];
+                rows.add(new Row(s, point));
+            }
+            return new Subsample(xs, ys, rows);
+        }
+    }
+
+    record Row(int index, double[] point) implements Clusterable {
         @Override
         public double[] getPoint() {
             return point;

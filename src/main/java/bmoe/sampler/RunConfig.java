@@ -1,15 +1,18 @@
 package bmoe.sampler;
 
+import bmoe.model.ExpertsPrior;
 import bmoe.model.Priors;
 import bmoe.rng.RngKey;
 
 /**
  * What a run does, validated once; each message starts with the name of the offending setting, which is
  * also its command-line option without the leading "--". {@code draws} counts post-warmup sweeps, of which every
- * {@code thin}-th is kept (Stan's convention).
+ * {@code thin}-th is kept (Stan's convention). With {@code expertsPrior} K is a parameter on 1..experts (then
+ * {@code experts} is KMAX); without, K = experts.
  */
 public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
-                        GateMethod gates, GateMetric gateMetric, int gateMoves, StartSearch.Plan init) {
+                        GateMethod gates, GateMetric gateMetric, int gateMoves, StartSearch.Plan init,
+                        ExpertsPrior expertsPrior) {
     /** gateMoves = AUTO_MOVES: K - 1 moves per sweep. */
     public static final int AUTO_MOVES = 0;
     public static final int MAX_GATE_MOVES = 100;
@@ -22,6 +25,12 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
         this(experts, chains, warmup, draws, thin, seed, priors, GateMethod.MALA, GateMetric.FROZEN, AUTO_MOVES);
     }
 
+    /** A run with K fixed at {@code experts}. */
+    public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
+                     GateMethod gates, GateMetric gateMetric, int gateMoves, StartSearch.Plan init) {
+        this(experts, chains, warmup, draws, thin, seed, priors, gates, gateMetric, gateMoves, init, null);
+    }
+
     /** Chains that start from one k-means++ start each ({@link StartSearch.Plan#SINGLE}). */
     public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
                      GateMethod gates, GateMetric gateMetric, int gateMoves) {
@@ -29,6 +38,16 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
     }
 
     public RunConfig {
+        if (expertsPrior != null) {
+            if (experts != expertsPrior.maxExperts()) {
+                throw new IllegalArgumentException("experts must be max-experts (" + expertsPrior.maxExperts()
+                        + ") when K is a parameter, got " + experts);
+            }
+            if (gateMetric != null && gateMetric.freezes()) {
+                throw new IllegalArgumentException("gate-metric must be fisher when K is a parameter (--experts-prior): "
+                        + "a frozen metric has the dimension of one K");
+            }
+        }
         if (init == null) {
             throw new IllegalArgumentException("init is required");
         }
@@ -70,6 +89,9 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
      * all and warm-up has at least two sweeps (one to adapt under each metric); 0 for never.
      */
     public int metricFreezeSweep() {
+        if (variableExperts()) {
+            return 0;
+        }
         boolean freezes = gates == GateMethod.MALA && experts > 1 && gateMetric.freezes();
         return freezes && warmup >= 2 ? warmup / 2 : 0;
     }
@@ -81,7 +103,32 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
      * pass) and they were what the gates needed at K = 4, p = 7 (bench/RESULTS.md, "Gates that mix").
      */
     public int gateMovesPerSweep() {
+        return gateMovesFor(gateMoves, experts);
+    }
+
+    /** Gate moves per sweep at K = {@code experts} for a --gate-moves of {@code gateMoves} (AUTO_MOVES: K - 1). */
+    public static int gateMovesFor(int gateMoves, int experts) {
         return gateMoves != AUTO_MOVES ? gateMoves : Math.max(1, experts - 1);
+    }
+
+    /** Whether K is a parameter (a prior on 1..{@link #experts}), rather than fixed at {@link #experts}. */
+    public boolean variableExperts() {
+        return expertsPrior != null;
+    }
+
+    /**
+     * The K chain {@code chain} (0-based) starts at: {@link #experts} when K is fixed; when it is a parameter, the
+     * chains' starts spread evenly over 1..KMAX (one chain: K = KMAX / 2 rounded up), so that chains that agree on K
+     * have come to it from both sides and R-hat of K can say whether the move mixes.
+     */
+    public int startExperts(int chain) {
+        if (!variableExperts() || experts == 1) {
+            return experts;
+        }
+        if (chains == 1) {
+            return (experts + 1) / 2;
+        }
+        return 1 + (int) Math.round(chain * (experts - 1) / (double) (chains - 1));
     }
 
     public int keptPerChain() {

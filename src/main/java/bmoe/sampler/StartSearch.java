@@ -61,10 +61,16 @@ public final class StartSearch {
      * own key; else the best of the plan's candidates, at sweep 0 with a fresh step size.
      */
     public static Choice choose(Backend backend, Backend.Workspace ws, Dataset data, RunConfig cfg, RngKey key) {
+        return choose(backend, ws, data, cfg, cfg.experts(), key);
+    }
+
+    /** The start at K = {@code experts} (a chain's start K when K is a parameter), {@code ws} a workspace for it. */
+    public static Choice choose(Backend backend, Backend.Workspace ws, Dataset data, RunConfig cfg, int experts,
+                                RngKey key) {
         Plan plan = cfg.init();
         // one expert has no gates, whose boundaries are what separates the modes a search is for
-        if (!plan.searches() || cfg.experts() == 1) {
-            return new Choice(Initializer.initialState(data, cfg.experts(), cfg.priors(), key), 0, new double[0]);
+        if (!plan.searches() || experts == 1) {
+            return new Choice(Initializer.initialState(data, experts, cfg.priors(), key), 0, new double[0]);
         }
         Priors priors = cfg.priors();
         double[] scores = new double[plan.starts()];
@@ -73,17 +79,17 @@ public final class StartSearch {
         int chosen = 0;
         for (int j = 0; j < plan.starts(); j++) {
             RngKey candidate = key.startCandidate(j);
-            SweepState state = Initializer.initialState(data, cfg.experts(), priors, candidate);
+            SweepState state = Initializer.initialState(data, experts, priors, candidate);
             scores[j] = Double.NEGATIVE_INFINITY;
             for (int s = 0; s < plan.sweeps(); s++) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new CancellationException("chain " + (key.chain() + 1) + " stopped while choosing its start");
                 }
                 SweepState before = state;
-                GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), cfg.gateMovesPerSweep(), backend, ws, state,
-                        candidate, priors);
+                GibbsSweep.Result r = GibbsSweep.step(cfg.gates(), RunConfig.gateMovesFor(cfg.gateMoves(), experts),
+                        backend, ws, state, candidate, priors);
                 state = r.state();
-                if (cfg.gates() == GateMethod.MALA && cfg.experts() > 1) {
+                if (cfg.gates() == GateMethod.MALA && experts > 1) {
                     state = state.withStepSize(state.stepSize().adapt(r.info().gateAcceptProb()));
                 }
                 // the sweep reports the log-likelihood of the state it started from; a score that is not a

@@ -27,6 +27,10 @@ public record SweepState(Params params, int sweep, StepSize stepSize, double[][]
         this(params, sweep, stepSize, frozenMetric, Double.NaN, Double.NaN);
     }
 
+    public SweepState withParams(Params next) {
+        return new SweepState(next, sweep, stepSize, frozenMetric, sigmaScale, gateSd);
+    }
+
     public SweepState withStepSize(StepSize next) {
         return new SweepState(params, sweep, next, frozenMetric, sigmaScale, gateSd);
     }

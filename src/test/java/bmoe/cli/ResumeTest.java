@@ -109,14 +109,14 @@ class ResumeTest {
     }
 
     /** The stand-in for a crash. */
-    private static final class Stop extends RuntimeException {
+    static final class Stop extends RuntimeException {
         Stop(int chain, int sweep) {
             super("stopped chain " + (chain + 1) + " after sweep " + sweep);
         }
     }
 
     /** Throws after the given sweep of the given chain (0-based); counts every chain's sweeps. */
-    private static final class StopAt implements Chain.Listener {
+    static final class StopAt implements Chain.Listener {
         final int chain;
         final int sweep;
         final AtomicIntegerArray sweeps = new AtomicIntegerArray(2);
@@ -136,7 +136,7 @@ class ResumeTest {
     }
 
     /** Runs "fit ARGS" through FitCommand with a listener; returns what it threw (null: it finished). */
-    private static Throwable fit(Chain.Listener listener, String... argv) {
+    static Throwable fit(Chain.Listener listener, String... argv) {
         FitCommand command = new FitCommand();
         command.testListener = listener;
         Throwable[] thrown = new Throwable[1];

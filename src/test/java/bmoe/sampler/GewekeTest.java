@@ -448,7 +448,7 @@ class GewekeTest {
         return g.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    private static double[] column(List<double[]> rows, int j) {
+    static double[] column(List<double[]> rows, int j) {
         double[] c = new double[rows.size()];
         for (int i = 0; i < c.length; i++) {
             c[i] = rows.get(i)[j];

@@ -28,6 +28,15 @@ public final class CpuKernels {
      */
     public static double allocate(float[] x, float[] y, int p, byte[] z, int from, int to, ParamsBlock prm,
                                   RngKey key, int sweep, double[] stats) {
+        return allocate(x, y, p, z, 0, from, to, prm, key, sweep, stats);
+    }
+
+    /**
+     * {@link #allocate} on arrays that hold rows from {@code first} on (row i at x[(i - first) p], y[i - first],
+     * z[i - first]): a block kept apart, as the spark module's partitions, draws row i's own random numbers.
+     */
+    public static double allocate(float[] x, float[] y, int p, byte[] z, int first, int from, int to,
+                                  ParamsBlock prm, RngKey key, int sweep, double[] stats) {
         int experts = prm.experts();
         int d = p + 1;
         double[] w = prm.w();
@@ -40,8 +49,8 @@ public final class CpuKernels {
         double logLik = 0;
         RngStream rng = new RngStream(key);
         for (int i = from; i < to; i++) {
-            loadRow(x, p, i, row);
-            double yi = y[i];
+            loadRow(x, p, i - first, row);
+            double yi = y[i - first];
             double etaMax = 0.0; // eta_K = 0 is always present
             for (int k = 0; k < experts - 1; k++) {
                 eta[k] = dot(w, k * d, row, d);
@@ -67,7 +76,7 @@ public final class CpuKernels {
             logLik += lpMax + Math.log(total) - logGateNorm;
             double u = rng.reset(i, sweep, Step.ALLOCATE).uniform() * total;
             int k = pick(logPost, experts, u);
-            z[i] = (byte) k;
+            z[i - first] = (byte) k;
             addExpertRow(row, yi, k, stats);
         }
         return logLik;
@@ -219,6 +228,12 @@ public final class CpuKernels {
      */
     public static void gateStats(float[] x, int p, byte[] z, int from, int to, ParamsBlock prm, int gate,
                                  RngKey key, int sweep, double[] out) {
+        gateStats(x, p, z, 0, from, to, prm, gate, key, sweep, out);
+    }
+
+    /** {@link #gateStats} on arrays that hold rows from {@code first} on, as {@link #allocate} with a first row. */
+    public static void gateStats(float[] x, int p, byte[] z, int first, int from, int to, ParamsBlock prm, int gate,
+                                 RngKey key, int sweep, double[] out) {
         int experts = prm.experts();
         int d = p + 1;
         int tri = Packed.size(d);
@@ -228,7 +243,7 @@ public final class CpuKernels {
         int step = Step.pg(gate);
         RngStream rng = new RngStream(key);
         for (int i = from; i < to; i++) {
-            loadRow(x, p, i, row);
+            loadRow(x, p, i - first, row);
             double otherMax = 0.0; // eta_K = 0 is always among the others (gate < K-1)
             for (int k = 0; k < experts - 1; k++) {
                 eta[k] = dot(w, k * d, row, d);
@@ -246,7 +261,7 @@ public final class CpuKernels {
             double c = otherMax + Math.log(otherSum);
             double psi = eta[gate] - c;
             double omega = PolyaGamma.draw(rng.reset(i, sweep, step), psi);
-            double kappa = (z[i] == gate ? 0.5 : -0.5);
+            double kappa = (z[i - first] == gate ? 0.5 : -0.5);
             double target = kappa + omega * c;
             int idx = 0;
             for (int a = 0; a < d; a++) {
