@@ -10,6 +10,7 @@ import bmoe.backend.cpu.CpuBackend;
 import bmoe.backend.opencl.OpenClBackend;
 import bmoe.backend.opencl.OpenClTesting;
 import bmoe.model.Dataset;
+import bmoe.model.ExpertsPrior;
 import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.sim.Preset;
@@ -30,8 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Several chains per pass over the data ({@link Backend#chainsPerPass} > 1: {@link Sampler} runs the chains through
  * a {@link bmoe.backend.ChainBatch}) make the draws of the chains run apart, bit for bit, on the CPU and on the
- * OpenCL device: both gate sweeps, K = 1, a start search, chains resumed at different sweeps; and a chain that fails
- * stops the others without a hang.
+ * OpenCL device: both gate sweeps, K = 1, a start search, K a parameter (chains at different K), chains resumed at
+ * different sweeps; and a chain that fails stops the others without a hang.
  */
 @Timeout(300)
 class ChainsPerPassTest {
@@ -52,7 +53,14 @@ class ChainsPerPassTest {
                         RunConfig.AUTO_MOVES)),
                 Arguments.of("K = 1", new RunConfig(1, 2, 5, 5, 1, 8, Priors.DEFAULT)),
                 Arguments.of("start search", new RunConfig(2, 2, 6, 6, 1, 9, Priors.DEFAULT, GateMethod.MALA,
-                        GateMetric.FROZEN, RunConfig.AUTO_MOVES, new StartSearch.Plan(3, 2))));
+                        GateMetric.FROZEN, RunConfig.AUTO_MOVES, new StartSearch.Plan(3, 2))),
+                // K a parameter: the chains move between K = 1..4 apart, so their rounds mix shapes
+                Arguments.of("K a parameter, mala", new RunConfig(4, 3, 15, 15, 1, 10, Priors.DEFAULT, GateMethod.MALA,
+                        GateMetric.FISHER, RunConfig.AUTO_MOVES, StartSearch.Plan.SINGLE,
+                        ExpertsPrior.parse("poisson:1", 4))),
+                Arguments.of("K a parameter, pg", new RunConfig(4, 3, 15, 15, 1, 13, Priors.DEFAULT, GateMethod.PG,
+                        GateMetric.FISHER, RunConfig.AUTO_MOVES, StartSearch.Plan.SINGLE,
+                        ExpertsPrior.parse("poisson:1", 4))));
     }
 
     private static List<Chain.Result> run(Backend backend, RunConfig cfg, List<ChainState> starts, Chain.Listener l) {
