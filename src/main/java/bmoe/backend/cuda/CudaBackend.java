@@ -37,13 +37,13 @@ import java.util.function.IntPredicate;
  * reducePartials adds the blocks in a fixed tree on the device. A run therefore repeats bit for bit on the
  * same device and matches the OpenCL backend's sums up to the devices' exp and log.
  *
- * <p>Several chains in one launch, as on OpenCL: the same kernels with a chain index, the chains' z in a slab that
- * {@link #upload(Dataset, int)} reserves, one launch per slab and K, each chain's sums bit-identical to a launch of
- * its own.
+ * <p>Several chains in one launch, as on OpenCL: the same kernels with a chain index, one launch per slab (the z of
+ * workspaces of one K in one buffer, shared by K on data uploaded with {@link #upload(Dataset, int)}, grown by
+ * doubling; else one per workspace), each chain's sums bit-identical to a launch of its own.
  *
- * <p>Chains may share one backend from several threads: each slab has its own stream and, per K, argument blocks
- * and buffers, used under the slab's monitor (a workspace of its own slab is a chain's own stream, as before
- * slabs), and every call makes the device's primary context current on the calling thread first.
+ * <p>Chains may share one backend from several threads: each slab has its own stream, argument blocks and buffers,
+ * used under the slab's monitor (a workspace of its own slab is a chain's own stream, as before slabs), and every
+ * call makes the device's primary context current on the calling thread first.
  */
 public final class CudaBackend implements Backend {
     /** Rows per block, as OpenCL's work groups. */
@@ -143,7 +143,10 @@ public final class CudaBackend implements Backend {
         return upload(data, 0);
     }
 
-    /** With one buffer (a slab) for the allocations of {@code chains} workspaces, which one launch advances. */
+    /**
+     * With the workspaces of each K sharing one slab (first sized for {@code chains} of them), so that one launch
+     * advances them together; 0: every workspace a slab of its own, as {@link #upload(Dataset)}.
+     */
     @Override
     public Resident upload(Dataset data, int chains) {
         if (chains < 0) {
@@ -164,7 +167,7 @@ public final class CudaBackend implements Backend {
             driver.free(x);
             throw e;
         }
-        DeviceData dd = hold(new DeviceData(this, x, y, data.n(), data.p()));
+        DeviceData dd = hold(new DeviceData(this, x, y, data.n(), data.p(), chains));
         if (xBytes > 0) {
             try (Memory host = new Memory(xBytes)) {
                 host.write(0, data.x(), 0, data.x().length);
@@ -179,13 +182,10 @@ public final class CudaBackend implements Backend {
             driver.copyToDevice(y, host, 4L * data.n());
             driver.synchronize();
         }
-        if (chains > 0) {
-            dd.slab = new Slab(dd, chains);
-        }
         return dd;
     }
 
-    /** A free slot of the data's slab, else a slab of its own (as a workspace had before slabs). */
+    /** A slot of the data's slab of this K (data uploaded with room for chains), else a slab of its own. */
     @Override
     public Workspace workspace(Resident data, int experts) {
         DeviceData dd = (DeviceData) data;
@@ -198,16 +198,12 @@ public final class CudaBackend implements Backend {
                     CudaKernels.MAX_EXPERTS, dd.p(), experts));
         }
         current();
-        int slot = dd.slab != null ? dd.slab.take() : -1;
-        Slab slab = slot >= 0 ? dd.slab : new Slab(dd, 1);
-        DeviceWorkspace ws = new DeviceWorkspace(this, dd, slab, Math.max(slot, 0), experts, slot < 0);
-        try {
-            slab.launcher(experts); // loads the module of this shape now, so a module the GPU cannot load says so here
-        } catch (RuntimeException e) {
-            ws.close();
-            throw e;
+        if (dd.share > 0) {
+            Slab slab = dd.sharedSlab(experts);
+            return hold(new DeviceWorkspace(this, dd, slab, slab.take(), experts, false));
         }
-        return hold(ws);
+        Slab own = new Slab(dd, experts, 1);
+        return hold(new DeviceWorkspace(this, dd, own, own.take(), experts, true));
     }
 
     @Override
@@ -239,7 +235,7 @@ public final class CudaBackend implements Backend {
             int m = allocationSize(experts, dim);
             double[] sums;
             synchronized (slab) {
-                sums = slab.launcher(experts).allocate(those);
+                sums = slab.launcher.allocate(those);
             }
             for (int c = 0; c < those.size(); c++) {
                 double[] stats = new double[experts * ExpertStats.stride(dim)];
@@ -282,7 +278,7 @@ public final class CudaBackend implements Backend {
             int m = GateGradient.size(experts, dim, metric);
             double[] sums;
             synchronized (slab) {
-                sums = slab.launcher(experts).gateGradient(those, metric);
+                sums = slab.launcher.gateGradient(those, metric);
             }
             for (int c = 0; c < those.size(); c++) {
                 out.set(indices.get(c), Outcome.of(new GateGradient(experts - 1, dim, metric,
@@ -305,7 +301,7 @@ public final class CudaBackend implements Backend {
             int m = GateStats.size(dim);
             double[] sums;
             synchronized (slab) {
-                sums = slab.launcher(group.getKey().experts()).gateStats(those);
+                sums = slab.launcher.gateStats(those);
             }
             for (int c = 0; c < those.size(); c++) {
                 double[] mine = Arrays.copyOfRange(sums, c * m, (c + 1) * m);
@@ -457,22 +453,34 @@ public final class CudaBackend implements Backend {
     /** One (d, K) module and its four kernels; functions are launched with per-launch arguments, so shared. */
     private record Module(long handle, long allocate, long gateGradient, long gateStats, long reducePartials) {}
 
-    /** x and y on the device, and the slab of allocations that upload(data, chains) reserved beside them. */
+    /** x and y on the device, and (uploaded with room for chains) the slabs its workspaces share, one per K. */
     static final class DeviceData implements Resident {
         private final CudaBackend owner;
         final long x;
         final long y;
         private final int n;
         private final int p;
-        /** The reserved slab, or null. */
-        Slab slab;
+        /** The first slots of each shared slab; 0: no sharing, a slab per workspace. */
+        final int share;
+        private final Map<Integer, Slab> shared = new HashMap<>();
 
-        DeviceData(CudaBackend owner, long x, long y, int n, int p) {
+        DeviceData(CudaBackend owner, long x, long y, int n, int p, int share) {
             this.owner = owner;
             this.x = x;
             this.y = y;
             this.n = n;
             this.p = p;
+            this.share = share;
+        }
+
+        /** The slab the workspaces of K share, made on first use. */
+        synchronized Slab sharedSlab(int experts) {
+            Slab slab = shared.get(experts);
+            if (slab == null) {
+                slab = owner.new Slab(this, experts, share);
+                shared.put(experts, slab);
+            }
+            return slab;
         }
 
         @Override
@@ -489,8 +497,9 @@ public final class CudaBackend implements Backend {
         public void close() {
             if (owner.release(this)) {
                 owner.current();
-                if (slab != null) {
-                    slab.close();
+                synchronized (this) {
+                    shared.values().forEach(Slab::close);
+                    shared.clear();
                 }
                 owner.driver.free(x);
                 owner.driver.free(y);
@@ -499,70 +508,83 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The allocations of up to {@code slots} chains in one buffer (slot s at z + s n), with the stream every launch
-     * over them goes to and, per K, the argument blocks and buffers of those launches. Launches are made holding its
-     * monitor (as OpenClBackend.Slab).
+     * The allocations of workspaces of one K in one buffer of slots (slot s at z + s n), with the stream every launch
+     * over them goes to and the {@link Launcher} of those launches. Launches are made holding its monitor (as
+     * OpenClBackend.Slab); a slot taken when all are taken doubles the buffer, the allocations copied on the device.
      */
     final class Slab implements AutoCloseable {
         final DeviceData data;
-        final int slots;
-        final long z;
+        final int experts;
         final long stream;
-        private final boolean[] taken;
-        private final Map<Integer, Launcher> launchers = new HashMap<>();
+        final Launcher launcher;
+        long z;
+        private boolean[] taken;
 
-        Slab(DeviceData data, int slots) {
+        Slab(DeviceData data, int experts, int slots) {
             this.data = data;
-            this.slots = slots;
-            this.taken = new boolean[slots];
-            this.z = driver.alloc(Math.max(1, (long) slots * data.n));
+            this.experts = experts;
+            this.taken = new boolean[Math.max(1, slots)];
+            this.z = driver.alloc(Math.max(1, (long) taken.length * data.n));
+            long s;
             try {
-                this.stream = driver.createStream();
+                s = driver.createStream();
             } catch (RuntimeException e) {
                 driver.free(z);
                 throw e;
             }
+            this.stream = s;
+            try {
+                // loads the module of this shape now, so a module the GPU cannot load says so at the workspace
+                this.launcher = new Launcher(this, experts);
+            } catch (RuntimeException e) {
+                driver.free(z);
+                driver.destroyStream(stream);
+                throw e;
+            }
         }
 
-        /** A free slot, or -1. */
+        /** A free slot; the buffer doubles when none is. */
         synchronized int take() {
-            for (int s = 0; s < slots; s++) {
+            for (int s = 0; s < taken.length; s++) {
                 if (!taken[s]) {
                     taken[s] = true;
                     return s;
                 }
             }
-            return -1;
+            current();
+            int slot = taken.length;
+            long bytes = (long) slot * data.n;
+            long grown = driver.alloc(Math.max(1, 2 * bytes));
+            if (bytes > 0) {
+                driver.copyOnDeviceAsync(grown, z, bytes, stream);
+                driver.synchronize(stream);
+            }
+            driver.free(z);
+            z = grown;
+            taken = Arrays.copyOf(taken, 2 * slot);
+            taken[slot] = true;
+            launcher.bindAllocations();
+            return slot;
         }
 
         synchronized void give(int slot) {
             taken[slot] = false;
         }
 
-        synchronized Launcher launcher(int experts) {
-            Launcher l = launchers.get(experts);
-            if (l == null) {
-                l = new Launcher(this, experts);
-                launchers.put(experts, l);
-            }
-            return l;
-        }
-
         @Override
         public synchronized void close() {
             current();
             driver.synchronize(stream);
-            launchers.values().forEach(Launcher::close);
-            launchers.clear();
+            launcher.close();
             driver.free(z);
             driver.destroyStream(stream);
         }
     }
 
     /**
-     * The launches of one K over one slab: argument blocks, device buffers (parameters, reference gates, per-chain
-     * arguments, partial sums, totals) and their host staging for up to {@code slots} chains at once. Used under the
-     * slab's monitor.
+     * The launches over one slab: argument blocks, device buffers (parameters, reference gates, per-chain arguments,
+     * partial sums, totals) and their host staging for as many chains at once as launched so far, grown when a
+     * launch has more. Used under the slab's monitor.
      */
     final class Launcher {
         final Slab slab;
@@ -570,67 +592,105 @@ public final class CudaBackend implements Backend {
         final int dim;
         final int groups;
         final Module module;
-        final long params;
-        final long refs;
-        final long chainArgs;
-        final long partial;
-        final long out;
         final CudaDriver.KernelArgs allocateArgs = new CudaDriver.KernelArgs(10);
         final CudaDriver.KernelArgs gradientArgs = new CudaDriver.KernelArgs(11);
         final CudaDriver.KernelArgs statsArgs = new CudaDriver.KernelArgs(9);
         final CudaDriver.KernelArgs reduceArgs = new CudaDriver.KernelArgs(6);
-        private final Memory paramsHost;
-        private final Memory refsHost;
-        private final Memory argsHost;
-        private final Memory outHost;
+        private final int largest;
+        private int capacity;
+        private long params;
+        private long refs;
+        private long chainArgs;
+        private long partial;
+        private long out;
+        private Memory paramsHost;
+        private Memory refsHost;
+        private Memory argsHost;
+        private Memory outHost;
 
         Launcher(Slab slab, int experts) {
             this.slab = slab;
             this.experts = experts;
             this.dim = slab.data.p + 1;
-            int chains = slab.slots;
-            int largest = largestReduction(experts, dim);
+            this.largest = largestReduction(experts, dim);
             this.module = module(dim, experts);
             this.groups = (int) ((slab.data.n + (long) chunk - 1) / chunk);
+            DeviceData d = slab.data;
+            // the arguments that stay put, at the positions of kernels/*.cl's signatures. The last (OpenCL's __local
+            // scratch) is a null placeholder: CUDA's scratch is the launch's dynamic shared memory (LOCAL_MEMORY)
+            // allocate(x, y, n, chunk, chains, params, chainArgs, zs, partial, scratch)
+            allocateArgs.setPointer(0, d.x).setPointer(1, d.y).setInt(2, d.n).setInt(3, chunk).setPointer(9, 0);
+            // gateGradient(x, y, n, chunk, chains, params, refs, chainArgs, withMetric, partial, scratch)
+            gradientArgs.setPointer(0, d.x).setPointer(1, d.y).setInt(2, d.n).setInt(3, chunk).setPointer(10, 0);
+            // gateStats(x, n, chunk, chains, zs, params, chainArgs, partial, scratch)
+            statsArgs.setPointer(0, d.x).setInt(1, d.n).setInt(2, chunk).setPointer(8, 0);
+            // reducePartials(partial, groups, m, chains, out, scratch)
+            reduceArgs.setInt(1, groups).setPointer(5, 0);
+            bindAllocations();
+            ensure(1);
+        }
+
+        /** Points the kernels at the slab's buffer of allocations (again after it grew). */
+        void bindAllocations() {
+            allocateArgs.setPointer(7, slab.z);
+            statsArgs.setPointer(4, slab.z);
+        }
+
+        /** Buffers for {@code chains} chains in one launch, grown (and bound) when they hold fewer. */
+        private void ensure(int chains) {
+            if (chains <= capacity) {
+                return;
+            }
             long paramsBytes = (long) chains * paramsSize(experts, dim) * Double.BYTES;
             long refsBytes = (long) chains * Math.max(1, (experts - 1) * dim) * Double.BYTES;
             long argsBytes = (long) chains * CHAIN_ARGS * Integer.BYTES;
             long outBytes = (long) chains * largest * Double.BYTES;
             List<Long> buffers = new ArrayList<>();
+            long[] p = new long[5];
             try {
-                this.params = alloc(buffers, paramsBytes);
-                this.refs = alloc(buffers, refsBytes);
-                this.chainArgs = alloc(buffers, argsBytes);
-                this.partial = alloc(buffers, (long) chains * groups * largest * Double.BYTES);
-                this.out = alloc(buffers, outBytes);
+                p[0] = alloc(buffers, paramsBytes);
+                p[1] = alloc(buffers, refsBytes);
+                p[2] = alloc(buffers, argsBytes);
+                p[3] = alloc(buffers, (long) chains * groups * largest * Double.BYTES);
+                p[4] = alloc(buffers, outBytes);
             } catch (RuntimeException e) {
                 buffers.forEach(driver::free);
                 throw e;
             }
-            this.paramsHost = new Memory(paramsBytes);
-            this.refsHost = new Memory(refsBytes);
-            this.argsHost = new Memory(argsBytes);
-            this.outHost = new Memory(outBytes);
-            DeviceData d = slab.data;
-            // the arguments that stay put, at the positions of kernels/*.cl's signatures. The last (OpenCL's __local
-            // scratch) is a null placeholder: CUDA's scratch is the launch's dynamic shared memory (LOCAL_MEMORY)
-            // allocate(x, y, n, chunk, chains, params, chainArgs, zs, partial, scratch)
-            allocateArgs.setPointer(0, d.x).setPointer(1, d.y).setInt(2, d.n).setInt(3, chunk).setPointer(5, params)
-                    .setPointer(6, chainArgs).setPointer(7, slab.z).setPointer(8, partial).setPointer(9, 0);
-            // gateGradient(x, y, n, chunk, chains, params, refs, chainArgs, withMetric, partial, scratch)
-            gradientArgs.setPointer(0, d.x).setPointer(1, d.y).setInt(2, d.n).setInt(3, chunk).setPointer(5, params)
-                    .setPointer(6, refs).setPointer(7, chainArgs).setPointer(9, partial).setPointer(10, 0);
-            // gateStats(x, n, chunk, chains, zs, params, chainArgs, partial, scratch)
-            statsArgs.setPointer(0, d.x).setInt(1, d.n).setInt(2, chunk).setPointer(4, slab.z).setPointer(5, params)
-                    .setPointer(6, chainArgs).setPointer(7, partial).setPointer(8, 0);
-            // reducePartials(partial, groups, m, chains, out, scratch)
-            reduceArgs.setPointer(0, partial).setInt(1, groups).setPointer(4, out).setPointer(5, 0);
+            if (capacity > 0) {
+                release();
+            }
+            params = p[0];
+            refs = p[1];
+            chainArgs = p[2];
+            partial = p[3];
+            out = p[4];
+            paramsHost = new Memory(paramsBytes);
+            refsHost = new Memory(refsBytes);
+            argsHost = new Memory(argsBytes);
+            outHost = new Memory(outBytes);
+            capacity = chains;
+            allocateArgs.setPointer(5, params).setPointer(6, chainArgs).setPointer(8, partial);
+            gradientArgs.setPointer(5, params).setPointer(6, refs).setPointer(7, chainArgs).setPointer(9, partial);
+            statsArgs.setPointer(5, params).setPointer(6, chainArgs).setPointer(7, partial);
+            reduceArgs.setPointer(0, partial).setPointer(4, out);
         }
 
         private long alloc(List<Long> buffers, long bytes) {
-            long p = driver.alloc(Math.max(1, bytes));
-            buffers.add(p);
-            return p;
+            long ptr = driver.alloc(Math.max(1, bytes));
+            buffers.add(ptr);
+            return ptr;
+        }
+
+        private void release() {
+            driver.synchronize(slab.stream);
+            for (long m : new long[] {params, refs, chainArgs, partial, out}) {
+                driver.free(m);
+            }
+            paramsHost.close();
+            refsHost.close();
+            argsHost.close();
+            outHost.close();
         }
 
         /** Kernel (a) for the calls' chains; their ALLOCATE_SIZE totals, chain after chain. */
@@ -703,6 +763,7 @@ public final class CudaBackend implements Backend {
          * may be reused after.
          */
         private void writeParams(List<ParamsBlock> blocks) {
+            ensure(blocks.size());
             long size = (long) paramsSize(experts, dim) * Double.BYTES;
             for (int c = 0; c < blocks.size(); c++) {
                 ParamsBlock p = blocks.get(c);
@@ -741,17 +802,11 @@ public final class CudaBackend implements Backend {
         }
 
         void close() {
-            for (long m : new long[] {params, refs, chainArgs, partial, out}) {
-                driver.free(m);
-            }
-            paramsHost.close();
-            refsHost.close();
-            argsHost.close();
-            outHost.close();
+            release();
         }
     }
 
-    /** One chain's slot of a slab (a slab of its own when the data had no free slot), and its K. */
+    /** One chain's slot of a slab of its K (its own slab on data uploaded without room for chains). */
     static final class DeviceWorkspace implements Workspace {
         private final CudaBackend owner;
         final DeviceData data;

@@ -52,13 +52,15 @@ import org.jocl.cl_program;
  *
  * <p>Several chains in one launch ({@link #allocateAll} and its kin): the kernels take a chain index (work group q
  * is chain q % chains over row group q / chains), each chain its parameters, key, sweep and z slot, and the same
- * fixed trees, so each chain's sums are bit-identical to those of a launch of its own. The chains' allocations lie
- * in one buffer, a slab of slots, which {@link #upload(Dataset, int)} reserves beside the data; a launch advances
- * the chains of one slab and one K. A workspace beyond the reserved slots (or of data uploaded without them) has a
+ * fixed trees, so each chain's sums are bit-identical to those of a launch of its own. A launch advances the chains
+ * of one slab: the allocations of workspaces of one K in one buffer of slots, with one queue, kernel objects and
+ * launch buffers. On data uploaded with {@link #upload(Dataset, int)} the workspaces of one K share a slab (a
+ * chain whose K changes has a workspace in each K's slab), which grows by doubling as workspaces come (its z copied
+ * on the device), and its launch buffers grow to the most chains launched at once; otherwise every workspace has a
  * slab of its own.
  *
- * <p>Chains may share one backend from several threads: each slab has its own command queue and, per K, kernel
- * objects, used under the slab's monitor; a workspace of its own slab is thus a chain's own queue, as before slabs.
+ * <p>Chains may share one backend from several threads: launches over a slab are made holding its monitor; a
+ * workspace of its own slab is thus a chain's own queue and kernel objects, as before slabs.
  * The data and the programs are shared read-only.
  */
 public final class OpenClBackend implements Backend {
@@ -170,7 +172,10 @@ public final class OpenClBackend implements Backend {
         return upload(data, 0);
     }
 
-    /** With one buffer (a slab) for the allocations of {@code chains} workspaces, which one launch advances. */
+    /**
+     * With the workspaces of each K sharing one slab (first sized for {@code chains} of them), so that one launch
+     * advances them together; 0: every workspace a slab of its own, as {@link #upload(Dataset)}.
+     */
     @Override
     public Resident upload(Dataset data, int chains) {
         if (chains < 0) {
@@ -191,27 +196,19 @@ public final class OpenClBackend implements Backend {
                 : CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, xBytes, Pointer.to(data.x()), null);
         cl_mem y = CL.clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, 4L * data.n(),
                 Pointer.to(data.y()), null);
-        DeviceData dd = hold(new DeviceData(this, x, y, data.n(), data.p()));
-        if (chains > 0) {
-            dd.slab = new Slab(dd, chains);
-        }
-        return dd;
+        return hold(new DeviceData(this, x, y, data.n(), data.p(), chains));
     }
 
-    /** A free slot of the data's slab, else a slab of its own (as a workspace had before slabs). */
+    /** A slot of the data's slab of this K (data uploaded with room for chains), else a slab of its own. */
     @Override
     public Workspace workspace(Resident data, int experts) {
         DeviceData dd = (DeviceData) data;
-        int slot = dd.slab != null ? dd.slab.take() : -1;
-        Slab slab = slot >= 0 ? dd.slab : new Slab(dd, 1);
-        DeviceWorkspace ws = new DeviceWorkspace(this, dd, slab, Math.max(slot, 0), experts, slot < 0);
-        try {
-            slab.launcher(experts); // builds the program of this shape now, so a build error surfaces here
-        } catch (RuntimeException e) {
-            ws.close();
-            throw e;
+        if (dd.share > 0) {
+            Slab slab = dd.sharedSlab(experts);
+            return hold(new DeviceWorkspace(this, dd, slab, slab.take(), experts, false));
         }
-        return hold(ws);
+        Slab own = new Slab(dd, experts, 1);
+        return hold(new DeviceWorkspace(this, dd, own, own.take(), experts, true));
     }
 
     @Override
@@ -242,7 +239,7 @@ public final class OpenClBackend implements Backend {
             int m = allocationSize(experts, dim);
             double[] sums;
             synchronized (slab) {
-                sums = slab.launcher(experts).allocate(those);
+                sums = slab.launcher.allocate(those);
             }
             for (int c = 0; c < those.size(); c++) {
                 double[] stats = new double[experts * ExpertStats.stride(dim)];
@@ -284,7 +281,7 @@ public final class OpenClBackend implements Backend {
             int m = GateGradient.size(experts, dim, metric);
             double[] sums;
             synchronized (slab) {
-                sums = slab.launcher(experts).gateGradient(those, metric);
+                sums = slab.launcher.gateGradient(those, metric);
             }
             for (int c = 0; c < those.size(); c++) {
                 out.set(indices.get(c), Outcome.of(new GateGradient(experts - 1, dim, metric,
@@ -306,7 +303,7 @@ public final class OpenClBackend implements Backend {
             int m = GateStats.size(dim);
             double[] sums;
             synchronized (slab) {
-                sums = slab.launcher(group.getKey().experts()).gateStats(those);
+                sums = slab.launcher.gateStats(those);
             }
             for (int c = 0; c < those.size(); c++) {
                 double[] mine = Arrays.copyOfRange(sums, c * m, (c + 1) * m);
@@ -451,22 +448,34 @@ public final class OpenClBackend implements Backend {
 
     private static final double GIB = 1024.0 * 1024.0 * 1024.0;
 
-    /** x and y on the device, and the slab of allocations that upload(data, chains) reserved beside them. */
+    /** x and y on the device, and (uploaded with room for chains) the slabs its workspaces share, one per K. */
     static final class DeviceData implements Resident {
         private final OpenClBackend owner;
         final cl_mem x;
         final cl_mem y;
         private final int n;
         private final int p;
-        /** The reserved slab, or null. */
-        Slab slab;
+        /** The first slots of each shared slab; 0: no sharing, a slab per workspace. */
+        final int share;
+        private final Map<Integer, Slab> shared = new HashMap<>();
 
-        DeviceData(OpenClBackend owner, cl_mem x, cl_mem y, int n, int p) {
+        DeviceData(OpenClBackend owner, cl_mem x, cl_mem y, int n, int p, int share) {
             this.owner = owner;
             this.x = x;
             this.y = y;
             this.n = n;
             this.p = p;
+            this.share = share;
+        }
+
+        /** The slab the workspaces of K share, made on first use. */
+        synchronized Slab sharedSlab(int experts) {
+            Slab slab = shared.get(experts);
+            if (slab == null) {
+                slab = owner.new Slab(this, experts, share);
+                shared.put(experts, slab);
+            }
+            return slab;
         }
 
         @Override
@@ -482,8 +491,9 @@ public final class OpenClBackend implements Backend {
         @Override
         public void close() {
             if (owner.release(this)) {
-                if (slab != null) {
-                    slab.close();
+                synchronized (this) {
+                    shared.values().forEach(Slab::close);
+                    shared.clear();
                 }
                 CL.clReleaseMemObject(x);
                 CL.clReleaseMemObject(y);
@@ -492,57 +502,74 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The allocations of up to {@code slots} chains in one buffer (slot s at z[s n ...]), with the command queue
-     * every launch over them goes to and, per K, the kernel objects and buffers of those launches. Launches are
-     * made holding its monitor (kernel arguments are per kernel object, so they are never set from two threads).
+     * The allocations of workspaces of one K in one buffer of slots (slot s at z[s n ...]), with the command queue
+     * every launch over them goes to and the {@link Launcher} of those launches. Launches are made holding its monitor
+     * (kernel arguments are per kernel object, so they are never set from two threads); a slot taken when all are
+     * taken doubles the buffer, the allocations copied over on the device.
      */
     final class Slab implements AutoCloseable {
         final DeviceData data;
-        final int slots;
-        final cl_mem z;
+        final int experts;
         final cl_command_queue queue;
-        private final boolean[] taken;
-        private final Map<Integer, Launcher> launchers = new HashMap<>();
+        final Launcher launcher;
+        cl_mem z;
+        private boolean[] taken;
 
-        Slab(DeviceData data, int slots) {
+        Slab(DeviceData data, int experts, int slots) {
             this.data = data;
-            this.slots = slots;
-            this.taken = new boolean[slots];
-            this.z = buffer(CL_MEM_READ_WRITE, Math.max(1, (long) slots * data.n));
+            this.experts = experts;
+            this.taken = new boolean[Math.max(1, slots)];
+            this.z = buffer(CL_MEM_READ_WRITE, Math.max(1, (long) taken.length * data.n));
             this.queue = CL.clCreateCommandQueue(context, device.deviceId(), 0, null);
+            try {
+                // builds the program of this shape now, so a build error surfaces at the workspace
+                this.launcher = new Launcher(this, experts);
+            } catch (RuntimeException e) {
+                CL.clReleaseMemObject(z);
+                CL.clReleaseCommandQueue(queue);
+                throw e;
+            }
         }
 
-        /** A free slot, or -1. */
+        /** A free slot; the buffer doubles when none is. */
         synchronized int take() {
-            for (int s = 0; s < slots; s++) {
+            for (int s = 0; s < taken.length; s++) {
                 if (!taken[s]) {
                     taken[s] = true;
                     return s;
                 }
             }
-            return -1;
+            int slot = taken.length;
+            long bytes = (long) slot * data.n;
+            cl_mem grown = buffer(CL_MEM_READ_WRITE, Math.max(1, 2 * bytes));
+            if (bytes > 0) {
+                CL.clEnqueueCopyBuffer(queue, z, grown, 0, 0, bytes, 0, null, null);
+                CL.clFinish(queue);
+            }
+            CL.clReleaseMemObject(z);
+            z = grown;
+            taken = Arrays.copyOf(taken, 2 * slot);
+            taken[slot] = true;
+            launcher.bindAllocations();
+            return slot;
         }
 
         synchronized void give(int slot) {
             taken[slot] = false;
         }
 
-        synchronized Launcher launcher(int experts) {
-            return launchers.computeIfAbsent(experts, k -> new Launcher(this, k));
-        }
-
         @Override
         public synchronized void close() {
-            launchers.values().forEach(Launcher::close);
-            launchers.clear();
+            launcher.close();
             CL.clReleaseMemObject(z);
             CL.clReleaseCommandQueue(queue);
         }
     }
 
     /**
-     * The launches of one K over one slab: kernel objects and buffers for up to {@code slots} chains at once
-     * (parameters, reference gates, per-chain arguments, partial sums, totals). Used under the slab's monitor.
+     * The launches over one slab: kernel objects and buffers (parameters, reference gates, per-chain arguments,
+     * partial sums, totals) for as many chains at once as launched so far, grown when a launch has more. Used under
+     * the slab's monitor.
      */
     final class Launcher {
         final Slab slab;
@@ -553,19 +580,20 @@ public final class OpenClBackend implements Backend {
         final cl_kernel gateGradient;
         final cl_kernel gateStats;
         final cl_kernel reducePartials;
-        final cl_mem params;
-        final cl_mem refs;
-        final cl_mem chainArgs;
-        final cl_mem partial;
-        final cl_mem out;
+        private final int largest;
+        private int capacity;
+        private cl_mem params;
+        private cl_mem refs;
+        private cl_mem chainArgs;
+        private cl_mem partial;
+        private cl_mem out;
 
         Launcher(Slab slab, int experts) {
             this.slab = slab;
             this.experts = experts;
             this.dim = slab.data.p + 1;
             int n = slab.data.n;
-            int chains = slab.slots;
-            int largest = largestReduction(experts, dim);
+            this.largest = largestReduction(experts, dim);
             // the largest reduction of any kernel sizes the batch of components per pass through local memory
             int batch = Math.max(1, Math.min(largest, SCRATCH_BUDGET / (local * Sizeof.cl_double)));
             cl_program program = program(dim, experts, batch);
@@ -574,48 +602,71 @@ public final class OpenClBackend implements Backend {
             this.gateGradient = CL.clCreateKernel(program, "gateGradient", null);
             this.gateStats = CL.clCreateKernel(program, "gateStats", null);
             this.reducePartials = CL.clCreateKernel(program, "reducePartials", null);
-            this.params = buffer(CL_MEM_READ_ONLY, (long) chains * paramsSize(experts, dim) * Sizeof.cl_double);
-            this.refs = buffer(CL_MEM_READ_ONLY, (long) chains * Math.max(1, (experts - 1) * dim) * Sizeof.cl_double);
-            this.chainArgs = buffer(CL_MEM_READ_ONLY, (long) chains * CHAIN_ARGS * Sizeof.cl_uint);
-            this.partial = buffer(CL_MEM_READ_WRITE, (long) chains * groups * largest * Sizeof.cl_double);
-            this.out = buffer(CL_MEM_READ_WRITE, (long) chains * largest * Sizeof.cl_double);
             long scratch = (long) batch * local * Sizeof.cl_double;
             DeviceData d = slab.data;
-            // the arguments that stay put: the resident data, the slab and these buffers (kernels/*.cl's signatures)
+            // the arguments that stay put: the resident data and the scratch (kernels/*.cl's signatures)
             // allocate(x, y, n, chunk, chains, params, chainArgs, zs, partial, scratch)
             arg(allocate, 0, d.x);
             arg(allocate, 1, d.y);
             arg(allocate, 2, d.n);
             arg(allocate, 3, chunk);
-            arg(allocate, 5, params);
-            arg(allocate, 6, chainArgs);
-            arg(allocate, 7, slab.z);
-            arg(allocate, 8, partial);
             localArg(allocate, 9, scratch);
             // gateGradient(x, y, n, chunk, chains, params, refs, chainArgs, withMetric, partial, scratch)
             arg(gateGradient, 0, d.x);
             arg(gateGradient, 1, d.y);
             arg(gateGradient, 2, d.n);
             arg(gateGradient, 3, chunk);
-            arg(gateGradient, 5, params);
-            arg(gateGradient, 6, refs);
-            arg(gateGradient, 7, chainArgs);
-            arg(gateGradient, 9, partial);
             localArg(gateGradient, 10, scratch);
             // gateStats(x, n, chunk, chains, zs, params, chainArgs, partial, scratch)
             arg(gateStats, 0, d.x);
             arg(gateStats, 1, d.n);
             arg(gateStats, 2, chunk);
+            localArg(gateStats, 8, scratch);
+            // reducePartials(partial, groups, m, chains, out, scratch)
+            arg(reducePartials, 1, groups);
+            localArg(reducePartials, 5, scratch);
+            bindAllocations();
+            ensure(1);
+        }
+
+        /** Binds the slab's buffer of allocations (again after it grew). */
+        void bindAllocations() {
+            arg(allocate, 7, slab.z);
             arg(gateStats, 4, slab.z);
+        }
+
+        /** Buffers for {@code chains} chains in one launch, grown (and bound) when they hold fewer. */
+        private void ensure(int chains) {
+            if (chains <= capacity) {
+                return;
+            }
+            if (capacity > 0) {
+                release();
+            }
+            params = buffer(CL_MEM_READ_ONLY, (long) chains * paramsSize(experts, dim) * Sizeof.cl_double);
+            refs = buffer(CL_MEM_READ_ONLY, (long) chains * Math.max(1, (experts - 1) * dim) * Sizeof.cl_double);
+            chainArgs = buffer(CL_MEM_READ_ONLY, (long) chains * CHAIN_ARGS * Sizeof.cl_uint);
+            partial = buffer(CL_MEM_READ_WRITE, (long) chains * groups * largest * Sizeof.cl_double);
+            out = buffer(CL_MEM_READ_WRITE, (long) chains * largest * Sizeof.cl_double);
+            capacity = chains;
+            arg(allocate, 5, params);
+            arg(allocate, 6, chainArgs);
+            arg(allocate, 8, partial);
+            arg(gateGradient, 5, params);
+            arg(gateGradient, 6, refs);
+            arg(gateGradient, 7, chainArgs);
+            arg(gateGradient, 9, partial);
             arg(gateStats, 5, params);
             arg(gateStats, 6, chainArgs);
             arg(gateStats, 7, partial);
-            localArg(gateStats, 8, scratch);
-            // reducePartials(partial, groups, m, chains, out, scratch)
             arg(reducePartials, 0, partial);
-            arg(reducePartials, 1, groups);
             arg(reducePartials, 4, out);
-            localArg(reducePartials, 5, scratch);
+        }
+
+        private void release() {
+            for (cl_mem m : new cl_mem[] {params, refs, chainArgs, partial, out}) {
+                CL.clReleaseMemObject(m);
+            }
         }
 
         /** Kernel (a) for the calls' chains; their ALLOCATE_SIZE totals, chain after chain. */
@@ -685,6 +736,7 @@ public final class OpenClBackend implements Backend {
 
         /** Host to device: each chain's parameters, flat as [w | beta | logNorm | halfPrecision], one after another. */
         private void writeParams(List<ParamsBlock> blocks) {
+            ensure(blocks.size());
             int size = paramsSize(experts, dim);
             double[] flat = new double[blocks.size() * size];
             for (int c = 0; c < blocks.size(); c++) {
@@ -725,16 +777,14 @@ public final class OpenClBackend implements Backend {
         }
 
         void close() {
-            for (cl_mem m : new cl_mem[] {params, refs, chainArgs, partial, out}) {
-                CL.clReleaseMemObject(m);
-            }
+            release();
             for (cl_kernel k : new cl_kernel[] {allocate, gateGradient, gateStats, reducePartials}) {
                 CL.clReleaseKernel(k);
             }
         }
     }
 
-    /** One chain's slot of a slab (a slab of its own when the data had no free slot), and its K. */
+    /** One chain's slot of a slab of its K (its own slab on data uploaded without room for chains). */
     static final class DeviceWorkspace implements Workspace {
         private final OpenClBackend owner;
         final DeviceData data;
