@@ -35,9 +35,9 @@ public interface Backend extends AutoCloseable {
     Resident upload(Dataset data);
 
     /**
-     * {@link #upload}, with room beside the data for the allocations of {@code chains} workspaces, so that a pass
-     * over the data can advance them together (a device keeps their z in one buffer that one launch reads). More
-     * workspaces than that still work, each then in a pass of its own. The CPU needs no room: the default.
+     * {@link #upload}, for workspaces that passes over the data advance together ({@link #allocateAll} and its kin),
+     * about {@code chains} of each K: a device keeps the z of the workspaces of one K in one buffer that one launch
+     * reads, first sized for {@code chains} and grown as more come. The CPU needs nothing of the kind: the default.
      */
     default Resident upload(Dataset data, int chains) {
         return upload(data);
