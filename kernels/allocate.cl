@@ -1,8 +1,8 @@
 // Kernel (a): gate probabilities, expert log-likelihoods and the allocation draw z_i, in log space, and in the
 // same launch the new allocations' sufficient statistics (n_k, S_k packed lower triangle, r_k, q_k).
-// Twin of CpuKernels.allocate (with addExpertRow). Launch: groups x LOCAL work-items;
-// partial[g ALLOCATE_SIZE ...] = group g's [sum of log p(y_i | x_i), expert 0's EXPERT_STRIDE sums, ...,
-// expert K-1's], so one reducePartials over ALLOCATE_SIZE components gives the whole Allocation.
+// Twin of CpuKernels.allocate (with addExpertRow). Launch: chains x groups x LOCAL work-items (common.clh);
+// partial[q ALLOCATE_SIZE ...] = work group q's [sum of log p(y_i | x_i), expert 0's EXPERT_STRIDE sums, ...,
+// expert K-1's], so one reducePartials over ALLOCATE_SIZE components gives each chain's whole Allocation.
 //
 // The statistics are summed expert by expert, so each work-item holds EXPERT_STRIDE private sums rather than
 // K of them. Each work-item sums exactly the rows whose z it drew itself (the same row stride in both loops),
@@ -10,13 +10,21 @@
 // load / store consistency", OpenCL 1.2 section 3.3.1): no barrier, and no local copy of the chunk's z, whose
 // size would depend on the runtime chunk and the device's local memory. Rows are re-read from x and y only
 // for the expert being summed, so each row is read twice in all, the second time mostly from cache.
-__kernel void allocate(__global const float *x, __global const float *y, uint n, uint chunk,
-                       __global const double *prm, uint k0, uint k1, uint sweep,
-                       __global uchar *z, __global double *partial, __local double *scratch) {
-    uint g = get_group_id(0);
+__kernel void allocate(__global const float *x, __global const float *y, uint n, uint chunk, uint chains,
+                       __global const double *params, __global const uint *chainArgs,
+                       __global uchar *zs, __global double *partial, __local double *scratch) {
+    uint q = get_group_id(0);
+    uint chain = q % chains;
+    uint g = q / chains;
     uint from = g * chunk;
     uint to = min(n, from + chunk);
-    __global double *out = partial + (ulong) g * ALLOCATE_SIZE;
+    __global const double *prm = params + (ulong) chain * PRM_SIZE;
+    __global const uint *arg = chainArgs + chain * CHAIN_ARGS;
+    uint k0 = arg[CHAIN_KEY0];
+    uint k1 = arg[CHAIN_KEY1];
+    uint sweep = arg[CHAIN_SWEEP];
+    __global uchar *z = zs + (ulong) arg[CHAIN_SLOT] * n;
+    __global double *out = partial + (ulong) q * ALLOCATE_SIZE;
     double row[DIM];
     double eta[EXPERTS];
     double weight[EXPERTS];

@@ -3,8 +3,10 @@
 // its gradient sum (r_ik - pi_ik) x~_i over the free gates, when withMetric the Fisher metric
 // sum pi_ik (delta_kl - pi_il) x~_i x~_i' (packed lower triangle), and when withReference the per-observation
 // differences l_i(w) - l_i(w_ref), the experts taken from prm for both. Reads no z and draws nothing.
-// Twin of CpuKernels.gateGradient. Launch: groups x LOCAL; partial[g m ...] = group g's sums, with
-// m = GRAD_SIZE with the metric and GRAD_SIZE_NO_METRIC without (then only those are summed and read back).
+// Twin of CpuKernels.gateGradient. Launch: chains x groups x LOCAL (common.clh); partial[q m ...] = work group q's
+// sums, with m = GRAD_SIZE with the metric and GRAD_SIZE_NO_METRIC without (then only those are summed and read
+// back): one launch is all with or all without it. Chain c's reference gates are refs[c FREE ...], read when its
+// CHAIN_WITH_REFERENCE argument is 1.
 //
 // Each work-item keeps all m sums in a private array: GRAD_SIZE = 2 + D + D (D + 1) / 2 with D = (K - 1) d is
 // 326 doubles at K = 4, p = 7, which spills out of registers on a GPU. Correct, and the launch is one of three
@@ -40,12 +42,18 @@ inline double collapsed_log_lik(__global const double *coef, int offset, const d
     return logMix - logGateNorm;
 }
 
-__kernel void gateGradient(__global const float *x, __global const float *y, uint n, uint chunk,
-                           __global const double *prm, __global const double *ref, int withReference,
-                           int withMetric, __global double *partial, __local double *scratch) {
-    uint g = get_group_id(0);
+__kernel void gateGradient(__global const float *x, __global const float *y, uint n, uint chunk, uint chains,
+                           __global const double *params, __global const double *refs,
+                           __global const uint *chainArgs, int withMetric, __global double *partial,
+                           __local double *scratch) {
+    uint q = get_group_id(0);
+    uint chain = q % chains;
+    uint g = q / chains;
     uint from = g * chunk;
     uint to = min(n, from + chunk);
+    __global const double *prm = params + (ulong) chain * PRM_SIZE;
+    __global const double *ref = refs + (ulong) chain * FREE;
+    int withReference = chainArgs[chain * CHAIN_ARGS + CHAIN_WITH_REFERENCE] != 0;
     int m = withMetric ? GRAD_SIZE : GRAD_SIZE_NO_METRIC;
     double row[DIM];
     double phi[EXPERTS];
@@ -91,5 +99,5 @@ __kernel void gateGradient(__global const float *x, __global const float *y, uin
             }
         }
     }
-    group_sum(acc, m, scratch, partial + (ulong) g * m);
+    group_sum(acc, m, scratch, partial + (ulong) q * m);
 }

@@ -1,12 +1,22 @@
 // Kernel (c) for gate k: C_ik = log sum_{j != k} exp(eta_ij), psi_ik = eta_ik - C_ik, omega_ik ~ PG(1, psi_ik)
 // from stream (i, sweep, PG | k), and the sums of omega x~ x~' (packed) and x~ (kappa + omega C).
-// Twin of CpuKernels.gateStats. Launch: groups x LOCAL; partial[g GATE_SIZE ...] = group g's sums.
-__kernel void gateStats(__global const float *x, uint n, uint chunk, __global const uchar *z,
-                        __global const double *prm, int gate, uint k0, uint k1, uint sweep,
+// Twin of CpuKernels.gateStats. Launch: chains x groups x LOCAL (common.clh); partial[q GATE_SIZE ...] = work
+// group q's sums. Each chain has its own gate k (CHAIN_GATE).
+__kernel void gateStats(__global const float *x, uint n, uint chunk, uint chains, __global const uchar *zs,
+                        __global const double *params, __global const uint *chainArgs,
                         __global double *partial, __local double *scratch) {
-    uint g = get_group_id(0);
+    uint q = get_group_id(0);
+    uint chain = q % chains;
+    uint g = q / chains;
     uint from = g * chunk;
     uint to = min(n, from + chunk);
+    __global const double *prm = params + (ulong) chain * PRM_SIZE;
+    __global const uint *arg = chainArgs + chain * CHAIN_ARGS;
+    uint k0 = arg[CHAIN_KEY0];
+    uint k1 = arg[CHAIN_KEY1];
+    uint sweep = arg[CHAIN_SWEEP];
+    __global const uchar *z = zs + (ulong) arg[CHAIN_SLOT] * n;
+    int gate = (int) arg[CHAIN_GATE];
     double row[DIM];
     double eta[EXPERTS];
     double acc[GATE_SIZE];
@@ -48,5 +58,5 @@ __kernel void gateStats(__global const float *x, uint n, uint chunk, __global co
             acc[TRI + a] += row[a] * target;
         }
     }
-    group_sum(acc, GATE_SIZE, scratch, partial + (ulong) g * GATE_SIZE);
+    group_sum(acc, GATE_SIZE, scratch, partial + (ulong) q * GATE_SIZE);
 }

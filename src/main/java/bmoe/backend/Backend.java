@@ -2,6 +2,8 @@ package bmoe.backend;
 
 import bmoe.model.Dataset;
 import bmoe.rng.RngKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The per-observation work of a sweep, as three kernels over resident data. Every backend implements
@@ -12,6 +14,11 @@ import bmoe.rng.RngKey;
  * <p>Transfers: {@link #upload} moves x and y to the device once per run; each kernel call moves only
  * a {@link ParamsBlock} up and O(K d^2) sums down. Allocations stay on the device unless asked for.
  * Workspaces are per chain; one backend may serve several chains from several threads at once.
+ *
+ * <p>Several chains over the same resident data: {@link #allocateAll}, {@link #gateGradientAll} and
+ * {@link #gateStatsAll} advance one call of every chain in one pass over the data (one launch on a device), each
+ * chain with its own parameters, random-number key and workspace, and each result bit-identical to the chain's
+ * own call. {@link ChainBatch} collects the calls of chains that run in their own threads into such passes.
  */
 public interface Backend extends AutoCloseable {
 
@@ -26,6 +33,24 @@ public interface Backend extends AutoCloseable {
 
     /** Copies the data to where the kernels run; once per run. */
     Resident upload(Dataset data);
+
+    /**
+     * {@link #upload}, for workspaces that passes over the data advance together ({@link #allocateAll} and its kin),
+     * about {@code chains} of each K: a device keeps the z of the workspaces of one K in one buffer that one launch
+     * reads, first sized for {@code chains} and grown as more come. The CPU needs nothing of the kind: the default.
+     */
+    default Resident upload(Dataset data, int chains) {
+        return upload(data);
+    }
+
+    /**
+     * At most how many chains' calls of one kernel {@link ChainBatch} gives this backend to advance in one pass
+     * over the data; 1 when the chains' kernels run each on their own (no batch). Speed only: the draws never
+     * depend on it.
+     */
+    default int chainsPerPass() {
+        return 1;
+    }
 
     /** Per-chain buffers (allocations z and partial sums) for K experts. */
     Workspace workspace(Resident data, int experts);
@@ -55,6 +80,80 @@ public interface Backend extends AutoCloseable {
      * weighted sums. Reads z and the current gates in params; writes nothing per observation.
      */
     GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep);
+
+    /** One chain's call of kernel (a), as {@link #allocate} takes it. */
+    record AllocateCall(Workspace ws, ParamsBlock params, RngKey key, int sweep) {}
+
+    /** One chain's call of kernel (b), as {@link #gateGradient} takes it. */
+    record GradientCall(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {}
+
+    /** One chain's call of kernel (c), as {@link #gateStats} takes it. */
+    record GateStatsCall(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {}
+
+    /**
+     * A call's result in a batch: its value, or the exception its own call would have thrown (so one chain's
+     * failure, a non-finite Polya-Gamma argument say, is that chain's alone).
+     */
+    record Outcome<T>(T value, RuntimeException failure) {
+        public static <T> Outcome<T> of(T value) {
+            return new Outcome<>(value, null);
+        }
+
+        public static <T> Outcome<T> failed(RuntimeException failure) {
+            return new Outcome<>(null, failure);
+        }
+
+        /** The value, or the failure thrown. */
+        public T get() {
+            if (failure != null) {
+                throw failure;
+            }
+            return value;
+        }
+    }
+
+    /**
+     * Kernel (a) for several chains over the same resident data, in one pass where the backend can (a device: one
+     * launch per shape K and buffer of allocations); the outcomes in the calls' order, each bit-identical to
+     * {@link #allocate} of that call alone. The workspaces must be distinct. Default: one call after another.
+     */
+    default List<Outcome<Allocation>> allocateAll(List<AllocateCall> calls) {
+        List<Outcome<Allocation>> out = new ArrayList<>();
+        for (AllocateCall c : calls) {
+            try {
+                out.add(Outcome.of(allocate(c.ws(), c.params(), c.key(), c.sweep())));
+            } catch (RuntimeException e) {
+                out.add(Outcome.failed(e));
+            }
+        }
+        return out;
+    }
+
+    /** Kernel (b) for several chains, as {@link #allocateAll}. */
+    default List<Outcome<GateGradient>> gateGradientAll(List<GradientCall> calls) {
+        List<Outcome<GateGradient>> out = new ArrayList<>();
+        for (GradientCall c : calls) {
+            try {
+                out.add(Outcome.of(gateGradient(c.ws(), c.params(), c.referenceGates(), c.metric())));
+            } catch (RuntimeException e) {
+                out.add(Outcome.failed(e));
+            }
+        }
+        return out;
+    }
+
+    /** Kernel (c) for several chains (each its own gate), as {@link #allocateAll}. */
+    default List<Outcome<GateStats>> gateStatsAll(List<GateStatsCall> calls) {
+        List<Outcome<GateStats>> out = new ArrayList<>();
+        for (GateStatsCall c : calls) {
+            try {
+                out.add(Outcome.of(gateStats(c.ws(), c.params(), c.gate(), c.key(), c.sweep())));
+            } catch (RuntimeException e) {
+                out.add(Outcome.failed(e));
+            }
+        }
+        return out;
+    }
 
     /** Copies the allocations to the host (only when a user asks for them; never inside a sweep). */
     byte[] allocations(Workspace ws);

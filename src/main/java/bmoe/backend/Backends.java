@@ -145,30 +145,46 @@ public final class Backends {
      * @throws BackendUnavailableException when the backend asked for cannot run here
      */
     public static Backend open(Choice choice, Integer device, int threads, Integer blockSize, Consumer<String> notice) {
-        return open(choice, device, threads, blockSize, notice, MACHINE);
+        return open(choice, device, threads, blockSize, null, notice, MACHINE);
+    }
+
+    /**
+     * {@link #open(Choice, Integer, int, Integer, Consumer)} with at most {@code chainsPerPass} chains' kernels in one
+     * pass over the data (null: the backend's default; see {@link Backend#chainsPerPass}).
+     */
+    public static Backend open(Choice choice, Integer device, int threads, Integer blockSize, Integer chainsPerPass,
+                               Consumer<String> notice) {
+        return open(choice, device, threads, blockSize, chainsPerPass, notice, MACHINE);
     }
 
     static Backend open(Choice choice, Integer device, int threads, Integer blockSize, Consumer<String> notice,
                         Probe probe) {
+        return open(choice, device, threads, blockSize, null, notice, probe);
+    }
+
+    static Backend open(Choice choice, Integer device, int threads, Integer blockSize, Integer chainsPerPass,
+                        Consumer<String> notice, Probe probe) {
+        if (chainsPerPass != null && chainsPerPass < 1) {
+            throw new IllegalArgumentException("chains per pass must be >= 1, got " + chainsPerPass);
+        }
         if (device != null && choice == Choice.CPU) {
             throw new IllegalArgumentException("--device selects a CUDA or OpenCL device; it does not apply to --backend cpu");
         }
         switch (choice) {
             case CPU:
-                return cpu(threads, blockSize);
+                return cpu(threads, blockSize, chainsPerPass);
             case OPENCL:
-                return OpenClBackend.open(device != null ? device : 0, chunk(blockSize));
+                return opencl(device != null ? device : 0, blockSize, chainsPerPass);
             case CUDA:
-                return CudaBackend.open(device != null ? device : 0, blockSize != null ? blockSize : CudaBackend.DEFAULT_CHUNK);
+                return cuda(device != null ? device : 0, blockSize, chainsPerPass);
             default:
                 if (device != null) {
-                    return OpenClBackend.open(device, chunk(blockSize));
+                    return opencl(device, blockSize, chainsPerPass);
                 }
                 AutoChoice pick = chooseAuto(probe);
                 if (pick.backend() == Choice.CUDA) {
                     try {
-                        Backend cuda = CudaBackend.open(pick.device(),
-                                blockSize != null ? blockSize : CudaBackend.DEFAULT_CHUNK);
+                        Backend cuda = cuda(pick.device(), blockSize, chainsPerPass);
                         notice.accept(pick.notice());
                         return cuda;
                     } catch (BackendUnavailableException e) {
@@ -177,17 +193,23 @@ public final class Backends {
                     }
                 }
                 notice.accept(pick.notice());
-                return pick.backend() == Choice.OPENCL ? OpenClBackend.open(pick.device(), chunk(blockSize))
-                        : cpu(threads, blockSize);
+                return pick.backend() == Choice.OPENCL ? opencl(pick.device(), blockSize, chainsPerPass)
+                        : cpu(threads, blockSize, chainsPerPass);
         }
     }
 
-    private static Backend cpu(int threads, Integer blockSize) {
-        return new CpuBackend(threads, blockSize != null ? blockSize : CpuBackend.DEFAULT_BLOCK_SIZE);
+    private static Backend cpu(int threads, Integer blockSize, Integer chainsPerPass) {
+        return new CpuBackend(threads, blockSize != null ? blockSize : CpuBackend.DEFAULT_BLOCK_SIZE,
+                chainsPerPass != null ? chainsPerPass : CpuBackend.DEFAULT_CHAINS_PER_PASS);
     }
 
-    private static int chunk(Integer blockSize) {
-        return blockSize != null ? blockSize : OpenClBackend.DEFAULT_CHUNK;
+    private static Backend opencl(int device, Integer blockSize, Integer chainsPerPass) {
+        return OpenClBackend.open(device, blockSize != null ? blockSize : OpenClBackend.DEFAULT_CHUNK, chainsPerPass);
+    }
+
+    private static Backend cuda(int device, Integer blockSize, Integer chainsPerPass) {
+        return CudaBackend.open(device, blockSize != null ? blockSize : CudaBackend.DEFAULT_CHUNK,
+                chainsPerPass != null ? chainsPerPass : CudaBackend.DEFAULT_CHAINS_PER_PASS);
     }
 
     /** One phrase: no library, no device, or which devices there are and why none serves. */

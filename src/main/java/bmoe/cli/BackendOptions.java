@@ -27,6 +27,13 @@ final class BackendOptions {
                     + "(default: 16384 on cpu, 4096 on opencl).")
     Integer blockSize;
 
+    @Option(names = "--chains-per-pass", paramLabel = "N",
+            description = "At most N chains' kernels in one pass over the data (one launch on a GPU; chains run at once "
+                    + "and their calls are collected each round); 1: each chain's kernels on their own. Speed only: the "
+                    + "draws do not depend on it (default: all chains on cuda and on an OpenCL GPU, 1 on cpu and on "
+                    + "other OpenCL devices).")
+    Integer chainsPerPass;
+
     /** False for an explicit --backend cpu or cuda: auto may list the OpenCL devices, opencl opens one. */
     boolean mayLoadOpenCl() {
         String b = backend.strip();
@@ -57,6 +64,9 @@ final class BackendOptions {
         if (blockSize != null && blockSize < 1) {
             throw new UserError("--block-size must be >= 1, got " + blockSize);
         }
+        if (chainsPerPass != null && chainsPerPass < 1) {
+            throw new UserError("--chains-per-pass must be >= 1, got " + chainsPerPass);
+        }
         if (device != null && device < 0) {
             throw new UserError("--device must be >= 0, got " + device);
         }
@@ -72,7 +82,7 @@ final class BackendOptions {
             return ExternalBackend.installed().open(threads(), blockSize);
         }
         try {
-            return Backends.open(choice(), device, threads(), blockSize, msg -> {
+            return Backends.open(choice(), device, threads(), blockSize, chainsPerPass, msg -> {
                 if (!quiet) {
                     err.println("bmoe: " + msg);
                     err.flush();

@@ -1,6 +1,7 @@
 package bmoe.sampler;
 
 import bmoe.backend.Backend;
+import bmoe.backend.ChainBatch;
 import bmoe.model.Dataset;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,11 @@ import java.util.concurrent.TimeUnit;
  * Runs the chains of a fit. Chains run side by side (at most {@code parallelChains} at once), each on its
  * own key (seed, chain), sharing the resident data and the backend's workers. Chain c's draws depend only
  * on (seed, c), never on which chains ran beside it.
+ *
+ * <p>Where the backend advances several chains per pass over the data ({@link Backend#chainsPerPass} > 1) and
+ * there are several chains, every chain runs at once in its own thread and their kernel calls go through one
+ * {@link ChainBatch}, which issues each round's calls of one kernel and shape as one pass; the draws are the
+ * same as without it.
  */
 public final class Sampler {
     private Sampler() {}
@@ -42,8 +48,11 @@ public final class Sampler {
         if (starts.size() != cfg.chains()) {
             throw new IllegalArgumentException("need one start per chain (" + cfg.chains() + "), got " + starts.size());
         }
-        Backend.Resident resident = backend.upload(data);
-        int workers = Math.max(1, Math.min(parallelChains, cfg.chains()));
+        // chains in one pass over the data: all at once, their calls collected by the batch
+        boolean batched = backend.chainsPerPass() > 1 && cfg.chains() > 1;
+        int workers = batched ? cfg.chains() : Math.max(1, Math.min(parallelChains, cfg.chains()));
+        Backend.Resident resident = batched ? backend.upload(data, workers) : backend.upload(data);
+        Backend chains = batched ? new ChainBatch(backend) : backend;
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "bmoe-chain");
             t.setDaemon(true);
@@ -55,7 +64,7 @@ public final class Sampler {
             for (int c = 0; c < cfg.chains(); c++) {
                 int chain = c;
                 ChainState from = starts.get(c);
-                futures.add(completion.submit(() -> Chain.run(backend, resident, data, cfg, chain, from, listener)));
+                futures.add(completion.submit(() -> Chain.run(chains, resident, data, cfg, chain, from, listener)));
             }
             // in the order chains finish, so that the first failure stops the others at once
             for (int c = 0; c < cfg.chains(); c++) {

@@ -12,6 +12,8 @@ import bmoe.rng.RngStream;
 import bmoe.rng.Step;
 import bmoe.rng.PolyaGamma;
 import bmoe.sampler.PriorSampler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.junit.jupiter.api.Test;
@@ -334,6 +336,117 @@ public abstract class BackendContractTest {
                     assertArrayEquals(first, all, 0.0);
                 }
             }
+        }
+    }
+
+    /**
+     * Several chains' calls in one pass give each chain the bits of its own call: five chains of K = 3, 3, 1, 2, 3
+     * (so one pass meets several shapes) over one resident data set with room for one chain (a device's buffer of
+     * allocations for K = 3 then grows twice), each with its own parameters, key and sweep; kernel (a), then two
+     * more workspaces of K = 3 (the buffer grows again, the allocations drawn so far copied), then kernel (c) with a
+     * gate per chain (the chains with gates, reading those allocations), then kernel (b) with and without the metric,
+     * with reference gates for some chains. The same calls one by one on workspaces of their own are the reference;
+     * sums, allocations and the order of the results must agree to the bit.
+     */
+    @Test
+    void batchedCallsGiveEachChainTheBitsOfItsOwnCall() {
+        int n = 3 * BLOCK + 5;
+        int p = 2;
+        int d = p + 1;
+        Dataset data = data(n, p, 31);
+        int[] ks = {3, 3, 1, 2, 3};
+        int chains = ks.length;
+        ParamsBlock[] params = new ParamsBlock[chains];
+        RngKey[] keys = new RngKey[chains];
+        for (int c = 0; c < chains; c++) {
+            params[c] = ParamsBlock.of(params(ks[c], d, 40 + c));
+            keys[c] = new RngKey(32, c);
+        }
+        try (Backend backend = createBackend(BLOCK)) {
+            Backend.Resident alone = backend.upload(data);
+            Backend.Resident together = backend.upload(data, 1);
+            Backend.Workspace[] one = new Backend.Workspace[chains];
+            Backend.Workspace[] all = new Backend.Workspace[chains];
+            for (int c = 0; c < chains; c++) {
+                one[c] = backend.workspace(alone, ks[c]);
+                all[c] = backend.workspace(together, ks[c]);
+            }
+            List<Backend.AllocateCall> allocate = new ArrayList<>();
+            for (int c = 0; c < chains; c++) {
+                allocate.add(new Backend.AllocateCall(all[c], params[c], keys[c], 3 + c));
+            }
+            List<Backend.Outcome<Allocation>> a = backend.allocateAll(allocate);
+            assertEquals(chains, a.size());
+            for (int c = 0; c < chains; c++) {
+                Allocation expected = backend.allocate(one[c], params[c], keys[c], 3 + c);
+                assertEquals(expected.logLikelihood(), a.get(c).get().logLikelihood(), 0.0, "chain " + c);
+                assertArrayEquals(expected.stats().flat(), a.get(c).get().stats().flat(), 0.0, "chain " + c);
+                assertArrayEquals(backend.allocations(one[c]), backend.allocations(all[c]), "z of chain " + c);
+            }
+            Backend.Workspace later = backend.workspace(together, 3);
+            Backend.Workspace latest = backend.workspace(together, 3);
+            for (int c = 0; c < chains; c++) {
+                assertArrayEquals(backend.allocations(one[c]), backend.allocations(all[c]),
+                        "z of chain " + c + " after more workspaces");
+            }
+            assertEquals(data.n(), backend.allocations(latest).length);
+            later.close();
+
+            List<Backend.GateStatsCall> stats = new ArrayList<>();
+            List<Integer> withGates = new ArrayList<>();
+            for (int c = 0; c < chains; c++) {
+                if (ks[c] > 1) {
+                    stats.add(new Backend.GateStatsCall(all[c], params[c], c % (ks[c] - 1), keys[c], 3 + c));
+                    withGates.add(c);
+                }
+            }
+            List<Backend.Outcome<GateStats>> g = backend.gateStatsAll(stats);
+            for (int i = 0; i < withGates.size(); i++) {
+                int c = withGates.get(i);
+                GateStats expected = backend.gateStats(one[c], params[c], c % (ks[c] - 1), keys[c], 3 + c);
+                assertArrayEquals(expected.flat(), g.get(i).get().flat(), 0.0, "gate stats of chain " + c);
+            }
+
+            for (boolean metric : new boolean[] {true, false}) {
+                List<Backend.GradientCall> gradient = new ArrayList<>();
+                double[][] refs = new double[chains][];
+                for (int c = 0; c < chains; c++) {
+                    refs[c] = c % 2 == 0 ? null : ParamsBlock.of(params(ks[c], d, 60 + c)).w();
+                    gradient.add(new Backend.GradientCall(all[c], params[c], refs[c], metric));
+                }
+                List<Backend.Outcome<GateGradient>> b = backend.gateGradientAll(gradient);
+                for (int c = 0; c < chains; c++) {
+                    GateGradient expected = backend.gateGradient(one[c], params[c], refs[c], metric);
+                    assertEquals(metric, b.get(c).get().hasMetric());
+                    assertArrayEquals(expected.flat(), b.get(c).get().flat(), 0.0, "gradient of chain " + c
+                            + (metric ? " with" : " without") + " the metric");
+                }
+            }
+        }
+    }
+
+    /** A chain whose Polya-Gamma argument is not finite fails alone; the others in its pass get their sums. */
+    @Test
+    void aFailingCallInABatchFailsAlone() {
+        Dataset data = data(2 * BLOCK, 1, 33);
+        Params fine = params(2, 2, 34);
+        Params overflowing = new Params(new double[][] {{0.0, Double.MAX_VALUE}}, fine.beta(), fine.s2());
+        RngKey key = new RngKey(35, 0);
+        try (Backend backend = createBackend(BLOCK)) {
+            Backend.Resident r = backend.upload(data, 2);
+            Backend.Workspace a = backend.workspace(r, 2);
+            Backend.Workspace b = backend.workspace(r, 2);
+            backend.allocateAll(List.of(new Backend.AllocateCall(a, ParamsBlock.of(fine), key, 1),
+                    new Backend.AllocateCall(b, ParamsBlock.of(fine), key, 1)));
+            List<Backend.Outcome<GateStats>> out = backend.gateStatsAll(List.of(
+                    new Backend.GateStatsCall(a, ParamsBlock.of(overflowing), 0, key, 1),
+                    new Backend.GateStatsCall(b, ParamsBlock.of(fine), 0, key, 1)));
+            assertTrue(out.get(0).failure() instanceof IllegalStateException, String.valueOf(out.get(0)));
+            assertTrue(out.get(0).failure().getMessage().contains("Polya-Gamma argument is not finite"),
+                    out.get(0).failure().getMessage());
+            assertEquals(null, out.get(1).failure());
+            assertArrayEquals(backend.gateStats(b, ParamsBlock.of(fine), 0, key, 1).flat(), out.get(1).get().flat(),
+                    0.0);
         }
     }
 }

@@ -14,28 +14,42 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * The kernels of kernels/*.cl on one CUDA device through the driver API, built by nvcc at build time
  * (scripts/build-ptx) and carried in the jar as one fatbin per (d, K). The structure is OpenClBackend's:
- * {@link #upload} copies x and y once per run; a workspace holds a chain's z, partial sums, parameter buffers
- * and its own stream; each kernel call writes the {@link ParamsBlock} up and reads only the reduced sums down.
+ * {@link #upload} copies x and y once per run; a workspace is a chain's slot for its z in a slab (with the slab's
+ * stream, partial sums and parameter buffers); each kernel call writes the {@link ParamsBlock} up and reads only
+ * the reduced sums down.
  *
  * <p>The same work decomposition as OpenCL, so the same sums: block g owns rows [g chunk, (g+1) chunk), its
  * {@value CudaKernels#LOCAL} threads reduce by the fixed tree of group_sum in shared memory, and
  * reducePartials adds the blocks in a fixed tree on the device. A run therefore repeats bit for bit on the
  * same device and matches the OpenCL backend's sums up to the devices' exp and log.
  *
- * <p>Chains may share one backend from several threads: each workspace has its own stream and argument
- * buffers, and every call makes the device's primary context current on the calling thread first.
+ * <p>Several chains in one launch, as on OpenCL: the same kernels with a chain index, one launch per slab (the z of
+ * workspaces of one K in one buffer, shared by K on data uploaded with {@link #upload(Dataset, int)}, grown by
+ * doubling; else one per workspace), each chain's sums bit-identical to a launch of its own.
+ *
+ * <p>Chains may share one backend from several threads: each slab has its own stream, argument blocks and buffers,
+ * used under the slab's monitor (a workspace of its own slab is a chain's own stream, as before slabs), and every
+ * call makes the device's primary context current on the calling thread first.
  */
 public final class CudaBackend implements Backend {
     /** Rows per block, as OpenCL's work groups. */
     public static final int DEFAULT_CHUNK = 4096;
+    /** Chains per launch by default: all of a run's (see {@link #chainsPerPass}). */
+    public static final int DEFAULT_CHAINS_PER_PASS = Integer.MAX_VALUE;
     /** The one line when the jar was built without nvcc. */
     public static final String NO_KERNELS = "this build has no CUDA kernels (nvcc was not on the PATH at build time)";
     private static final int SCRATCH_BYTES = CudaKernels.BATCH * CudaKernels.LOCAL * Double.BYTES;
@@ -45,15 +59,20 @@ public final class CudaBackend implements Backend {
     private final CudaDevices.Device device;
     private final long context;
     private final int chunk;
+    private final int chainsPerPass;
     private final Map<List<Integer>, Module> modules = new HashMap<>();
     /** Device objects still held, freed in reverse order by {@link #close()} unless closed before. */
     private final List<AutoCloseable> held = new ArrayList<>();
     private boolean closed;
 
-    private CudaBackend(CudaDriver driver, CudaDevices.Device device, int chunk) {
+    private CudaBackend(CudaDriver driver, CudaDevices.Device device, int chunk, int chainsPerPass) {
         if (chunk < 1) {
             throw new IllegalArgumentException("block size must be >= 1, got " + chunk);
         }
+        if (chainsPerPass < 1) {
+            throw new IllegalArgumentException("chains per pass must be >= 1, got " + chainsPerPass);
+        }
+        this.chainsPerPass = chainsPerPass;
         this.driver = driver;
         this.device = device;
         this.chunk = chunk;
@@ -66,6 +85,11 @@ public final class CudaBackend implements Backend {
      * @throws BackendUnavailableException without a driver, without such a device, or without kernels in the jar
      */
     public static CudaBackend open(int index, int chunk) {
+        return open(index, chunk, DEFAULT_CHAINS_PER_PASS);
+    }
+
+    /** {@link #open(int, int)} with at most {@code chainsPerPass} chains in one launch. */
+    public static CudaBackend open(int index, int chunk, int chainsPerPass) {
         String missing = kernelsMissing();
         if (missing != null) {
             throw new BackendUnavailableException(missing);
@@ -79,7 +103,7 @@ public final class CudaBackend implements Backend {
                     + (devices.size() == 1 ? "is 1 device (0)" : "are " + devices.size() + " devices (0.."
                     + (devices.size() - 1) + ")") + ", see 'bmoe devices'");
         }
-        return new CudaBackend(CudaDriver.load(), devices.get(index), chunk);
+        return new CudaBackend(CudaDriver.load(), devices.get(index), chunk, chainsPerPass);
     }
 
     /** Null when the jar carries the CUDA modules, else why not (one line). Loads nothing. */
@@ -105,14 +129,31 @@ public final class CudaBackend implements Backend {
         return chunk;
     }
 
+    @Override
+    public int chainsPerPass() {
+        return chainsPerPass;
+    }
+
     public CudaDevices.Device device() {
         return device;
     }
 
     @Override
     public Resident upload(Dataset data) {
+        return upload(data, 0);
+    }
+
+    /**
+     * With the workspaces of each K sharing one slab (first sized for {@code chains} of them), so that one launch
+     * advances them together; 0: every workspace a slab of its own, as {@link #upload(Dataset)}.
+     */
+    @Override
+    public Resident upload(Dataset data, int chains) {
+        if (chains < 0) {
+            throw new IllegalArgumentException("chains must be >= 0, got " + chains);
+        }
         long xBytes = 4L * data.n() * data.p();
-        long needed = xBytes + 4L * data.n() + data.n();
+        long needed = xBytes + 4L * data.n() + (long) Math.max(1, chains) * data.n();
         if (needed > device.globalMemory()) {
             throw new BackendUnavailableException(String.format(Locale.ROOT,
                     "the data need %.2f GiB on the device, which has %.2f GiB", needed / GIB, device.globalMemory() / GIB));
@@ -126,7 +167,7 @@ public final class CudaBackend implements Backend {
             driver.free(x);
             throw e;
         }
-        DeviceData dd = hold(new DeviceData(this, x, y, data.n(), data.p()));
+        DeviceData dd = hold(new DeviceData(this, x, y, data.n(), data.p(), chains));
         if (xBytes > 0) {
             try (Memory host = new Memory(xBytes)) {
                 host.write(0, data.x(), 0, data.x().length);
@@ -144,6 +185,7 @@ public final class CudaBackend implements Backend {
         return dd;
     }
 
+    /** A slot of the data's slab of this K (data uploaded with room for chains), else a slab of its own. */
     @Override
     public Workspace workspace(Resident data, int experts) {
         DeviceData dd = (DeviceData) data;
@@ -156,84 +198,148 @@ public final class CudaBackend implements Backend {
                     CudaKernels.MAX_EXPERTS, dd.p(), experts));
         }
         current();
-        Module module = module(dim, experts);
-        int largest = Math.max(allocationSize(experts, dim),
-                Math.max(GateStats.size(dim), GateGradient.size(experts, dim, true)));
-        int groups = (int) ((dd.n() + (long) chunk - 1) / chunk);
-        List<Long> buffers = new ArrayList<>();
-        long stream = driver.createStream();
-        try {
-            long z = alloc(buffers, Math.max(1, dd.n()));
-            long partial = alloc(buffers, (long) groups * largest * Double.BYTES);
-            long out = alloc(buffers, (long) largest * Double.BYTES);
-            long params = alloc(buffers, (long) paramsSize(experts, dim) * Double.BYTES);
-            long reference = alloc(buffers, (long) Math.max(1, (experts - 1) * dim) * Double.BYTES);
-            DeviceWorkspace ws = new DeviceWorkspace(this, dd, experts, groups, largest, module, stream, z, partial,
-                    out, params, reference);
-            ws.bindStaticArguments(chunk);
-            return hold(ws);
-        } catch (RuntimeException e) {
-            buffers.forEach(driver::free);
-            driver.destroyStream(stream);
-            throw e;
+        if (dd.share > 0) {
+            Slab slab = dd.sharedSlab(experts);
+            return hold(new DeviceWorkspace(this, dd, slab, slab.take(), experts, false));
         }
-    }
-
-    private long alloc(List<Long> buffers, long bytes) {
-        long p = driver.alloc(bytes);
-        buffers.add(p);
-        return p;
+        Slab own = new Slab(dd, experts, 1);
+        return hold(new DeviceWorkspace(this, dd, own, own.take(), experts, true));
     }
 
     @Override
-    public Allocation allocate(Workspace workspace, ParamsBlock params, RngKey key, int sweep) {
-        DeviceWorkspace ws = (DeviceWorkspace) workspace;
-        current();
-        int dim = ws.data.p() + 1;
-        ws.writeParams(params);
-        ws.allocateArgs.setInt(5, key.k0()).setInt(6, key.k1()).setInt(7, sweep);
-        ws.run(ws.module.allocate, ws.allocateArgs, ws.groups, "allocate");
-        // one reduction for [logLik, expert 0, ..., expert K-1], the kernel's partial layout
-        double[] sums = ws.reduce(allocationSize(ws.experts, dim));
-        double[] stats = new double[ws.experts * ExpertStats.stride(dim)];
-        System.arraycopy(sums, 1, stats, 0, stats.length);
-        return new Allocation(sums[0], new ExpertStats(ws.experts, dim, stats));
+    public Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
+        return allocateAll(List.of(new AllocateCall(ws, params, key, sweep))).get(0).get();
     }
 
     @Override
-    public GateGradient gateGradient(Workspace workspace, ParamsBlock params, double[] referenceGates, boolean metric) {
-        DeviceWorkspace ws = (DeviceWorkspace) workspace;
-        current();
-        int dim = ws.data.p() + 1;
-        ws.writeParams(params);
-        if (referenceGates != null) {
-            ws.writeReferenceGates(referenceGates);
-        }
-        ws.gradientArgs.setInt(6, referenceGates != null ? 1 : 0).setInt(7, metric ? 1 : 0);
-        ws.run(ws.module.gateGradient, ws.gradientArgs, ws.groups, "gateGradient");
-        // as on OpenCL: without the metric only [logLik, logLikDiff, gradient] is summed and read; non-finite sums
-        // come back as they are, for GateMove to reject
-        double[] sums = ws.reduce(GateGradient.size(ws.experts, dim, metric));
-        return new GateGradient(ws.experts - 1, dim, metric, sums);
+    public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
+        return gateGradientAll(List.of(new GradientCall(ws, params, referenceGates, metric))).get(0).get();
     }
 
     @Override
-    public GateStats gateStats(Workspace workspace, ParamsBlock params, int gate, RngKey key, int sweep) {
-        DeviceWorkspace ws = (DeviceWorkspace) workspace;
+    public GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {
+        return gateStatsAll(List.of(new GateStatsCall(ws, params, gate, key, sweep))).get(0).get();
+    }
+
+    /** Kernel (a): one launch per slab and K, each chain's sums bit-identical to a launch of its own. */
+    @Override
+    public List<Outcome<Allocation>> allocateAll(List<AllocateCall> calls) {
         current();
-        int dim = ws.data.p() + 1;
-        ws.writeParams(params);
-        ws.statsArgs.setInt(5, gate).setInt(6, key.k0()).setInt(7, key.k1()).setInt(8, sweep);
-        ws.run(ws.module.gateStats, ws.statsArgs, ws.groups, "gateStats");
-        double[] sums = ws.reduce(GateStats.size(dim));
-        for (double v : sums) {
-            if (!Double.isFinite(v)) {
-                // the kernel's Polya-Gamma draw returns NaN for a non-finite argument instead of looping
-                throw new IllegalStateException("Polya-Gamma argument is not finite for gate " + (gate + 1)
-                        + " in sweep " + sweep);
+        List<Outcome<Allocation>> out = new ArrayList<>(Collections.nCopies(calls.size(), null));
+        for (Map.Entry<Launch, List<Integer>> group : launches(calls.stream().map(AllocateCall::ws).toList(),
+                i -> false).entrySet()) {
+            List<AllocateCall> those = group.getValue().stream().map(calls::get).toList();
+            Slab slab = group.getKey().slab();
+            int dim = slab.data.p + 1;
+            int experts = group.getKey().experts();
+            int m = allocationSize(experts, dim);
+            double[] sums;
+            synchronized (slab) {
+                sums = slab.launcher.allocate(those);
+            }
+            for (int c = 0; c < those.size(); c++) {
+                double[] stats = new double[experts * ExpertStats.stride(dim)];
+                System.arraycopy(sums, c * m + 1, stats, 0, stats.length);
+                out.set(group.getValue().get(c),
+                        Outcome.of(new Allocation(sums[c * m], new ExpertStats(experts, dim, stats))));
             }
         }
-        return new GateStats(dim, sums);
+        return out;
+    }
+
+    /**
+     * Kernel (b): one launch per slab, K and metric flag; as on OpenCL, non-finite sums come back as they are, for
+     * GateMove to reject.
+     */
+    @Override
+    public List<Outcome<GateGradient>> gateGradientAll(List<GradientCall> calls) {
+        current();
+        List<Outcome<GateGradient>> out = new ArrayList<>(Collections.nCopies(calls.size(), null));
+        List<Integer> valid = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            GradientCall c = calls.get(i);
+            int expected = (c.ws().experts() - 1) * (c.ws().data().p() + 1);
+            if (c.referenceGates() != null && c.referenceGates().length != expected) {
+                out.set(i, Outcome.failed(new IllegalArgumentException("need " + expected
+                        + " reference gate coefficients, got " + c.referenceGates().length)));
+            } else {
+                valid.add(i);
+            }
+        }
+        List<Workspace> ws = valid.stream().map(i -> calls.get(i).ws()).toList();
+        for (Map.Entry<Launch, List<Integer>> group : launches(ws, j -> calls.get(valid.get(j)).metric()).entrySet()) {
+            List<Integer> indices = group.getValue().stream().map(valid::get).toList();
+            List<GradientCall> those = indices.stream().map(calls::get).toList();
+            Slab slab = group.getKey().slab();
+            int dim = slab.data.p + 1;
+            int experts = group.getKey().experts();
+            boolean metric = group.getKey().metric();
+            // without the metric only [logLik, logLikDiff, gradient] is summed and read
+            int m = GateGradient.size(experts, dim, metric);
+            double[] sums;
+            synchronized (slab) {
+                sums = slab.launcher.gateGradient(those, metric);
+            }
+            for (int c = 0; c < those.size(); c++) {
+                out.set(indices.get(c), Outcome.of(new GateGradient(experts - 1, dim, metric,
+                        Arrays.copyOfRange(sums, c * m, (c + 1) * m))));
+            }
+        }
+        return out;
+    }
+
+    /** Kernel (c), each chain its own gate: one launch per slab and K. */
+    @Override
+    public List<Outcome<GateStats>> gateStatsAll(List<GateStatsCall> calls) {
+        current();
+        List<Outcome<GateStats>> out = new ArrayList<>(Collections.nCopies(calls.size(), null));
+        for (Map.Entry<Launch, List<Integer>> group : launches(calls.stream().map(GateStatsCall::ws).toList(),
+                i -> false).entrySet()) {
+            List<GateStatsCall> those = group.getValue().stream().map(calls::get).toList();
+            Slab slab = group.getKey().slab();
+            int dim = slab.data.p + 1;
+            int m = GateStats.size(dim);
+            double[] sums;
+            synchronized (slab) {
+                sums = slab.launcher.gateStats(those);
+            }
+            for (int c = 0; c < those.size(); c++) {
+                double[] mine = Arrays.copyOfRange(sums, c * m, (c + 1) * m);
+                out.set(group.getValue().get(c), finite(mine) ? Outcome.of(new GateStats(dim, mine))
+                        // the kernel's Polya-Gamma draw returns NaN for a non-finite argument instead of looping
+                        : Outcome.failed(new IllegalStateException("Polya-Gamma argument is not finite for gate "
+                                + (those.get(c).gate() + 1) + " in sweep " + those.get(c).sweep())));
+            }
+        }
+        return out;
+    }
+
+    private static boolean finite(double[] sums) {
+        for (double v : sums) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What one launch shares: the slab of allocations, the shape K and (kernel b) the metric flag. */
+    private record Launch(Slab slab, int experts, boolean metric) {}
+
+    /** The calls' indices by launch, in the calls' order; refuses a workspace of another backend, or one twice. */
+    private Map<Launch, List<Integer>> launches(List<Workspace> ws, IntPredicate metric) {
+        Map<Launch, List<Integer>> out = new LinkedHashMap<>();
+        Set<Workspace> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < ws.size(); i++) {
+            if (!(ws.get(i) instanceof DeviceWorkspace w) || w.owner != this) {
+                throw new IllegalArgumentException("not a workspace of this CUDA backend: " + ws.get(i));
+            }
+            if (!seen.add(w)) {
+                throw new IllegalArgumentException("one workspace twice in one launch");
+            }
+            out.computeIfAbsent(new Launch(w.slab, w.experts, metric.test(i)), k -> new ArrayList<>()).add(i);
+        }
+        return out;
     }
 
     @Override
@@ -244,8 +350,10 @@ public final class CudaBackend implements Backend {
         byte[] z = new byte[n];
         if (n > 0) {
             try (Memory host = new Memory(n)) {
-                driver.copyToHostAsync(host, ws.z, n, ws.stream);
-                driver.synchronize(ws.stream);
+                synchronized (ws.slab) {
+                    driver.copyToHostAsync(host, ws.slab.z + (long) ws.slot * n, n, ws.slab.stream);
+                    driver.synchronize(ws.slab.stream);
+                }
                 host.read(0, z, 0, n);
             }
         }
@@ -327,23 +435,52 @@ public final class CudaBackend implements Backend {
         return 1 + experts * ExpertStats.stride(dim);
     }
 
+    /** The largest reduction of any kernel at this shape: it sizes the partial sums and the totals. */
+    static int largestReduction(int experts, int dim) {
+        return Math.max(allocationSize(experts, dim),
+                Math.max(GateStats.size(dim), GateGradient.size(experts, dim, true)));
+    }
+
+    /** One chain's arguments of a launch, CHAIN_ARGS uints as common.clh lays them out (as OpenClBackend's). */
+    static final int CHAIN_ARGS = 5;
+    static final int CHAIN_KEY0 = 0;
+    static final int CHAIN_KEY1 = 1;
+    static final int CHAIN_SWEEP = 2;
+    static final int CHAIN_SLOT = 3;
+    static final int CHAIN_GATE = 4;
+    static final int CHAIN_WITH_REFERENCE = 4;
+
     /** One (d, K) module and its four kernels; functions are launched with per-launch arguments, so shared. */
     private record Module(long handle, long allocate, long gateGradient, long gateStats, long reducePartials) {}
 
-    /** x and y on the device. */
+    /** x and y on the device, and (uploaded with room for chains) the slabs its workspaces share, one per K. */
     static final class DeviceData implements Resident {
         private final CudaBackend owner;
         final long x;
         final long y;
         private final int n;
         private final int p;
+        /** The first slots of each shared slab; 0: no sharing, a slab per workspace. */
+        final int share;
+        private final Map<Integer, Slab> shared = new HashMap<>();
 
-        DeviceData(CudaBackend owner, long x, long y, int n, int p) {
+        DeviceData(CudaBackend owner, long x, long y, int n, int p, int share) {
             this.owner = owner;
             this.x = x;
             this.y = y;
             this.n = n;
             this.p = p;
+            this.share = share;
+        }
+
+        /** The slab the workspaces of K share, made on first use. */
+        synchronized Slab sharedSlab(int experts) {
+            Slab slab = shared.get(experts);
+            if (slab == null) {
+                slab = owner.new Slab(this, experts, share);
+                shared.put(experts, slab);
+            }
+            return slab;
         }
 
         @Override
@@ -360,51 +497,333 @@ public final class CudaBackend implements Backend {
         public void close() {
             if (owner.release(this)) {
                 owner.current();
+                synchronized (this) {
+                    shared.values().forEach(Slab::close);
+                    shared.clear();
+                }
                 owner.driver.free(x);
                 owner.driver.free(y);
             }
         }
     }
 
-    /** One chain's buffers, stream and argument blocks (never shared between threads). */
+    /**
+     * The allocations of workspaces of one K in one buffer of slots (slot s at z + s n), with the stream every launch
+     * over them goes to and the {@link Launcher} of those launches. Launches are made holding its monitor (as
+     * OpenClBackend.Slab); a slot taken when all are taken doubles the buffer, the allocations copied on the device.
+     */
+    final class Slab implements AutoCloseable {
+        final DeviceData data;
+        final int experts;
+        final long stream;
+        final Launcher launcher;
+        long z;
+        private boolean[] taken;
+
+        Slab(DeviceData data, int experts, int slots) {
+            this.data = data;
+            this.experts = experts;
+            this.taken = new boolean[Math.max(1, slots)];
+            this.z = driver.alloc(Math.max(1, (long) taken.length * data.n));
+            long s;
+            try {
+                s = driver.createStream();
+            } catch (RuntimeException e) {
+                driver.free(z);
+                throw e;
+            }
+            this.stream = s;
+            try {
+                // loads the module of this shape now, so a module the GPU cannot load says so at the workspace
+                this.launcher = new Launcher(this, experts);
+            } catch (RuntimeException e) {
+                driver.free(z);
+                driver.destroyStream(stream);
+                throw e;
+            }
+        }
+
+        /** A free slot; the buffer doubles when none is. */
+        synchronized int take() {
+            for (int s = 0; s < taken.length; s++) {
+                if (!taken[s]) {
+                    taken[s] = true;
+                    return s;
+                }
+            }
+            current();
+            int slot = taken.length;
+            long bytes = (long) slot * data.n;
+            long grown = driver.alloc(Math.max(1, 2 * bytes));
+            if (bytes > 0) {
+                driver.copyOnDeviceAsync(grown, z, bytes, stream);
+                driver.synchronize(stream);
+            }
+            driver.free(z);
+            z = grown;
+            taken = Arrays.copyOf(taken, 2 * slot);
+            taken[slot] = true;
+            launcher.bindAllocations();
+            return slot;
+        }
+
+        synchronized void give(int slot) {
+            taken[slot] = false;
+        }
+
+        @Override
+        public synchronized void close() {
+            current();
+            driver.synchronize(stream);
+            launcher.close();
+            driver.free(z);
+            driver.destroyStream(stream);
+        }
+    }
+
+    /**
+     * The launches over one slab: argument blocks, device buffers (parameters, reference gates, per-chain arguments,
+     * partial sums, totals) and their host staging for as many chains at once as launched so far, grown when a
+     * launch has more. Used under the slab's monitor.
+     */
+    final class Launcher {
+        final Slab slab;
+        final int experts;
+        final int dim;
+        final int groups;
+        final Module module;
+        final CudaDriver.KernelArgs allocateArgs = new CudaDriver.KernelArgs(10);
+        final CudaDriver.KernelArgs gradientArgs = new CudaDriver.KernelArgs(11);
+        final CudaDriver.KernelArgs statsArgs = new CudaDriver.KernelArgs(9);
+        final CudaDriver.KernelArgs reduceArgs = new CudaDriver.KernelArgs(6);
+        private final int largest;
+        private int capacity;
+        private long params;
+        private long refs;
+        private long chainArgs;
+        private long partial;
+        private long out;
+        private Memory paramsHost;
+        private Memory refsHost;
+        private Memory argsHost;
+        private Memory outHost;
+
+        Launcher(Slab slab, int experts) {
+            this.slab = slab;
+            this.experts = experts;
+            this.dim = slab.data.p + 1;
+            this.largest = largestReduction(experts, dim);
+            this.module = module(dim, experts);
+            this.groups = (int) ((slab.data.n + (long) chunk - 1) / chunk);
+            DeviceData d = slab.data;
+            // the arguments that stay put, at the positions of kernels/*.cl's signatures. The last (OpenCL's __local
+            // scratch) is a null placeholder: CUDA's scratch is the launch's dynamic shared memory (LOCAL_MEMORY)
+            // allocate(x, y, n, chunk, chains, params, chainArgs, zs, partial, scratch)
+            allocateArgs.setPointer(0, d.x).setPointer(1, d.y).setInt(2, d.n).setInt(3, chunk).setPointer(9, 0);
+            // gateGradient(x, y, n, chunk, chains, params, refs, chainArgs, withMetric, partial, scratch)
+            gradientArgs.setPointer(0, d.x).setPointer(1, d.y).setInt(2, d.n).setInt(3, chunk).setPointer(10, 0);
+            // gateStats(x, n, chunk, chains, zs, params, chainArgs, partial, scratch)
+            statsArgs.setPointer(0, d.x).setInt(1, d.n).setInt(2, chunk).setPointer(8, 0);
+            // reducePartials(partial, groups, m, chains, out, scratch)
+            reduceArgs.setInt(1, groups).setPointer(5, 0);
+            bindAllocations();
+            ensure(1);
+        }
+
+        /** Points the kernels at the slab's buffer of allocations (again after it grew). */
+        void bindAllocations() {
+            allocateArgs.setPointer(7, slab.z);
+            statsArgs.setPointer(4, slab.z);
+        }
+
+        /** Buffers for {@code chains} chains in one launch, grown (and bound) when they hold fewer. */
+        private void ensure(int chains) {
+            if (chains <= capacity) {
+                return;
+            }
+            long paramsBytes = (long) chains * paramsSize(experts, dim) * Double.BYTES;
+            long refsBytes = (long) chains * Math.max(1, (experts - 1) * dim) * Double.BYTES;
+            long argsBytes = (long) chains * CHAIN_ARGS * Integer.BYTES;
+            long outBytes = (long) chains * largest * Double.BYTES;
+            List<Long> buffers = new ArrayList<>();
+            long[] p = new long[5];
+            try {
+                p[0] = alloc(buffers, paramsBytes);
+                p[1] = alloc(buffers, refsBytes);
+                p[2] = alloc(buffers, argsBytes);
+                p[3] = alloc(buffers, (long) chains * groups * largest * Double.BYTES);
+                p[4] = alloc(buffers, outBytes);
+            } catch (RuntimeException e) {
+                buffers.forEach(driver::free);
+                throw e;
+            }
+            if (capacity > 0) {
+                release();
+            }
+            params = p[0];
+            refs = p[1];
+            chainArgs = p[2];
+            partial = p[3];
+            out = p[4];
+            paramsHost = new Memory(paramsBytes);
+            refsHost = new Memory(refsBytes);
+            argsHost = new Memory(argsBytes);
+            outHost = new Memory(outBytes);
+            capacity = chains;
+            allocateArgs.setPointer(5, params).setPointer(6, chainArgs).setPointer(8, partial);
+            gradientArgs.setPointer(5, params).setPointer(6, refs).setPointer(7, chainArgs).setPointer(9, partial);
+            statsArgs.setPointer(5, params).setPointer(6, chainArgs).setPointer(7, partial);
+            reduceArgs.setPointer(0, partial).setPointer(4, out);
+        }
+
+        private long alloc(List<Long> buffers, long bytes) {
+            long ptr = driver.alloc(Math.max(1, bytes));
+            buffers.add(ptr);
+            return ptr;
+        }
+
+        private void release() {
+            driver.synchronize(slab.stream);
+            for (long m : new long[] {params, refs, chainArgs, partial, out}) {
+                driver.free(m);
+            }
+            paramsHost.close();
+            refsHost.close();
+            argsHost.close();
+            outHost.close();
+        }
+
+        /** Kernel (a) for the calls' chains; their ALLOCATE_SIZE totals, chain after chain. */
+        double[] allocate(List<AllocateCall> calls) {
+            int chains = calls.size();
+            writeParams(calls.stream().map(AllocateCall::params).toList());
+            int[] args = new int[chains * CHAIN_ARGS];
+            for (int c = 0; c < chains; c++) {
+                AllocateCall call = calls.get(c);
+                args[c * CHAIN_ARGS + CHAIN_KEY0] = call.key().k0();
+                args[c * CHAIN_ARGS + CHAIN_KEY1] = call.key().k1();
+                args[c * CHAIN_ARGS + CHAIN_SWEEP] = call.sweep();
+                args[c * CHAIN_ARGS + CHAIN_SLOT] = ((DeviceWorkspace) call.ws()).slot;
+            }
+            writeArgs(args);
+            allocateArgs.setInt(4, chains);
+            run(module.allocate, allocateArgs, chains * groups, "allocate");
+            // one reduction for [logLik, expert 0, ..., expert K-1] per chain, the kernel's partial layout
+            return reduce(allocationSize(experts, dim), chains);
+        }
+
+        /** Kernel (b) for the calls' chains, all with or all without the metric; their totals, chain after chain. */
+        double[] gateGradient(List<GradientCall> calls, boolean metric) {
+            int chains = calls.size();
+            writeParams(calls.stream().map(GradientCall::params).toList());
+            int free = (experts - 1) * dim;
+            int[] args = new int[chains * CHAIN_ARGS];
+            double[] gates = null;
+            for (int c = 0; c < chains; c++) {
+                double[] ref = calls.get(c).referenceGates();
+                args[c * CHAIN_ARGS + CHAIN_SLOT] = ((DeviceWorkspace) calls.get(c).ws()).slot;
+                if (ref != null) {
+                    args[c * CHAIN_ARGS + CHAIN_WITH_REFERENCE] = 1;
+                    gates = gates != null ? gates : new double[chains * free];
+                    System.arraycopy(ref, 0, gates, c * free, free);
+                }
+            }
+            if (gates != null && gates.length > 0) {
+                refsHost.write(0, gates, 0, gates.length);
+                driver.copyToDeviceAsync(refs, refsHost, (long) gates.length * Double.BYTES, slab.stream);
+            }
+            writeArgs(args);
+            gradientArgs.setInt(4, chains).setInt(8, metric ? 1 : 0);
+            run(module.gateGradient, gradientArgs, chains * groups, "gateGradient");
+            return reduce(GateGradient.size(experts, dim, metric), chains);
+        }
+
+        /** Kernel (c) for the calls' chains (each its gate); their GATE_SIZE totals, chain after chain. */
+        double[] gateStats(List<GateStatsCall> calls) {
+            int chains = calls.size();
+            writeParams(calls.stream().map(GateStatsCall::params).toList());
+            int[] args = new int[chains * CHAIN_ARGS];
+            for (int c = 0; c < chains; c++) {
+                GateStatsCall call = calls.get(c);
+                args[c * CHAIN_ARGS + CHAIN_KEY0] = call.key().k0();
+                args[c * CHAIN_ARGS + CHAIN_KEY1] = call.key().k1();
+                args[c * CHAIN_ARGS + CHAIN_SWEEP] = call.sweep();
+                args[c * CHAIN_ARGS + CHAIN_SLOT] = ((DeviceWorkspace) call.ws()).slot;
+                args[c * CHAIN_ARGS + CHAIN_GATE] = call.gate();
+            }
+            writeArgs(args);
+            statsArgs.setInt(3, chains);
+            run(module.gateStats, statsArgs, chains * groups, "gateStats");
+            return reduce(GateStats.size(dim), chains);
+        }
+
+        /**
+         * Host to device on the slab's stream: each chain's parameters, flat as [w | beta | logNorm | halfPrecision],
+         * one after another. From pageable memory the copy returns once the bytes are staged, so the staging buffer
+         * may be reused after.
+         */
+        private void writeParams(List<ParamsBlock> blocks) {
+            ensure(blocks.size());
+            long size = (long) paramsSize(experts, dim) * Double.BYTES;
+            for (int c = 0; c < blocks.size(); c++) {
+                ParamsBlock p = blocks.get(c);
+                if (p.experts() != experts || p.dim() != dim) {
+                    throw new IllegalArgumentException("parameters of K = " + p.experts() + ", d = " + p.dim()
+                            + " for a workspace of K = " + experts + ", d = " + dim);
+                }
+                long at = c * size;
+                for (double[] part : new double[][] {p.w(), p.beta(), p.logNorm(), p.halfPrecision()}) {
+                    paramsHost.write(at, part, 0, part.length);
+                    at += (long) part.length * Double.BYTES;
+                }
+            }
+            driver.copyToDeviceAsync(params, paramsHost, blocks.size() * size, slab.stream);
+        }
+
+        private void writeArgs(int[] args) {
+            argsHost.write(0, args, 0, args.length);
+            driver.copyToDeviceAsync(chainArgs, argsHost, (long) args.length * Integer.BYTES, slab.stream);
+        }
+
+        private void run(long function, CudaDriver.KernelArgs args, int blocks, String name) {
+            driver.launch(function, blocks, CudaKernels.LOCAL, SCRATCH_BYTES, slab.stream, args, name);
+        }
+
+        /** Adds the blocks' partial sums of m components per chain on the device and reads the totals (waits). */
+        private double[] reduce(int m, int chains) {
+            reduceArgs.setInt(2, m).setInt(3, chains);
+            run(module.reducePartials, reduceArgs, chains * m, "reducePartials");
+            driver.copyToHostAsync(outHost, out, (long) chains * m * Double.BYTES, slab.stream);
+            // into pageable memory the copy has ended when the call returns; the sync also surfaces a kernel fault
+            driver.synchronize(slab.stream);
+            double[] sums = new double[chains * m];
+            outHost.read(0, sums, 0, sums.length);
+            return sums;
+        }
+
+        void close() {
+            release();
+        }
+    }
+
+    /** One chain's slot of a slab of its K (its own slab on data uploaded without room for chains). */
     static final class DeviceWorkspace implements Workspace {
         private final CudaBackend owner;
         final DeviceData data;
+        final Slab slab;
+        final int slot;
         final int experts;
-        final int groups;
-        final Module module;
-        final long stream;
-        final long z;
-        final long partial;
-        final long out;
-        final long params;
-        /** The reference gates of kernel (b), (K-1) d doubles as ParamsBlock.w. */
-        final long referenceGates;
-        final CudaDriver.KernelArgs allocateArgs = new CudaDriver.KernelArgs(11);
-        final CudaDriver.KernelArgs gradientArgs = new CudaDriver.KernelArgs(10);
-        final CudaDriver.KernelArgs statsArgs = new CudaDriver.KernelArgs(11);
-        final CudaDriver.KernelArgs reduceArgs = new CudaDriver.KernelArgs(5);
-        private final Memory paramsHost;
-        private final Memory referenceHost;
-        private final Memory outHost;
+        /** Whether the slab is this workspace's alone (freed with it). */
+        private final boolean ownsSlab;
+        private boolean closed;
 
-        DeviceWorkspace(CudaBackend owner, DeviceData data, int experts, int groups, int largest, Module module,
-                        long stream, long z, long partial, long out, long params, long referenceGates) {
+        DeviceWorkspace(CudaBackend owner, DeviceData data, Slab slab, int slot, int experts, boolean ownsSlab) {
             this.owner = owner;
             this.data = data;
+            this.slab = slab;
+            this.slot = slot;
             this.experts = experts;
-            this.groups = groups;
-            this.module = module;
-            this.stream = stream;
-            this.z = z;
-            this.partial = partial;
-            this.out = out;
-            this.params = params;
-            this.referenceGates = referenceGates;
-            int dim = data.p + 1;
-            this.paramsHost = new Memory((long) paramsSize(experts, dim) * Double.BYTES);
-            this.referenceHost = new Memory((long) Math.max(1, (experts - 1) * dim) * Double.BYTES);
-            this.outHost = new Memory((long) largest * Double.BYTES);
+            this.ownsSlab = ownsSlab;
         }
 
         @Override
@@ -417,79 +836,20 @@ public final class CudaBackend implements Backend {
             return experts;
         }
 
-        /**
-         * The arguments that stay put for the whole run, at the positions of the kernels' signatures in
-         * kernels/*.cl. The last (OpenCL's __local scratch) is a null placeholder: CUDA's scratch is the
-         * launch's dynamic shared memory (LOCAL_MEMORY in cuda.cuh).
-         */
-        void bindStaticArguments(int chunk) {
-            // allocate(x, y, n, chunk, prm, k0, k1, sweep, z, partial, scratch)
-            allocateArgs.setPointer(0, data.x).setPointer(1, data.y).setInt(2, data.n).setInt(3, chunk)
-                    .setPointer(4, params).setPointer(8, z).setPointer(9, partial).setPointer(10, 0);
-            // gateGradient(x, y, n, chunk, prm, ref, withReference, withMetric, partial, scratch)
-            gradientArgs.setPointer(0, data.x).setPointer(1, data.y).setInt(2, data.n).setInt(3, chunk)
-                    .setPointer(4, params).setPointer(5, referenceGates).setPointer(8, partial).setPointer(9, 0);
-            // gateStats(x, n, chunk, z, prm, gate, k0, k1, sweep, partial, scratch)
-            statsArgs.setPointer(0, data.x).setInt(1, data.n).setInt(2, chunk).setPointer(3, z)
-                    .setPointer(4, params).setPointer(9, partial).setPointer(10, 0);
-            // reducePartials(partial, groups, m, out, scratch)
-            reduceArgs.setPointer(0, partial).setInt(1, groups).setPointer(3, out).setPointer(4, 0);
-        }
-
-        /** Host to device: the parameters, flat as [w | beta | logNorm | halfPrecision], on this chain's stream. */
-        void writeParams(ParamsBlock p) {
-            long at = 0;
-            for (double[] part : new double[][] {p.w(), p.beta(), p.logNorm(), p.halfPrecision()}) {
-                paramsHost.write(at, part, 0, part.length);
-                at += (long) part.length * Double.BYTES;
-            }
-            // from pageable memory the call returns once the bytes are staged, so paramsHost may be reused after
-            owner.driver.copyToDeviceAsync(params, paramsHost, at, stream);
-        }
-
-        /** Host to device: kernel (b)'s reference gates, flat as ParamsBlock.w. */
-        void writeReferenceGates(double[] gates) {
-            int expected = (experts - 1) * (data.p + 1);
-            if (gates.length != expected) {
-                throw new IllegalArgumentException("need " + expected + " reference gate coefficients, got "
-                        + gates.length);
-            }
-            if (expected > 0) {
-                referenceHost.write(0, gates, 0, expected);
-                owner.driver.copyToDeviceAsync(referenceGates, referenceHost, (long) expected * Double.BYTES, stream);
-            }
-        }
-
-        void run(long function, CudaDriver.KernelArgs args, int blocks, String name) {
-            owner.driver.launch(function, blocks, CudaKernels.LOCAL, SCRATCH_BYTES, stream, args, name);
-        }
-
-        /** Adds the blocks' partial sums of m components on the device and reads the m totals (waits). */
-        double[] reduce(int m) {
-            reduceArgs.setInt(2, m);
-            run(module.reducePartials, reduceArgs, m, "reducePartials");
-            owner.driver.copyToHostAsync(outHost, out, (long) m * Double.BYTES, stream);
-            // into pageable memory the copy has ended when the call returns; the sync also surfaces a kernel fault
-            owner.driver.synchronize(stream);
-            double[] sums = new double[m];
-            outHost.read(0, sums, 0, m);
-            return sums;
-        }
-
         @Override
         public void close() {
-            if (!owner.release(this)) {
-                return;
+            owner.release(this);
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
             }
-            owner.current();
-            owner.driver.synchronize(stream);
-            for (long m : new long[] {z, partial, out, params, referenceGates}) {
-                owner.driver.free(m);
+            if (ownsSlab) {
+                slab.close();
+            } else {
+                slab.give(slot);
             }
-            owner.driver.destroyStream(stream);
-            paramsHost.close();
-            referenceHost.close();
-            outHost.close();
         }
     }
 }

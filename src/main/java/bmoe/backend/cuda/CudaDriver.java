@@ -194,6 +194,10 @@ public final class CudaDriver {
         check(Api.cuMemcpyHtoDAsync_v2(dst, src, bytes, stream), "cuMemcpyHtoDAsync");
     }
 
+    void copyOnDeviceAsync(long dst, long src, long bytes, long stream) {
+        check(Api.cuMemcpyDtoDAsync_v2(dst, src, bytes, stream), "cuMemcpyDtoDAsync");
+    }
+
     void copyToHostAsync(Pointer dst, long src, long bytes, long stream) {
         check(Api.cuMemcpyDtoHAsync_v2(dst, src, bytes, stream), "cuMemcpyDtoHAsync");
     }
@@ -351,6 +355,8 @@ public final class CudaDriver {
         static native int cuMemcpyHtoDAsync_v2(long dst, Pointer src, long bytes, long stream);
 
         static native int cuMemcpyDtoHAsync_v2(Pointer dst, long src, long bytes, long stream);
+
+        static native int cuMemcpyDtoDAsync_v2(long dst, long src, long bytes, long stream);
 
         static native int cuStreamCreate(long[] stream, int flags);
 

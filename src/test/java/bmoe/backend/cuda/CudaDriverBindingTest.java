@@ -51,6 +51,7 @@ class CudaDriverBindingTest {
             Map.entry("cuMemcpyHtoD_v2", List.of("CUdeviceptr", "const void *", "size_t")),
             Map.entry("cuMemcpyHtoDAsync_v2", List.of("CUdeviceptr", "const void *", "size_t", "CUstream")),
             Map.entry("cuMemcpyDtoHAsync_v2", List.of("void *", "CUdeviceptr", "size_t", "CUstream")),
+            Map.entry("cuMemcpyDtoDAsync_v2", List.of("CUdeviceptr", "CUdeviceptr", "size_t", "CUstream")),
             Map.entry("cuStreamCreate", List.of("CUstream *", "unsigned int")),
             Map.entry("cuStreamDestroy_v2", List.of("CUstream")),
             Map.entry("cuStreamSynchronize", List.of("CUstream")),
