@@ -167,7 +167,8 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     static final int DEFAULT_INIT_SWEEPS = 50;
 
     /** Options that may be given with --resume: they do not change the draws. */
-    static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--threads", "--device", "--quiet", "--progress");
+    static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--threads", "--device", "--chains-per-pass", "--quiet",
+            "--progress");
 
     /** Tests only: told of every sweep after the run folder's own listener (e.g. to stop a fit at a chosen sweep). */
     Chain.Listener testListener;
@@ -234,7 +235,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
                 .distinct().toList();
         if (!extra.isEmpty()) {
             throw new UserError("--resume takes the fit's settings from RUN/run.json; only --threads, --device, "
-                    + "--quiet and --progress may be given with it, not " + String.join(", ", extra));
+                    + "--chains-per-pass, --quiet and --progress may be given with it, not " + String.join(", ", extra));
         }
         try (RunFolder folder = RunFolder.toResume(resume)) {
             return resume(folder);
@@ -314,7 +315,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
             default -> throw new UserError("run.json names backend '" + name + "', which this build does not have");
         };
         try {
-            return Backends.open(choice, backendOptions.device, threads, blockSize, notice -> { });
+            // chains per pass do not change the draws, so a resume may choose its own
+            return Backends.open(choice, backendOptions.device, threads, blockSize, backendOptions.chainsPerPass,
+                    notice -> { });
         } catch (BackendUnavailableException e) {
             throw new UserError("the run was sampled on the " + name + " backend, which cannot run here: "
                     + e.getMessage());
