@@ -1,29 +1,22 @@
 package bmoe.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.parquet.LocalReadOptions;
 import org.apache.parquet.ParquetReadOptions;
-import org.apache.parquet.bytes.ByteBufferInputStream;
-import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.column.Encoding;
-import org.apache.parquet.column.page.DataPage;
-import org.apache.parquet.column.page.DataPageV1;
-import org.apache.parquet.column.page.DataPageV2;
-import org.apache.parquet.column.page.PageReader;
-import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnPath;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
@@ -53,7 +46,8 @@ final class ParquetData implements DataSource {
     private final List<String> columns;
     private final int rows;
 
-    private record Part(Path file, String name, MessageType schema, String createdBy, List<BlockMetaData> blocks) {}
+    private record Part(Path file, long size, String name, MessageType schema, String createdBy,
+                        List<BlockMetaData> blocks) {}
 
     /** One row group: the unit of parallel reading. */
     private record Group(Part part, int index, int firstRow, int rows) {}
@@ -91,7 +85,7 @@ final class ParquetData implements DataSource {
             try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(f), options())) {
                 ParquetMetadata footer = reader.getFooter();
                 String name = path.equals(f) ? f.getFileName().toString() : path.relativize(f).toString();
-                parts.add(new Part(f, name, footer.getFileMetaData().getSchema(),
+                parts.add(new Part(f, Files.size(f), name, footer.getFileMetaData().getSchema(),
                         footer.getFileMetaData().getCreatedBy(), footer.getBlocks()));
             } catch (IOException | RuntimeException e) {
                 throw new UserError(f + ": not a readable Parquet file: " + oneLine(e));
@@ -140,7 +134,12 @@ final class ParquetData implements DataSource {
     }
 
     /** How a column's stored values become numbers. */
-    private record Column(String name, ColumnDescriptor descriptor, Type field, double scale, boolean unsigned) {}
+    private record Column(String name, ColumnDescriptor descriptor, Type field, double scale, boolean unsigned) {
+        ParquetPages.Kind kind() {
+            return new ParquetPages.Kind(descriptor.getPrimitiveType().getPrimitiveTypeName(), scale, unsigned,
+                    descriptor.getMaxDefinitionLevel());
+        }
+    }
 
     private Column column(Part part, String name) {
         MessageType schema = part.schema();
@@ -191,9 +190,10 @@ final class ParquetData implements DataSource {
         if (groups.isEmpty()) {
             return first;
         }
+        Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
         for (int j = 0; j < names.size(); j++) {
             double[] one = new double[1];
-            readChunk(groups.get(0), names.get(j), ColumnTarget.doubles(one), 1, new boolean[1]);
+            readChunk(groups.get(0), names.get(j), ColumnTarget.doubles(one), 1, new boolean[1], buffers);
             first[j] = Double.isNaN(one[0]) ? 0.0 : one[0];
         }
         return first;
@@ -219,6 +219,7 @@ final class ParquetData implements DataSource {
         int[] firstMissing = new int[tasks];
         UserError[] failed = new UserError[tasks];
         AtomicInteger firstFailed = new AtomicInteger(Integer.MAX_VALUE);
+        Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
         IntStream.range(0, tasks).parallel().forEach(t -> {
             if (firstFailed.get() < t) {
                 return;
@@ -227,7 +228,7 @@ final class ParquetData implements DataSource {
             int j = t % columns;
             try {
                 firstMissing[t] = readChunk(groups.get(g), names.get(j), targets[j], groups.get(g).rows(),
-                        rowMissing[g]);
+                        rowMissing[g], buffers);
             } catch (UserError e) {
                 failed[t] = e;
                 firstFailed.accumulateAndGet(t, Math::min);
@@ -261,30 +262,23 @@ final class ParquetData implements DataSource {
 
     /**
      * Reads the first {@code limit} rows of one column of a row group into its target, marking rows with a
-     * missing value; returns the first such row (Integer.MAX_VALUE for none).
+     * missing value; returns the first such row (Integer.MAX_VALUE for none). The chunk's pages are read in
+     * bulk ({@link ParquetPages}) unless they hold what only parquet-java's column reader reads.
      */
-    private int readChunk(Group group, String name, ColumnTarget target, int limit, boolean[] rowMissing) {
+    private int readChunk(Group group, String name, ColumnTarget target, int limit, boolean[] rowMissing,
+                          Queue<ParquetPages.Buffers> buffers) {
         Part part = group.part();
         Column column = column(part, name);
-        MessageType projection = new MessageType(part.schema().getName(), List.of(column.field()));
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(part.file()), options())) {
-            reader.setRequestedSchema(projection);
-            for (int g = 0; g < group.index(); g++) {
-                reader.skipNextRowGroup();
-            }
-            PageReadStore pages = reader.readNextRowGroup();
-            if (pages == null || pages.getRowCount() != group.rows()) {
-                throw new UserError(part.file() + ": changed while it was read");
-            }
-            int[] firstMissing = {Integer.MAX_VALUE};
+        int[] firstMissing = {Integer.MAX_VALUE};
+        try {
             int bad;
-            if (plainOnly(group, column)) {
-                bad = readPlain(pages.getPageReader(column.descriptor()), column, target, group.firstRow(), limit,
-                        rowMissing, firstMissing);
-            } else {
-                ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_RECORDS, projection, part.createdBy());
-                ColumnReader values = store.getColumnReader(column.descriptor());
-                bad = readColumn(values, column, target, group.firstRow(), limit, rowMissing, firstMissing);
+            ColumnChunkMetaData chunk = chunk(group, column);
+            try {
+                bad = readBulk(group, column, chunk, target, limit, rowMissing, firstMissing, buffers);
+            } catch (ParquetPages.Unsupported e) {
+                // rows already marked missing are missing in the general read too
+                firstMissing[0] = Integer.MAX_VALUE;
+                bad = readGeneral(group, column, target, limit, rowMissing, firstMissing);
             }
             if (bad >= 0) {
                 throw new UserError(path + ": " + where(group, bad) + ", column '" + column.name()
@@ -299,97 +293,59 @@ final class ParquetData implements DataSource {
         }
     }
 
-    /** Whether the chunk's pages are all PLAIN (no dictionary, delta or byte-stream-split values). */
-    private static boolean plainOnly(Group group, Column column) {
+    /** The column's chunk in the group's row group, from the footer read at open. */
+    private static ColumnChunkMetaData chunk(Group group, Column column) throws IOException {
         for (ColumnChunkMetaData chunk : group.part().blocks().get(group.index()).getColumns()) {
             if (chunk.getPath().equals(ColumnPath.get(column.name()))) {
-                for (Encoding e : chunk.getEncodings()) {
-                    if (e != Encoding.PLAIN && e != Encoding.RLE && e != Encoding.BIT_PACKED) {
-                        return false;
-                    }
-                }
-                return true;
+                return chunk;
             }
         }
-        return false;
+        throw new IOException("no column chunk for '" + column.name() + "' in row group " + (group.index() + 1));
     }
 
-    /**
-     * Reads PLAIN pages (what parquet-java, and pyarrow after its dictionary fills, write for float data)
-     * straight from their bytes, levels by Parquet's RLE decoder: about five times the pace of the generic
-     * column reader, whose per-value calls dominate a numeric read. Same contract as {@link #readColumn}.
-     */
-    private static int readPlain(PageReader pages, Column column, ColumnTarget target, int firstRow, int limit,
-                                 boolean[] rowMissing, int[] firstMissing) throws IOException {
-        int defined = column.descriptor().getMaxDefinitionLevel();
-        int width = BytesUtils.getWidthFromMaxInt(defined);
-        PrimitiveTypeName type = column.descriptor().getPrimitiveType().getPrimitiveTypeName();
-        double scale = column.scale();
-        boolean unsigned = column.unsigned();
-        int row = 0;
-        while (row < limit) {
-            DataPage page = pages.readPage();
-            if (page == null) {
-                throw new IOException("fewer values than the row group's rows");
-            }
-            ByteBuffer values;
-            RunLengthBitPackingHybridDecoder levels = null;
-            if (page instanceof DataPageV1 v1) {
-                if (v1.getValueEncoding() != Encoding.PLAIN || defined > 0 && v1.getDlEncoding() != Encoding.RLE) {
-                    throw new IOException("a page encoded " + v1.getValueEncoding() + " in a PLAIN chunk");
-                }
-                ByteBuffer all = v1.getBytes().toByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
-                int at = 0;
-                if (defined > 0) {
-                    // a v1 page's levels are prefixed by their length, 4 bytes little-endian
-                    int length = all.getInt(0);
-                    levels = new RunLengthBitPackingHybridDecoder(width,
-                            ByteBufferInputStream.wrap(all.slice(4, length)));
-                    at = 4 + length;
-                }
-                values = all.slice(at, all.limit() - at).order(ByteOrder.LITTLE_ENDIAN);
-            } else {
-                DataPageV2 v2 = (DataPageV2) page;
-                if (v2.getDataEncoding() != Encoding.PLAIN) {
-                    throw new IOException("a page encoded " + v2.getDataEncoding() + " in a PLAIN chunk");
-                }
-                if (defined > 0) {
-                    levels = new RunLengthBitPackingHybridDecoder(width,
-                            ByteBufferInputStream.wrap(v2.getDefinitionLevels().toByteBuffer().slice()));
-                }
-                values = v2.getData().toByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
-            }
-            int count = page.getValueCount();
-            int next = 0;
-            for (int i = 0; i < count && row < limit; i++, row++) {
-                if (levels != null && levels.readInt() != defined) {
-                    missingAt(row, rowMissing, firstMissing);
-                    target.set(firstRow + row, Double.NaN);
-                    continue;
-                }
-                double v;
-                switch (type) {
-                    case DOUBLE -> v = values.getDouble(8 * next);
-                    case FLOAT -> v = values.getFloat(4 * next);
-                    case INT32 -> {
-                        int raw = values.getInt(4 * next);
-                        v = (unsigned ? Integer.toUnsignedLong(raw) : raw) / scale;
-                    }
-                    default -> {
-                        long raw = values.getLong(8 * next);
-                        v = (unsigned && raw < 0 ? (raw >>> 1) * 2.0 + (raw & 1) : raw) / scale;
-                    }
-                }
-                next++;
-                if (Double.isNaN(v)) {
-                    missingAt(row, rowMissing, firstMissing);
-                } else if (Double.isInfinite(v)) {
-                    return row;
-                }
-                target.set(firstRow + row, v);
-            }
+    private static int readBulk(Group group, Column column, ColumnChunkMetaData chunk, ColumnTarget target, int limit,
+                                boolean[] rowMissing, int[] firstMissing, Queue<ParquetPages.Buffers> buffers)
+            throws IOException, ParquetPages.Unsupported {
+        if (!ParquetPages.handles(chunk)) {
+            throw new ParquetPages.Unsupported("codec or encodings");
         }
-        return -1;
+        if (chunk.getValueCount() != group.rows()) {
+            throw new IOException("a column chunk of " + chunk.getValueCount() + " values in a row group of "
+                    + group.rows() + " rows");
+        }
+        ParquetPages.Buffers mine = buffers.poll();
+        if (mine == null) {
+            mine = new ParquetPages.Buffers();
+        }
+        try (FileChannel file = FileChannel.open(group.part().file(), StandardOpenOption.READ)) {
+            if (file.size() != group.part().size()) {
+                throw new UserError(group.part().file() + ": changed while it was read");
+            }
+            return ParquetPages.read(file, chunk, column.kind(), target, group.firstRow(), limit, rowMissing,
+                    firstMissing, mine);
+        } finally {
+            buffers.offer(mine);
+        }
+    }
+
+    /** Reads the chunk by parquet-java's column reader: any encoding it knows. Same contract as readColumn. */
+    private int readGeneral(Group group, Column column, ColumnTarget target, int limit, boolean[] rowMissing,
+                            int[] firstMissing) throws IOException {
+        Part part = group.part();
+        MessageType projection = new MessageType(part.schema().getName(), List.of(column.field()));
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(part.file()), options())) {
+            reader.setRequestedSchema(projection);
+            for (int g = 0; g < group.index(); g++) {
+                reader.skipNextRowGroup();
+            }
+            PageReadStore pages = reader.readNextRowGroup();
+            if (pages == null || pages.getRowCount() != group.rows()) {
+                throw new UserError(part.file() + ": changed while it was read");
+            }
+            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_RECORDS, projection, part.createdBy());
+            ColumnReader values = store.getColumnReader(column.descriptor());
+            return readColumn(values, column, target, group.firstRow(), limit, rowMissing, firstMissing);
+        }
     }
 
     /**

@@ -129,6 +129,47 @@ final class PureJavaCodecs implements CompressionCodecFactory {
         };
     }
 
+    /**
+     * Decompresses one page from {@code in} (its position to its limit; a direct buffer, as the bulk reader's
+     * file window is, or a heap one) into {@code out[0, length)}: no copy of the compressed bytes and no
+     * allocation but the codec object. Fails unless exactly {@code length} bytes come out.
+     */
+    static void decompress(CompressionCodecName codec, ByteBuffer in, byte[] out, int length) throws IOException {
+        ByteBuffer target = ByteBuffer.wrap(out, 0, length);
+        try {
+            switch (codec) {
+                case SNAPPY -> new SnappyDecompressor().decompress(in.duplicate(), target);
+                case ZSTD -> new ZstdDecompressor().decompress(in.duplicate(), target);
+                case LZ4_RAW -> new Lz4Decompressor().decompress(in.duplicate(), target);
+                case GZIP -> {
+                    byte[] bytes = new byte[in.remaining()];
+                    in.duplicate().get(bytes);
+                    try (InputStream gz = new GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
+                        target.position(gz.readNBytes(out, 0, length));
+                        if (target.position() == length && gz.read() >= 0) {
+                            throw new IOException("a gzip page longer than its header says");
+                        }
+                    }
+                }
+                case UNCOMPRESSED -> {
+                    if (in.remaining() == length) {
+                        in.duplicate().get(out, 0, length);
+                        target.position(length);
+                    }
+                }
+                default -> throw unsupported(codec);
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof UnsupportedCodecException) {
+                throw e;
+            }
+            throw new IOException("a corrupt compressed page: " + e.getMessage(), e);
+        }
+        if (target.position() != length) {
+            throw new IOException("a compressed page of " + target.position() + " bytes, its header says " + length);
+        }
+    }
+
     private static void decompressWith(Decompressor decompressor, byte[] in, byte[] out) throws IOException {
         decompressWith(decompressor, in, 0, in.length, out);
     }
