@@ -36,6 +36,20 @@ public interface DataSource {
     Missing read(List<String> names, ColumnTarget[] targets);
 
     /**
+     * As {@link #read(List, ColumnTarget[])}, and tells {@code rowsRead}, from the reading threads, of stretches
+     * of rows as every named column's values in them are in their targets, where the format reads rows of all
+     * columns together (Parquet); a format that reads otherwise never calls it.
+     */
+    default Missing read(List<String> names, ColumnTarget[] targets, RowsRead rowsRead) {
+        return read(names, targets);
+    }
+
+    /** Rows [from, to) of the data (0-based, before any are dropped) are in their targets. */
+    interface RowsRead {
+        void read(int from, int to);
+    }
+
+    /**
      * The rows with a missing value in a read column.
      *
      * @param rows how many

@@ -1,11 +1,16 @@
 package bmoe.io;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -15,14 +20,15 @@ import java.util.stream.Stream;
 import org.apache.parquet.LocalReadOptions;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.hadoop.metadata.ColumnPath;
+import org.apache.parquet.format.ColumnChunk;
+import org.apache.parquet.format.FileMetaData;
+import org.apache.parquet.format.RowGroup;
+import org.apache.parquet.format.Util;
+import org.apache.parquet.format.converter.FooterSchema;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
@@ -45,21 +51,27 @@ final class ParquetData implements DataSource {
     private final List<Group> groups;
     private final List<String> columns;
     private final int rows;
+    /** Whether chunks are read in bulk where ParquetPages can (false: all by parquet-java's reader, for tests). */
+    private final boolean bulk;
+    /** Chunks the last {@link #read} read by parquet-java's column reader (tests check the bulk path is taken). */
+    int generalChunks;
 
+    /** A file's footer: its schema as parquet-java reads it and its row groups' Thrift metadata. */
     private record Part(Path file, long size, String name, MessageType schema, String createdBy,
-                        List<BlockMetaData> blocks) {}
+                        List<RowGroup> blocks) {}
 
     /** One row group: the unit of parallel reading. */
     private record Group(Part part, int index, int firstRow, int rows) {}
 
-    private ParquetData(Path path, List<Part> parts) {
+    private ParquetData(Path path, List<Part> parts, boolean bulk) {
         this.path = path;
         this.parts = parts;
+        this.bulk = bulk;
         List<Group> all = new ArrayList<>();
         long row = 0;
         for (Part part : parts) {
             for (int g = 0; g < part.blocks().size(); g++) {
-                long count = part.blocks().get(g).getRowCount();
+                long count = part.blocks().get(g).getNum_rows();
                 if (row + count > Integer.MAX_VALUE - 8) {
                     throw new UserError(path + ": more than 2^31 - 9 rows, more than one fit can hold");
                 }
@@ -75,6 +87,11 @@ final class ParquetData implements DataSource {
     }
 
     static ParquetData open(Path path, Dialect dialect) {
+        return open(path, dialect, true);
+    }
+
+    /** @param bulk false to read every chunk by parquet-java's column reader (the tests' reference) */
+    static ParquetData open(Path path, Dialect dialect, boolean bulk) {
         List<Path> files = Files.isDirectory(path) ? partFiles(path) : List.of(path);
         if (files.isEmpty()) {
             throw new UserError(path + ": a folder without .parquet files; --data takes a data file (delimited text "
@@ -82,16 +99,61 @@ final class ParquetData implements DataSource {
         }
         List<Part> parts = new ArrayList<>();
         for (Path f : files) {
-            try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(f), options())) {
-                ParquetMetadata footer = reader.getFooter();
-                String name = path.equals(f) ? f.getFileName().toString() : path.relativize(f).toString();
-                parts.add(new Part(f, Files.size(f), name, footer.getFileMetaData().getSchema(),
-                        footer.getFileMetaData().getCreatedBy(), footer.getBlocks()));
+            String name = path.equals(f) ? f.getFileName().toString() : path.relativize(f).toString();
+            try {
+                parts.add(part(f, name));
             } catch (IOException | RuntimeException e) {
                 throw new UserError(f + ": not a readable Parquet file: " + oneLine(e));
             }
         }
-        return new ParquetData(path, parts);
+        return new ParquetData(path, parts, bulk);
+    }
+
+    /**
+     * Reads a file's footer as parquet-java's reader does (the same checks and messages), but straight from
+     * its Thrift bytes: parquet-java's ParquetMetadata is not built (see {@link FooterSchema}).
+     */
+    private static Part part(Path f, String name) throws IOException {
+        byte[] footer;
+        long size;
+        try (FileChannel file = FileChannel.open(f, StandardOpenOption.READ)) {
+            size = file.size();
+            if (size < 12) {
+                throw new IOException(f + " is not a Parquet file (length is too low: " + size + ")");
+            }
+            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(file, tail, size - 8);
+            long length = tail.getInt(0) & 0xffffffffL;
+            byte[] magic = {tail.get(4), tail.get(5), tail.get(6), tail.get(7)};
+            if (Arrays.equals(magic, "PARE".getBytes(StandardCharsets.US_ASCII))) {
+                // an encrypted footer: parquet-java says what it takes (keys bmoe does not have)
+                try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(f), options())) {
+                    throw new IOException("an encrypted footer");
+                }
+            }
+            if (!Arrays.equals(magic, "PAR1".getBytes(StandardCharsets.US_ASCII))) {
+                throw new IOException(f + " is not a Parquet file. Expected magic number at tail, but found "
+                        + Arrays.toString(magic));
+            }
+            long at = size - 8 - length;
+            if (length > Integer.MAX_VALUE || at < 4 || at >= size - 8) {
+                throw new IOException("corrupted file: the footer index is not within the file: " + at);
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) length);
+            readFully(file, bytes, at);
+            footer = bytes.array();
+        }
+        FileMetaData meta = Util.readFileMetaData(new ByteArrayInputStream(footer));
+        List<RowGroup> groups = meta.getRow_groups() == null ? List.of() : meta.getRow_groups();
+        return new Part(f, size, name, FooterSchema.of(meta), meta.getCreated_by(), groups);
+    }
+
+    private static void readFully(FileChannel file, ByteBuffer into, long at) throws IOException {
+        while (into.hasRemaining()) {
+            if (file.read(into, at + into.position()) < 0) {
+                throw new java.io.EOFException("the file ends early");
+            }
+        }
     }
 
     /** The part files of a folder, in the order of their paths relative to it. */
@@ -131,6 +193,11 @@ final class ParquetData implements DataSource {
     @Override
     public int rows() {
         return rows;
+    }
+
+    /** Row groups with rows, over all parts. */
+    int groups() {
+        return groups.size();
     }
 
     /** How a column's stored values become numbers. */
@@ -179,7 +246,7 @@ final class ParquetData implements DataSource {
         }
         long inPart = rowInGroup;
         for (int g = 0; g < group.index(); g++) {
-            inPart += group.part().blocks().get(g).getRowCount();
+            inPart += group.part().blocks().get(g).getNum_rows();
         }
         return "data row " + (row + 1) + " (" + group.part().name() + ", row " + (inPart + 1) + ")";
     }
@@ -190,45 +257,257 @@ final class ParquetData implements DataSource {
         if (groups.isEmpty()) {
             return first;
         }
+        Group group = groups.get(0);
         Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
         for (int j = 0; j < names.size(); j++) {
             double[] one = new double[1];
-            readChunk(groups.get(0), names.get(j), ColumnTarget.doubles(one), 1, new boolean[1], buffers);
+            Column column = column(group.part(), names.get(j));
+            ColumnTarget target = ColumnTarget.doubles(one);
+            ParquetPages.Marks marks = new ParquetPages.Marks(1);
+            try {
+                try (FileChannel file = open(group.part())) {
+                    if (!bulk) {
+                        throw new ParquetPages.Unsupported("asked");
+                    }
+                    ParquetPages.Buffers mine = take(buffers);
+                    ParquetPages.Chunk chunk = ParquetPages.scan(file, chunk(group, column), column.kind(), 1, mine);
+                    new ParquetPages.Cursor(file, chunk, 0, 1, target, 0, marks, mine).store(1);
+                    buffers.offer(mine);
+                } catch (ParquetPages.Unsupported e) {
+                    readGeneral(group, column, target, 1, marks, new int[] {Integer.MAX_VALUE});
+                }
+            } catch (IOException | RuntimeException e) {
+                throw failure(group, e);
+            }
             first[j] = Double.isNaN(one[0]) ? 0.0 : one[0];
         }
         return first;
     }
 
     /**
-     * Reads the columns one column chunk (row group x column) per task, so that the pages held at once are
-     * one chunk per thread, not whole row groups: the heap above the targets stays a few chunks.
+     * Rows a stretch task reads are whole multiples of this many (of the data's rows, from its first), so that
+     * the float32 blocks the sampler's standardising sums over (Dataset's 2^16 rows) mostly lie in one task,
+     * which reports them as they are complete while they are in cache.
      */
+    private static final int STRETCH_UNIT = 1 << 16;
+
     @Override
     public Missing read(List<String> names, ColumnTarget[] targets) {
+        return read(names, targets, null);
+    }
+
+    /**
+     * Reads in two parallel passes. The first reads each column chunk's page headers (small reads, the bodies
+     * skipped) and dictionary. The second reads stretches of rows of a row group, all columns together, a
+     * few thousand rows at a time, so that each float32 row is written while it is in cache; a chunk the bulk
+     * path does not read (an encoding only parquet-java knows) is read whole by parquet-java's column reader
+     * in a task of its own. The pages held at once are a few per column per thread, off the heap.
+     */
+    @Override
+    public Missing read(List<String> names, ColumnTarget[] targets, RowsRead rowsRead) {
+        List<Column[]> byPart = new ArrayList<>();
         for (Part part : parts) {
-            for (String name : names) {
-                column(part, name);
+            Column[] cs = new Column[names.size()];
+            for (int j = 0; j < cs.length; j++) {
+                cs[j] = column(part, names.get(j));
             }
+            byPart.add(cs);
         }
         int columns = names.size();
-        int tasks = groups.size() * columns;
-        boolean[][] rowMissing = new boolean[groups.size()][];
-        for (int g = 0; g < groups.size(); g++) {
-            rowMissing[g] = new boolean[groups.get(g).rows()];
+        int nGroups = groups.size();
+        ParquetPages.Marks[] marks = new ParquetPages.Marks[nGroups];
+        for (int g = 0; g < nGroups; g++) {
+            marks[g] = new ParquetPages.Marks(groups.get(g).rows());
         }
-        int[] firstMissing = new int[tasks];
-        UserError[] failed = new UserError[tasks];
-        AtomicInteger firstFailed = new AtomicInteger(Integer.MAX_VALUE);
         Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
-        IntStream.range(0, tasks).parallel().forEach(t -> {
+        // pass 1: the page headers of every chunk (null where the bulk path does not read it)
+        ParquetPages.Chunk[][] chunks = new ParquetPages.Chunk[nGroups][columns];
+        runAll(nGroups * columns, t -> {
+            Group group = groups.get(t / columns);
+            Column column = byPart.get(parts.indexOf(group.part()))[t % columns];
+            try (FileChannel file = open(group.part())) {
+                ParquetPages.Buffers mine = take(buffers);
+                try {
+                    if (!bulk) {
+                        throw new ParquetPages.Unsupported("asked");
+                    }
+                    chunks[t / columns][t % columns] = ParquetPages.scan(file, chunk(group, column), column.kind(),
+                            group.rows(), mine);
+                } catch (ParquetPages.Unsupported e) {
+                    chunks[t / columns][t % columns] = null;
+                }
+                buffers.offer(mine);
+            } catch (IOException | RuntimeException e) {
+                throw failure(group, e);
+            }
+            return null;
+        });
+        // pass 2: stretches of each row group (the bulk-read columns), and the general reads
+        List<int[]> work = new ArrayList<>(); // {group, first row, end row} or {group, -1 - column}
+        // 2 to 8 units a stretch: at least 8 stretches a thread where the data has the rows
+        int threads = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1;
+        int unit = STRETCH_UNIT * Math.max(2, Math.min(8, rows / (STRETCH_UNIT * 8 * threads)));
+        for (int g = 0; g < nGroups; g++) {
+            Group group = groups.get(g);
+            for (int j = 0; j < columns; j++) {
+                if (chunks[g][j] == null) {
+                    work.add(new int[] {g, -1 - j});
+                }
+            }
+            int from = group.firstRow();
+            int end = group.firstRow() + group.rows();
+            while (from < end) {
+                int to = (int) Math.min(end, ((long) from / unit + 1) * unit);
+                work.add(new int[] {g, from - group.firstRow(), to - group.firstRow()});
+                from = to;
+            }
+        }
+        generalChunks = (int) work.stream().filter(w -> w[1] < 0).count();
+        int[][] firstMissing = new int[work.size()][];
+        runAll(work.size(), t -> {
+            int[] w = work.get(t);
+            Group group = groups.get(w[0]);
+            Column[] cs = byPart.get(parts.indexOf(group.part()));
+            int[] first = new int[columns];
+            Arrays.fill(first, Integer.MAX_VALUE);
+            firstMissing[t] = first;
+            try {
+                int bad;
+                String name;
+                if (w[1] < 0) {
+                    int j = -1 - w[1];
+                    int[] one = {Integer.MAX_VALUE};
+                    bad = readGeneral(group, cs[j], targets[j], group.rows(), marks[w[0]], one);
+                    first[j] = one[0];
+                    name = cs[j].name();
+                } else {
+                    boolean all = true;
+                    for (ParquetPages.Chunk c : chunks[w[0]]) {
+                        all &= c != null;
+                    }
+                    int[] failedColumn = {-1};
+                    bad = readStretch(group, chunks[w[0]], targets, w[1], w[2], marks[w[0]], first,
+                            all ? rowsRead : null, buffers, failedColumn);
+                    name = bad >= 0 ? cs[failedColumn[0]].name() : null;
+                }
+                if (bad >= 0) {
+                    throw new UserError(path + ": " + where(group, bad) + ", column '" + name
+                            + "': a value that is not finite");
+                }
+            } catch (IOException | RuntimeException e) {
+                throw failure(group, e);
+            }
+            return null;
+        });
+        long missing = 0;
+        String first = null;
+        for (int g = 0; g < nGroups; g++) {
+            missing += marks[g].count();
+            int row = Integer.MAX_VALUE;
+            int column = -1;
+            for (int t = 0; t < work.size(); t++) {
+                if (work.get(t)[0] != g) {
+                    continue;
+                }
+                for (int j = 0; j < columns; j++) {
+                    int r = firstMissing[t][j];
+                    if (r < row || r == row && r != Integer.MAX_VALUE && j < column) {
+                        row = r;
+                        column = j;
+                    }
+                }
+            }
+            if (first == null && column >= 0) {
+                first = where(groups.get(g), row) + ", column '" + names.get(column) + "'";
+            }
+        }
+        return new Missing(missing, first);
+    }
+
+    /**
+     * Reads rows [from, to) of a row group (rows of the group) of the bulk-read columns (chunks[j] not null),
+     * all columns together a few thousand rows at a time; reports the rows read so far to {@code rowsRead}.
+     * Returns the first row with an infinite value (its column in failedColumn[0]), or -1.
+     */
+    private static int readStretch(Group group, ParquetPages.Chunk[] chunks, ColumnTarget[] targets, int from,
+                                   int to, ParquetPages.Marks marks, int[] firstMissing, RowsRead rowsRead,
+                                   Queue<ParquetPages.Buffers> buffers, int[] failedColumn) throws IOException {
+        int columns = chunks.length;
+        ParquetPages.Cursor[] cursors = new ParquetPages.Cursor[columns];
+        ParquetPages.Buffers[] mine = new ParquetPages.Buffers[columns];
+        try (FileChannel file = open(group.part())) {
+            for (int j = 0; j < columns; j++) {
+                if (chunks[j] != null) {
+                    mine[j] = take(buffers);
+                    cursors[j] = new ParquetPages.Cursor(file, chunks[j], from, to, targets[j], group.firstRow(),
+                            marks, mine[j]);
+                }
+            }
+            for (int row = from; row < to; row += STEP) {
+                int n = Math.min(STEP, to - row);
+                for (int j = 0; j < columns; j++) {
+                    if (cursors[j] != null) {
+                        int bad = cursors[j].store(n);
+                        if (bad >= 0) {
+                            failedColumn[0] = j;
+                            return bad;
+                        }
+                    }
+                }
+                if (rowsRead != null) {
+                    rowsRead.read(group.firstRow() + from, group.firstRow() + row + n);
+                }
+            }
+        } finally {
+            for (int j = 0; j < columns; j++) {
+                if (cursors[j] != null) {
+                    firstMissing[j] = cursors[j].firstMissing;
+                }
+                if (mine[j] != null) {
+                    buffers.offer(mine[j]);
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Rows of all columns stored before the next column's: their float32 rows (p + 1 floats) stay in cache. */
+    private static final int STEP = 4096;
+
+    private static ParquetPages.Buffers take(Queue<ParquetPages.Buffers> buffers) {
+        ParquetPages.Buffers b = buffers.poll();
+        return b != null ? b : new ParquetPages.Buffers();
+    }
+
+    private static FileChannel open(Part part) throws IOException {
+        FileChannel file = FileChannel.open(part.file(), StandardOpenOption.READ);
+        if (file.size() != part.size()) {
+            file.close();
+            throw new UserError(part.file() + ": changed while it was read");
+        }
+        return file;
+    }
+
+    private static UserError failure(Group group, Exception e) {
+        if (e instanceof UserError u) {
+            return u;
+        }
+        return new UserError(group.part().file() + ": cannot read: " + oneLine(e));
+    }
+
+    /**
+     * Runs tasks 0..count-1 in parallel; the first (lowest) task's UserError is thrown once all have ended,
+     * and tasks after a failed one are not started.
+     */
+    private static void runAll(int count, java.util.function.IntFunction<Void> task) {
+        UserError[] failed = new UserError[count];
+        AtomicInteger firstFailed = new AtomicInteger(Integer.MAX_VALUE);
+        IntStream.range(0, count).parallel().forEach(t -> {
             if (firstFailed.get() < t) {
                 return;
             }
-            int g = t / columns;
-            int j = t % columns;
             try {
-                firstMissing[t] = readChunk(groups.get(g), names.get(j), targets[j], groups.get(g).rows(),
-                        rowMissing[g], buffers);
+                task.apply(t);
             } catch (UserError e) {
                 failed[t] = e;
                 firstFailed.accumulateAndGet(t, Math::min);
@@ -237,99 +516,28 @@ final class ParquetData implements DataSource {
         if (firstFailed.get() != Integer.MAX_VALUE) {
             throw failed[firstFailed.get()];
         }
-        long missing = 0;
-        String first = null;
-        for (int g = 0; g < groups.size(); g++) {
-            for (boolean m : rowMissing[g]) {
-                if (m) {
-                    missing++;
-                }
-            }
-            int row = Integer.MAX_VALUE;
-            String column = null;
-            for (int j = 0; j < columns; j++) {
-                if (firstMissing[g * columns + j] < row) {
-                    row = firstMissing[g * columns + j];
-                    column = names.get(j);
-                }
-            }
-            if (first == null && column != null) {
-                first = where(groups.get(g), row) + ", column '" + column + "'";
-            }
-        }
-        return new Missing(missing, first);
-    }
-
-    /**
-     * Reads the first {@code limit} rows of one column of a row group into its target, marking rows with a
-     * missing value; returns the first such row (Integer.MAX_VALUE for none). The chunk's pages are read in
-     * bulk ({@link ParquetPages}) unless they hold what only parquet-java's column reader reads.
-     */
-    private int readChunk(Group group, String name, ColumnTarget target, int limit, boolean[] rowMissing,
-                          Queue<ParquetPages.Buffers> buffers) {
-        Part part = group.part();
-        Column column = column(part, name);
-        int[] firstMissing = {Integer.MAX_VALUE};
-        try {
-            int bad;
-            ColumnChunkMetaData chunk = chunk(group, column);
-            try {
-                bad = readBulk(group, column, chunk, target, limit, rowMissing, firstMissing, buffers);
-            } catch (ParquetPages.Unsupported e) {
-                // rows already marked missing are missing in the general read too
-                firstMissing[0] = Integer.MAX_VALUE;
-                bad = readGeneral(group, column, target, limit, rowMissing, firstMissing);
-            }
-            if (bad >= 0) {
-                throw new UserError(path + ": " + where(group, bad) + ", column '" + column.name()
-                        + "': a value that is not finite");
-            }
-            return firstMissing[0];
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof UserError u) {
-                throw u;
-            }
-            throw new UserError(part.file() + ": cannot read: " + oneLine(e));
-        }
     }
 
     /** The column's chunk in the group's row group, from the footer read at open. */
-    private static ColumnChunkMetaData chunk(Group group, Column column) throws IOException {
-        for (ColumnChunkMetaData chunk : group.part().blocks().get(group.index()).getColumns()) {
-            if (chunk.getPath().equals(ColumnPath.get(column.name()))) {
-                return chunk;
+    private static ColumnChunk chunk(Group group, Column column) throws IOException {
+        for (ColumnChunk chunk : group.part().blocks().get(group.index()).getColumns()) {
+            if (chunk.isSetMeta_data() ? chunk.getMeta_data().getPath_in_schema().equals(List.of(column.name()))
+                    : chunk.isSetCrypto_metadata()) {
+                if (chunk.isSetMeta_data() && chunk.getMeta_data().getNum_values() != group.rows()) {
+                    throw new IOException("a column chunk of " + chunk.getMeta_data().getNum_values()
+                            + " values in a row group of " + group.rows() + " rows");
+                }
+                return chunk; // an encrypted column's metadata is not readable here: the general read says so
             }
         }
         throw new IOException("no column chunk for '" + column.name() + "' in row group " + (group.index() + 1));
     }
 
-    private static int readBulk(Group group, Column column, ColumnChunkMetaData chunk, ColumnTarget target, int limit,
-                                boolean[] rowMissing, int[] firstMissing, Queue<ParquetPages.Buffers> buffers)
-            throws IOException, ParquetPages.Unsupported {
-        if (!ParquetPages.handles(chunk)) {
-            throw new ParquetPages.Unsupported("codec or encodings");
-        }
-        if (chunk.getValueCount() != group.rows()) {
-            throw new IOException("a column chunk of " + chunk.getValueCount() + " values in a row group of "
-                    + group.rows() + " rows");
-        }
-        ParquetPages.Buffers mine = buffers.poll();
-        if (mine == null) {
-            mine = new ParquetPages.Buffers();
-        }
-        try (FileChannel file = FileChannel.open(group.part().file(), StandardOpenOption.READ)) {
-            if (file.size() != group.part().size()) {
-                throw new UserError(group.part().file() + ": changed while it was read");
-            }
-            return ParquetPages.read(file, chunk, column.kind(), target, group.firstRow(), limit, rowMissing,
-                    firstMissing, mine);
-        } finally {
-            buffers.offer(mine);
-        }
-    }
-
-    /** Reads the chunk by parquet-java's column reader: any encoding it knows. Same contract as readColumn. */
-    private int readGeneral(Group group, Column column, ColumnTarget target, int limit, boolean[] rowMissing,
+    /**
+     * Reads the first {@code limit} rows of a chunk by parquet-java's column reader (any encoding it knows),
+     * marking missing rows; returns the first row with an infinite value, or -1.
+     */
+    private int readGeneral(Group group, Column column, ColumnTarget target, int limit, ParquetPages.Marks marks,
                             int[] firstMissing) throws IOException {
         Part part = group.part();
         MessageType projection = new MessageType(part.schema().getName(), List.of(column.field()));
@@ -344,7 +552,7 @@ final class ParquetData implements DataSource {
             }
             ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_RECORDS, projection, part.createdBy());
             ColumnReader values = store.getColumnReader(column.descriptor());
-            return readColumn(values, column, target, group.firstRow(), limit, rowMissing, firstMissing);
+            return readColumn(values, column, target, group.firstRow(), limit, marks, firstMissing);
         }
     }
 
@@ -353,7 +561,7 @@ final class ParquetData implements DataSource {
      * value, or -1. A loop per physical type keeps the per-value work to the decode and the store.
      */
     private static int readColumn(ColumnReader values, Column column, ColumnTarget target, int firstRow, int limit,
-                                  boolean[] rowMissing, int[] firstMissing) {
+                                  ParquetPages.Marks rowMissing, int[] firstMissing) {
         int defined = column.descriptor().getMaxDefinitionLevel();
         double scale = column.scale();
         switch (column.descriptor().getPrimitiveType().getPrimitiveTypeName()) {
@@ -417,8 +625,8 @@ final class ParquetData implements DataSource {
         return -1;
     }
 
-    private static void missingAt(int i, boolean[] rowMissing, int[] firstMissing) {
-        rowMissing[i] = true;
+    private static void missingAt(int i, ParquetPages.Marks rowMissing, int[] firstMissing) {
+        rowMissing.mark(i);
         if (i < firstMissing[0]) {
             firstMissing[0] = i;
         }

@@ -1,5 +1,6 @@
 package bmoe.io;
 
+import bmoe.model.Dataset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,8 +14,12 @@ import java.util.Locale;
  * @param xShift what was subtracted from each x column; {@code yShift} likewise for y
  * @param dropped rows left out for a missing value
  * @param firstDropped where the first of them was, null when none
+ * @param blockMoments per block of {@link Dataset#MOMENT_BLOCK} rows, its {@link Dataset#blockMoments} where
+ *     the reader had the block's rows in cache as it stored them (Parquet), else null; all null when rows were
+ *     dropped. {@link #dataset} passes them on, so that standardising reads the data from memory once less.
  */
-public record RawData(float[] x, float[] y, int p, double[] xShift, double yShift, long dropped, String firstDropped) {
+public record RawData(float[] x, float[] y, int p, double[] xShift, double yShift, long dropped, String firstDropped,
+                      double[][] blockMoments) {
 
     public int n() {
         return y.length;
@@ -47,10 +52,24 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
             targets[j] = ColumnTarget.floats(x, p, j, first[j]);
         }
         targets[p] = ColumnTarget.floats(y, 1, 0, first[p]);
-        DataSource.Missing missing = source.read(names, targets);
+        int block = Dataset.MOMENT_BLOCK;
+        double[][] moments = new double[(int) (((long) n + block - 1) / block)][];
+        float[] xs = x;
+        float[] ys = y;
+        DataSource.Missing missing = source.read(names, targets, (from, to) -> {
+            // the blocks wholly in [from, to): read by this thread only, and still in its cache
+            for (int b = (from + block - 1) / block; (long) b * block < n; b++) {
+                if (Math.min(n, ((long) b + 1) * block) > to) {
+                    break;
+                }
+                if (moments[b] == null) {
+                    moments[b] = Dataset.blockMoments(xs, ys, p, b);
+                }
+            }
+        });
         double[] xShift = java.util.Arrays.copyOf(first, p);
         if (missing.rows() == 0) {
-            return new RawData(x, y, p, xShift, first[p], 0, null);
+            return new RawData(x, y, p, xShift, first[p], 0, null, moments);
         }
         if (policy == Dialect.Missing.FAIL) {
             throw missingError(source, missing);
@@ -71,7 +90,15 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
             }
         }
         return new RawData(java.util.Arrays.copyOf(x, kept * p), java.util.Arrays.copyOf(y, kept), p, xShift, first[p],
-                n - kept, missing.first());
+                n - kept, missing.first(), null);
+    }
+
+    /**
+     * The data set of these columns, in place ({@link Dataset#fromRaw}, given the block moments the reader
+     * computed).
+     */
+    public Dataset dataset(List<String> xNames, String yName, boolean standardize) {
+        return Dataset.fromRaw(x, y, p, xShift, yShift, xNames, yName, standardize, blockMoments);
     }
 
     /** The read's error for missing values under --missing fail: the count, the first, and the fix. */

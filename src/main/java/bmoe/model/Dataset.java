@@ -107,7 +107,7 @@ public final class Dataset {
     }
 
     /** Rows per block of the moment sums: fixed, so that the sums (and the draws) do not depend on threads. */
-    private static final int MOMENT_BLOCK = 1 << 16;
+    public static final int MOMENT_BLOCK = 1 << 16;
 
     /**
      * Builds a data set from float32 columns as read from a file, in place (no copy: at n = 1e8 the data is
@@ -121,6 +121,18 @@ public final class Dataset {
      */
     public static Dataset fromRaw(float[] x, float[] y, int p, double[] xShift, double yShift, List<String> xNames,
                                   String yName, boolean standardize) {
+        return fromRaw(x, y, p, xShift, yShift, xNames, yName, standardize, null);
+    }
+
+    /**
+     * As {@link #fromRaw(float[], float[], int, double[], double[], List, String, boolean)}, with the moments of
+     * some blocks already computed by {@link #blockMoments} (a reader that had the block in cache as it stored
+     * it: see RawData); entries that are null, or all of them when the array is null, are computed here.
+     *
+     * @param blockMoments per block of {@link #MOMENT_BLOCK} rows, its {@link #blockMoments}, or null
+     */
+    public static Dataset fromRaw(float[] x, float[] y, int p, double[] xShift, double yShift, List<String> xNames,
+                                  String yName, boolean standardize, double[][] blockMoments) {
         int n = y.length;
         if (x.length != (long) n * p || xShift.length != p || xNames.size() != p) {
             throw new IllegalArgumentException("x has " + x.length + " values, expected n * p = " + (long) n * p);
@@ -129,8 +141,15 @@ public final class Dataset {
             throw new IllegalArgumentException("no observations");
         }
         int blocks = (n + MOMENT_BLOCK - 1) / MOMENT_BLOCK;
-        double[][] moments = new double[blocks][];
-        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> moments[b] = blockMoments(x, y, p, b));
+        if (blockMoments != null && blockMoments.length != blocks) {
+            throw new IllegalArgumentException(blockMoments.length + " blocks' moments for " + blocks + " blocks");
+        }
+        double[][] moments = blockMoments != null ? blockMoments.clone() : new double[blocks][];
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> {
+            if (moments[b] == null) {
+                moments[b] = blockMoments(x, y, p, b);
+            }
+        });
         // Chan et al.'s merge of the blocks' means and squared deviations, in block order
         double[] mean = new double[p + 1];
         double[] m2 = new double[p + 1];
@@ -192,9 +211,10 @@ public final class Dataset {
 
     /**
      * Block b's mean of each column (x columns, then y) and, from a second pass over the block while it is in
-     * cache, the sum of squared deviations from that mean: one read of the data from memory, not two.
+     * cache, the sum of squared deviations from that mean: one read of the data from memory, not two. The
+     * block is rows [b * MOMENT_BLOCK, min(n, (b + 1) * MOMENT_BLOCK)) of x (row-major n x p) and y.
      */
-    private static double[] blockMoments(float[] x, float[] y, int p, int b) {
+    public static double[] blockMoments(float[] x, float[] y, int p, int b) {
         int n = y.length;
         int from = b * MOMENT_BLOCK;
         int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);

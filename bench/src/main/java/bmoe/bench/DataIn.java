@@ -25,6 +25,7 @@ import org.apache.commons.csv.CSVRecord;
  *
  * <pre>
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn load FILE        bmoe's reader (DataSource + RawData)
+ *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn load-fromraw FILE the same, standardising from scratch
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn commons-csv FILE commons-csv 1.14, Double.parseDouble
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn fastcsv FILE     FastCSV 4.1, Double.parseDouble
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn fastcsv-fdp FILE FastCSV 4.1, fastdoubleparser
@@ -44,14 +45,17 @@ public final class DataIn {
         String detail;
         long floatBytes;
         switch (mode) {
-            case "load" -> {
+            case "load", "load-fromraw" -> {
                 DataSource source = DataSource.open(file, Dialect.DEFAULT);
                 long counted = System.nanoTime();
                 List<String> columns = source.columns();
                 List<String> x = columns.stream().filter(c -> !c.equals("y") && !c.isEmpty()).toList();
                 RawData raw = RawData.read(source, x, "y", Dialect.Missing.FAIL);
                 long read = System.nanoTime();
-                Dataset data = Dataset.fromRaw(raw.x(), raw.y(), raw.p(), raw.xShift(), raw.yShift(), x, "y", true);
+                // load: the block moments the reader computed are passed on (RawData.dataset); load-fromraw: the
+                // standardising computes them all again (Dataset.fromRaw, as fit did before RawData.dataset)
+                Dataset data = mode.equals("load") ? raw.dataset(x, "y", true)
+                        : Dataset.fromRaw(raw.x(), raw.y(), raw.p(), raw.xShift(), raw.yShift(), x, "y", true);
                 long standardised = System.nanoTime();
                 floatBytes = 4L * data.n() * (data.p() + 1);
                 detail = String.format(Locale.ROOT, "n %d p %d; open+count %.2f s, parse %.2f s, standardise %.2f s",
@@ -96,7 +100,7 @@ public final class DataIn {
                 floatBytes = 4 * cells;
                 detail = "cells " + cells + " sum " + sum;
             }
-            default -> throw new IllegalArgumentException("mode: load, commons-csv, fastcsv or fastcsv-fdp");
+            default -> throw new IllegalArgumentException("mode: load, load-fromraw, commons-csv, fastcsv or fastcsv-fdp");
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
         long heapPeak = 0;
