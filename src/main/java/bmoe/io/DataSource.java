@@ -30,6 +30,13 @@ public interface DataSource {
     double[] firstRow(List<String> names);
 
     /**
+     * Does what reading these columns needs before their targets exist (Parquet: the page tables and first
+     * row), so that a caller may run it while it allocates them; {@link #firstRow} and {@link #read} then use
+     * it. Optional: they do it themselves otherwise.
+     */
+    default void prepare(List<String> names) {}
+
+    /**
      * Parses the named columns into their targets (same order). A missing value is set as NaN and counted;
      * any other bad value fails the read.
      */

@@ -55,6 +55,8 @@ final class ParquetData implements DataSource {
     private final boolean bulk;
     /** Chunks the last {@link #read} read by parquet-java's column reader (tests check the bulk path is taken). */
     int generalChunks;
+    /** Chunks of the last read whose pages were found by their offset index (the others by their headers). */
+    int indexedChunks;
 
     /** A file's footer: its schema as parquet-java reads it and its row groups' Thrift metadata. */
     private record Part(Path file, long size, String name, MessageType schema, String createdBy,
@@ -251,8 +253,41 @@ final class ParquetData implements DataSource {
         return "data row " + (row + 1) + " (" + group.part().name() + ", row " + (inPart + 1) + ")";
     }
 
+    /** The page tables and first row of the columns last prepared (null before). */
+    private volatile Prepared prepared;
+
+    private record Prepared(List<String> names, ParquetPages.Chunk[][] chunks, double[] first) {}
+
+    /**
+     * Reads the columns' page tables (in parallel; a chunk the bulk path does not read has none) and their first
+     * row: RawData does so while it allocates the float32 arrays (first touches of a few hundred MB, the
+     * other core idle), and read and firstRow then use them.
+     */
+    @Override
+    public void prepare(List<String> names) {
+        ParquetPages.Chunk[][] chunks = tables(names, columnsByPart(names));
+        double[] first = new double[names.size()];
+        if (!groups.isEmpty()) {
+            Group group = groups.get(0);
+            Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
+            for (int j = 0; j < names.size(); j++) {
+                first[j] = first(group, column(group.part(), names.get(j)), chunks[0][j], buffers);
+            }
+        }
+        prepared = new Prepared(List.copyOf(names), chunks, first);
+    }
+
+    private Prepared prepared(List<String> names) {
+        Prepared p = prepared;
+        return p != null && p.names().equals(names) ? p : null;
+    }
+
     @Override
     public double[] firstRow(List<String> names) {
+        Prepared p = prepared(names);
+        if (p != null) {
+            return p.first().clone();
+        }
         double[] first = new double[names.size()];
         if (groups.isEmpty()) {
             return first;
@@ -260,28 +295,74 @@ final class ParquetData implements DataSource {
         Group group = groups.get(0);
         Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
         for (int j = 0; j < names.size(); j++) {
-            double[] one = new double[1];
-            Column column = column(group.part(), names.get(j));
-            ColumnTarget target = ColumnTarget.doubles(one);
-            ParquetPages.Marks marks = new ParquetPages.Marks(1);
-            try {
-                try (FileChannel file = open(group.part())) {
+            first[j] = first(group, column(group.part(), names.get(j)), null, buffers);
+        }
+        return first;
+    }
+
+    /** A column's value in the group's first row (0 where missing), from its page table when there is one. */
+    private double first(Group group, Column column, ParquetPages.Chunk table, Queue<ParquetPages.Buffers> buffers) {
+        double[] one = new double[1];
+        ColumnTarget target = ColumnTarget.doubles(one);
+        ParquetPages.Marks marks = new ParquetPages.Marks(1);
+        try {
+            try (FileChannel file = open(group.part())) {
+                if (!bulk) {
+                    throw new ParquetPages.Unsupported("asked");
+                }
+                ParquetPages.Buffers mine = take(buffers);
+                ParquetPages.Chunk chunk = table != null ? table
+                        : ParquetPages.scan(file, chunk(group, column), column.kind(), 1, mine);
+                new ParquetPages.Cursor(file, chunk, 0, 1, target, 0, marks, mine).store(1);
+                buffers.offer(mine);
+            } catch (ParquetPages.Unsupported e) {
+                readGeneral(group, column, target, 1, marks, new int[] {Integer.MAX_VALUE});
+            }
+        } catch (IOException | RuntimeException e) {
+            throw failure(group, e);
+        }
+        return Double.isNaN(one[0]) ? 0.0 : one[0];
+    }
+
+    /** Each part's columns of these names (checked: present, numeric, not nested). */
+    private List<Column[]> columnsByPart(List<String> names) {
+        List<Column[]> byPart = new ArrayList<>();
+        for (Part part : parts) {
+            Column[] cs = new Column[names.size()];
+            for (int j = 0; j < cs.length; j++) {
+                cs[j] = column(part, names.get(j));
+            }
+            byPart.add(cs);
+        }
+        return byPart;
+    }
+
+    /** Every chunk's page table, in parallel (null where the bulk path does not read the chunk). */
+    private ParquetPages.Chunk[][] tables(List<String> names, List<Column[]> byPart) {
+        int columns = names.size();
+        ParquetPages.Chunk[][] chunks = new ParquetPages.Chunk[groups.size()][columns];
+        Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
+        runAll(groups.size() * columns, t -> {
+            Group group = groups.get(t / columns);
+            Column column = byPart.get(parts.indexOf(group.part()))[t % columns];
+            try (FileChannel file = open(group.part())) {
+                ParquetPages.Buffers mine = take(buffers);
+                try {
                     if (!bulk) {
                         throw new ParquetPages.Unsupported("asked");
                     }
-                    ParquetPages.Buffers mine = take(buffers);
-                    ParquetPages.Chunk chunk = ParquetPages.scan(file, chunk(group, column), column.kind(), 1, mine);
-                    new ParquetPages.Cursor(file, chunk, 0, 1, target, 0, marks, mine).store(1);
-                    buffers.offer(mine);
+                    chunks[t / columns][t % columns] = ParquetPages.scan(file, chunk(group, column), column.kind(),
+                            group.rows(), mine);
                 } catch (ParquetPages.Unsupported e) {
-                    readGeneral(group, column, target, 1, marks, new int[] {Integer.MAX_VALUE});
+                    chunks[t / columns][t % columns] = null;
                 }
+                buffers.offer(mine);
             } catch (IOException | RuntimeException e) {
                 throw failure(group, e);
             }
-            first[j] = Double.isNaN(one[0]) ? 0.0 : one[0];
-        }
-        return first;
+            return null;
+        });
+        return chunks;
     }
 
     /**
@@ -305,14 +386,7 @@ final class ParquetData implements DataSource {
      */
     @Override
     public Missing read(List<String> names, ColumnTarget[] targets, RowsRead rowsRead) {
-        List<Column[]> byPart = new ArrayList<>();
-        for (Part part : parts) {
-            Column[] cs = new Column[names.size()];
-            for (int j = 0; j < cs.length; j++) {
-                cs[j] = column(part, names.get(j));
-            }
-            byPart.add(cs);
-        }
+        List<Column[]> byPart = columnsByPart(names);
         int columns = names.size();
         int nGroups = groups.size();
         ParquetPages.Marks[] marks = new ParquetPages.Marks[nGroups];
@@ -320,28 +394,9 @@ final class ParquetData implements DataSource {
             marks[g] = new ParquetPages.Marks(groups.get(g).rows());
         }
         Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
-        // pass 1: the page headers of every chunk (null where the bulk path does not read it)
-        ParquetPages.Chunk[][] chunks = new ParquetPages.Chunk[nGroups][columns];
-        runAll(nGroups * columns, t -> {
-            Group group = groups.get(t / columns);
-            Column column = byPart.get(parts.indexOf(group.part()))[t % columns];
-            try (FileChannel file = open(group.part())) {
-                ParquetPages.Buffers mine = take(buffers);
-                try {
-                    if (!bulk) {
-                        throw new ParquetPages.Unsupported("asked");
-                    }
-                    chunks[t / columns][t % columns] = ParquetPages.scan(file, chunk(group, column), column.kind(),
-                            group.rows(), mine);
-                } catch (ParquetPages.Unsupported e) {
-                    chunks[t / columns][t % columns] = null;
-                }
-                buffers.offer(mine);
-            } catch (IOException | RuntimeException e) {
-                throw failure(group, e);
-            }
-            return null;
-        });
+        // pass 1: the page tables of every chunk (null where the bulk path does not read it), if not prepared
+        Prepared p = prepared(names);
+        ParquetPages.Chunk[][] chunks = p != null ? p.chunks() : tables(names, byPart);
         // pass 2: stretches of each row group (the bulk-read columns), and the general reads
         List<int[]> work = new ArrayList<>(); // {group, first row, end row} or {group, -1 - column}
         // 2 to 8 units a stretch: at least 8 stretches a thread where the data has the rows
@@ -363,6 +418,7 @@ final class ParquetData implements DataSource {
             }
         }
         generalChunks = (int) work.stream().filter(w -> w[1] < 0).count();
+        indexedChunks = (int) Arrays.stream(chunks).flatMap(Arrays::stream).filter(c -> c != null && c.indexed).count();
         int[][] firstMissing = new int[work.size()][];
         runAll(work.size(), t -> {
             int[] w = work.get(t);

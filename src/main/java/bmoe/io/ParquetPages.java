@@ -2,35 +2,32 @@ package bmoe.io;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import org.apache.parquet.format.ColumnChunk;
 import org.apache.parquet.format.ColumnMetaData;
-import org.apache.parquet.format.DataPageHeader;
-import org.apache.parquet.format.DataPageHeaderV2;
 import org.apache.parquet.format.Encoding;
-import org.apache.parquet.format.PageHeader;
-import org.apache.parquet.format.PageType;
-import org.apache.parquet.format.Util;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
  * Column chunks read in bulk, straight from the file, without parquet-java's per-value column reader. A
- * chunk's page headers are read once ({@link #scan}, Parquet's Thrift classes over small reads, the page
- * bodies skipped); then any stretch of its rows can be read ({@link Cursor}): the pages that hold it come
- * through a reused off-heap window (one read per megabyte), each is decompressed into a reused buffer and
- * its values converted to double a page at a time (PLAIN doubles by one bulk copy), and a tight loop stores
- * them, with no call per value. Definition levels are decoded only for a page that holds nulls (a V2 page's
- * header counts them; a V1 page whose levels are one run of "defined" is seen at its first bytes).
+ * chunk's page table ({@link #scan}) comes from its offset index where the writer wrote one (parquet-java
+ * does, pyarrow by default does not), else from its page headers (small reads, the bodies skipped); then any
+ * stretch of its rows can be read ({@link Cursor}): the pages that hold it come through a reused off-heap
+ * window (one read per megabyte), each header is read by a small compact-protocol reader ({@link #header}),
+ * each page decompressed into a reused buffer and its values converted to double a page at a time (PLAIN
+ * doubles by one bulk copy), and a tight loop stores them, with no call per value. Definition levels are
+ * decoded only for a page that holds nulls (a V2 page's header counts them; a V1 page whose levels are one
+ * run of "defined" is seen at its first bytes).
  *
  * <p>Reads V1 and V2 data pages, PLAIN and dictionary (PLAIN_DICTIONARY, RLE_DICTIONARY) values of int32,
- * int64, float and double, uncompressed or compressed by any of {@link PureJavaCodecs}' codecs; a chunk with
- * anything else (delta or byte-stream-split values, bit-packed levels, encryption) is {@link Unsupported},
- * and the caller reads it with parquet-java's column reader.
+ * int64, float and double, RLE or (old writers') BIT_PACKED levels, uncompressed or compressed by any of
+ * {@link PureJavaCodecs}' codecs; a chunk whose metadata lists anything else (delta or byte-stream-split
+ * values, encryption, another file) is {@link Unsupported}, and the caller reads it with parquet-java's
+ * column reader.
  */
 final class ParquetPages {
     private ParquetPages() {}
@@ -78,16 +75,206 @@ final class ParquetPages {
         return dictionary > 0 && dictionary < data ? dictionary : data;
     }
 
+    /** Page types and encodings by their Thrift numbers (parquet.thrift). */
+    private static final int DATA_PAGE = 0;
+    private static final int DICTIONARY_PAGE = 2;
+    private static final int DATA_PAGE_V2 = 3;
+    private static final int PLAIN = 0;
+    private static final int PLAIN_DICTIONARY = 2;
+    private static final int RLE = 3;
+    private static final int BIT_PACKED = 4;
+    private static final int RLE_DICTIONARY = 8;
+
     /**
-     * A chunk's data pages as their headers describe them: page i's header, where its body starts in the file
-     * and its first row (in the row group); and the chunk's dictionary, decoded, or null.
+     * A page header, the fields the bulk path uses (the others, statistics included, are passed over); for a V1
+     * page {@code rows} is its value count and levels are in the body; for a dictionary page {@code values} is
+     * the dictionary's size.
+     */
+    record Header(int type, int uncompressed, int compressed, int values, int encoding, int levelEncoding,
+                  int nulls, int rows, int levelBytes, int repetitionBytes, boolean bodyCompressed) {}
+
+    /**
+     * Reads a page header in Thrift's compact protocol from {@code in}'s position (advanced past it): one small
+     * loop, where parquet-java's generated classes take a dozen calls a field (a tenth of a second of
+     * interpreted and recompiled code over a large file's headers in a fresh JVM).
+     *
+     * @throws java.nio.BufferUnderflowException where the header runs past the buffer's limit
+     */
+    static Header header(ByteBuffer in) throws IOException {
+        int type = -1;
+        int uncompressed = -1;
+        int compressed = -1;
+        int values = -1;
+        int encoding = -1;
+        int levelEncoding = RLE;
+        int nulls = 0;
+        int rows = -1;
+        int levelBytes = 0;
+        int repetitionBytes = 0;
+        boolean bodyCompressed = true;
+        int id = 0;
+        while (true) {
+            int field = in.get() & 0xff;
+            int kind = field & 0x0f;
+            if (kind == 0) {
+                break;
+            }
+            id = fieldId(in, field, id);
+            if (id >= 5 && id <= 8 && kind == 12) {
+                // data_page_header (5), index_page_header (6), dictionary_page_header (7), data_page_header_v2 (8)
+                int inner = 0;
+                while (true) {
+                    int f = in.get() & 0xff;
+                    int k = f & 0x0f;
+                    if (k == 0) {
+                        break;
+                    }
+                    inner = fieldId(in, f, inner);
+                    if (id == 8 && inner == 7 && (k == 1 || k == 2)) {
+                        bodyCompressed = k == 1;
+                    } else if (k == 5 && id != 6 && inner <= 6) {
+                        int v = zigzag(varint(in));
+                        if (inner == 1) {
+                            values = v;
+                        } else if (id == 5) {
+                            encoding = inner == 2 ? v : encoding;
+                            levelEncoding = inner == 3 ? v : levelEncoding;
+                        } else if (id == 7) {
+                            encoding = inner == 2 ? v : encoding;
+                        } else {
+                            switch (inner) {
+                                case 2 -> nulls = v;
+                                case 3 -> rows = v;
+                                case 4 -> encoding = v;
+                                case 5 -> levelBytes = v;
+                                default -> repetitionBytes = v;
+                            }
+                        }
+                    } else {
+                        skip(in, k, 0);
+                    }
+                }
+            } else if (kind == 5 && id <= 3) {
+                int v = zigzag(varint(in));
+                switch (id) {
+                    case 1 -> type = v;
+                    case 2 -> uncompressed = v;
+                    default -> compressed = v;
+                }
+            } else {
+                skip(in, kind, 0);
+            }
+        }
+        if (type < 0 || uncompressed < 0 || compressed < 0 || (type == DATA_PAGE || type == DICTIONARY_PAGE
+                || type == DATA_PAGE_V2) && (values < 0 || encoding < 0)) {
+            throw new IOException("a page header without its sizes or counts");
+        }
+        return new Header(type, uncompressed, compressed, values, encoding, levelEncoding, nulls,
+                type == DATA_PAGE_V2 ? rows : values, levelBytes, repetitionBytes, bodyCompressed);
+    }
+
+    /** A compact-protocol field's id: the delta in the header byte's high nibble, else a zigzag i16. */
+    private static int fieldId(ByteBuffer in, int header, int last) throws IOException {
+        int delta = header >>> 4;
+        return delta != 0 ? last + delta : zigzag(varint(in));
+    }
+
+    private static int varint(ByteBuffer in) throws IOException {
+        int v = 0;
+        for (int shift = 0; shift < 35; shift += 7) {
+            int b = in.get();
+            v |= (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return v;
+            }
+        }
+        throw new IOException("a malformed varint in a page header");
+    }
+
+    private static long varlong(ByteBuffer in) throws IOException {
+        long v = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+            int b = in.get();
+            v |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return v;
+            }
+        }
+        throw new IOException("a malformed varint in a page header");
+    }
+
+    private static int zigzag(int v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    /** Passes over a compact-protocol value of the given type. */
+    private static void skip(ByteBuffer in, int type, int depth) throws IOException {
+        if (depth > 16) {
+            throw new IOException("page header nested too deep");
+        }
+        switch (type) {
+            case 1, 2 -> { } // a boolean field's value is its type
+            case 3 -> in.get();
+            case 4, 5, 6 -> varlong(in);
+            case 7 -> in.position(in.position() + 8);
+            case 8 -> {
+                int n = varint(in);
+                if (n < 0 || n > in.remaining()) {
+                    throw new java.nio.BufferUnderflowException();
+                }
+                in.position(in.position() + n);
+            }
+            case 9, 10 -> {
+                int h = in.get() & 0xff;
+                int n = h >>> 4 == 15 ? varint(in) : h >>> 4;
+                int element = h & 0x0f;
+                for (int i = 0; i < n; i++) {
+                    skip(in, element == 1 || element == 2 ? 3 : element, depth + 1);
+                }
+            }
+            case 11 -> {
+                int n = varint(in);
+                if (n > 0) {
+                    int kv = in.get() & 0xff;
+                    for (int i = 0; i < n; i++) {
+                        skip(in, kv >>> 4 == 1 || kv >>> 4 == 2 ? 3 : kv >>> 4, depth + 1);
+                        skip(in, (kv & 15) == 1 || (kv & 15) == 2 ? 3 : kv & 15, depth + 1);
+                    }
+                }
+            }
+            case 12 -> {
+                int id = 0;
+                while (true) {
+                    int f = in.get() & 0xff;
+                    if ((f & 0x0f) == 0) {
+                        return;
+                    }
+                    id = fieldId(in, f, id);
+                    skip(in, f & 0x0f, depth + 1);
+                }
+            }
+            default -> throw new IOException("a page header with a field of unknown type " + type);
+        }
+    }
+
+    /** An encoding's name for messages. */
+    private static String encoding(int code) {
+        Encoding e = Encoding.findByValue(code);
+        return e != null ? e.name() : "encoding " + code;
+    }
+
+    /**
+     * A chunk's data pages: page i's header starts at {@code starts[i]} and the page ends at {@code ends[i]};
+     * its first row (in the row group) is {@code firstRows[i]}; and the chunk's dictionary, decoded, or null.
      */
     static final class Chunk {
         final CompressionCodecName codec;
         final Kind kind;
         double[] dictionary;
-        PageHeader[] headers = new PageHeader[16];
-        long[] bodies = new long[16];
+        /** Whether the table came from the chunk's offset index (else from its page headers). */
+        boolean indexed;
+        long[] starts = new long[16];
+        long[] ends = new long[16];
         int[] firstRows = new int[17];
         int pages;
 
@@ -96,19 +283,19 @@ final class ParquetPages {
             this.kind = kind;
         }
 
-        /** The rows the scanned pages hold. */
+        /** The rows of the pages listed. */
         int rows() {
             return firstRows[pages];
         }
 
-        void add(PageHeader header, long body, int rows) {
-            if (pages == headers.length) {
-                headers = Arrays.copyOf(headers, pages * 2);
-                bodies = Arrays.copyOf(bodies, pages * 2);
+        void add(long start, long end, int rows) {
+            if (pages == starts.length) {
+                starts = Arrays.copyOf(starts, pages * 2);
+                ends = Arrays.copyOf(ends, pages * 2);
                 firstRows = Arrays.copyOf(firstRows, pages * 2 + 1);
             }
-            headers[pages] = header;
-            bodies[pages] = body;
+            starts[pages] = start;
+            ends[pages] = end;
             firstRows[pages + 1] = firstRows[pages] + rows;
             pages++;
         }
@@ -127,8 +314,9 @@ final class ParquetPages {
     }
 
     /**
-     * Reads a chunk's page headers up to the page that holds row {@code rowsWanted - 1} (all of them for the
-     * row group's row count), checking each page is one the bulk path reads, and decodes its dictionary.
+     * A chunk's page table, to the page that holds row {@code rowsWanted - 1}: from its offset index where the
+     * writer wrote one (parquet-java does) and the whole chunk is wanted, else from its page headers (small
+     * reads, the bodies skipped); and its dictionary, decoded.
      */
     static Chunk scan(FileChannel file, ColumnChunk column, Kind kind, int rowsWanted, Buffers buffers)
             throws IOException, Unsupported {
@@ -143,65 +331,149 @@ final class ParquetPages {
             throw new IOException("a column chunk beyond the end of the file");
         }
         Window in = buffers.window;
+        if (rowsWanted > 1 && column.isSetOffset_index_offset() && column.isSetOffset_index_length()
+                && offsetIndex(file, column, chunk, start, end, rowsWanted)) {
+            // trusted once its first page is where and what it says (a page's size includes its header)
+            in.reset(file, chunk.starts[0], chunk.ends[0], 256);
+            Header first = in.header();
+            if ((first.type() == DATA_PAGE || first.type() == DATA_PAGE_V2)
+                    && in.at() + first.compressed() == chunk.ends[0] && first.rows() == chunk.firstRows[1]) {
+                if (chunk.starts[0] > start) {
+                    in.reset(file, start, chunk.starts[0], 256);
+                    Header header = in.header();
+                    if (header.type() == DICTIONARY_PAGE) {
+                        dictionary(chunk, header, in, buffers);
+                    }
+                }
+                chunk.indexed = true;
+                return chunk;
+            }
+            chunk = new Chunk(chunk.codec, kind);
+        }
         in.reset(file, start, end, 256);
         while (chunk.rows() < rowsWanted) {
             if (in.atEnd()) {
                 throw new IOException("fewer values than the row group's rows");
             }
-            PageHeader header = Util.readPageHeader(in);
-            int stored = header.getCompressed_page_size();
-            if (stored < 0 || header.getUncompressed_page_size() < 0) {
-                throw new IOException("a page header with a negative size");
-            }
-            long body = in.at();
-            PageType type = header.getType();
-            if (type == PageType.DICTIONARY_PAGE) {
-                if (header.getDictionary_page_header() == null) {
-                    throw new IOException("a dictionary page without its header");
-                }
-                int count = header.getDictionary_page_header().getNum_values();
-                if (count < 0) {
-                    throw new IOException("a dictionary of " + count + " values");
-                }
-                ByteBuffer data = body(chunk.codec, in.take(stored), header.getUncompressed_page_size(), buffers);
-                chunk.dictionary = new double[count];
-                plain(data, kind, count, chunk.dictionary);
+            long at = in.at();
+            Header header = in.header();
+            if (header.type() == DICTIONARY_PAGE) {
+                dictionary(chunk, header, in, buffers);
                 continue;
             }
-            if (type == PageType.DATA_PAGE) {
-                DataPageHeader page = header.getData_page_header();
-                if (page == null || page.getNum_values() < 0) {
-                    throw new IOException("a data page without its header");
-                }
-                check(page.getEncoding(), chunk);
-                if (kind.maxDefinition() > 0 && page.getDefinition_level_encoding() != Encoding.RLE) {
-                    throw new Unsupported("definition levels encoded " + page.getDefinition_level_encoding());
-                }
-                chunk.add(header, body, page.getNum_values());
-            } else if (type == PageType.DATA_PAGE_V2) {
-                DataPageHeaderV2 page = header.getData_page_header_v2();
-                if (page == null || page.getNum_values() < 0 || page.getNum_rows() != page.getNum_values()) {
-                    throw new IOException("a V2 data page without its header, or with repeated values");
-                }
-                check(page.getEncoding(), chunk);
-                chunk.add(header, body, page.getNum_values());
+            if (header.type() == DATA_PAGE || header.type() == DATA_PAGE_V2) {
+                chunk.add(at, in.at() + header.compressed(), header.rows());
             }
-            in.pass(stored); // index pages and any kind added later hold no values
+            in.pass(header.compressed()); // index pages and any kind added later hold no values
         }
         return chunk;
     }
 
-    private static void check(Encoding values, Chunk chunk) throws Unsupported {
-        if (values == Encoding.PLAIN) {
-            return;
+    private static void dictionary(Chunk chunk, Header header, Window in, Buffers buffers) throws IOException {
+        if (header.values() < 0) {
+            throw new IOException("a dictionary of " + header.values() + " values");
         }
-        if (values != Encoding.PLAIN_DICTIONARY && values != Encoding.RLE_DICTIONARY) {
-            throw new Unsupported("values encoded " + values);
+        if (header.encoding() != PLAIN && header.encoding() != PLAIN_DICTIONARY) {
+            throw new IOException("a dictionary encoded " + encoding(header.encoding()));
         }
-        if (chunk.dictionary == null) {
-            // a writer that left the dictionary page out of the chunk's offsets: parquet-java's business
-            throw new Unsupported("a dictionary-encoded page without a dictionary page");
+        ByteBuffer data = body(chunk.codec, in.take(header.compressed()), header.uncompressed(), buffers);
+        chunk.dictionary = new double[header.values()];
+        plain(data, chunk.kind, header.values(), chunk.dictionary);
+    }
+
+    /**
+     * Fills the page table from the chunk's offset index; false (the table left empty) where the index does not
+     * describe the chunk (pages outside it, rows out of order), so that the headers are read instead.
+     */
+    private static boolean offsetIndex(FileChannel file, ColumnChunk column, Chunk chunk, long start, long end,
+                                       int rows) throws IOException {
+        int length = column.getOffset_index_length();
+        long at = column.getOffset_index_offset();
+        if (length <= 0 || at < 0 || at + length > file.size()) {
+            return false;
         }
+        ByteBuffer bytes = ByteBuffer.allocate(length);
+        while (bytes.hasRemaining()) {
+            if (file.read(bytes, at + bytes.position()) < 0) {
+                return false;
+            }
+        }
+        bytes.flip();
+        long[] offsets = new long[16];
+        int[] sizes = new int[16];
+        long[] firstRows = new long[16];
+        int count = 0;
+        try {
+            int id = 0;
+            while (true) {
+                int field = bytes.get() & 0xff;
+                if ((field & 0x0f) == 0) {
+                    break;
+                }
+                id = fieldId(bytes, field, id);
+                if (id != 1 || (field & 0x0f) != 9) {
+                    skip(bytes, field & 0x0f, 0);
+                    continue;
+                }
+                int h = bytes.get() & 0xff;
+                int n = h >>> 4 == 15 ? varint(bytes) : h >>> 4;
+                if ((h & 0x0f) != 12 || n < 0) {
+                    return false;
+                }
+                for (int i = 0; i < n; i++) {
+                    long offset = -1;
+                    int size = -1;
+                    long first = -1;
+                    int inner = 0;
+                    while (true) {
+                        int f = bytes.get() & 0xff;
+                        if ((f & 0x0f) == 0) {
+                            break;
+                        }
+                        inner = fieldId(bytes, f, inner);
+                        if (inner <= 3 && ((f & 0x0f) == 5 || (f & 0x0f) == 6)) {
+                            long v = varlong(bytes);
+                            v = (v >>> 1) ^ -(v & 1);
+                            if (inner == 1) {
+                                offset = v;
+                            } else if (inner == 2) {
+                                size = (int) v;
+                            } else {
+                                first = v;
+                            }
+                        } else {
+                            skip(bytes, f & 0x0f, 0);
+                        }
+                    }
+                    if (count == offsets.length) {
+                        offsets = Arrays.copyOf(offsets, count * 2);
+                        sizes = Arrays.copyOf(sizes, count * 2);
+                        firstRows = Arrays.copyOf(firstRows, count * 2);
+                    }
+                    offsets[count] = offset;
+                    sizes[count] = size;
+                    firstRows[count] = first;
+                    count++;
+                }
+            }
+        } catch (java.nio.BufferUnderflowException e) {
+            return false;
+        }
+        for (int i = 0; i < count; i++) {
+            long next = i + 1 < count ? firstRows[i + 1] : rows;
+            if (offsets[i] < start || sizes[i] <= 0 || offsets[i] + sizes[i] > end || firstRows[i] < 0
+                    || (i == 0 ? firstRows[i] != 0 : offsets[i] < offsets[i - 1] + sizes[i - 1]) || next < firstRows[i]
+                    || next > rows) {
+                chunk.pages = 0;
+                return false;
+            }
+            chunk.add(offsets[i], offsets[i] + sizes[i], (int) (next - firstRows[i]));
+        }
+        if (chunk.rows() != rows) {
+            chunk.pages = 0;
+            return false;
+        }
+        return count > 0;
     }
 
     /**
@@ -275,8 +547,7 @@ final class ParquetPages {
             this.row = from;
             int first = chunk.pageOf(from);
             int last = chunk.pageOf(to - 1);
-            long end = chunk.bodies[last] + chunk.headers[last].getCompressed_page_size();
-            buffers.window.reset(file, chunk.bodies[first], end, 1 << 20);
+            buffers.window.reset(file, chunk.starts[first], chunk.ends[last], 1 << 20);
             page = first - 1;
             next();
             at = from - chunk.firstRows[page];
@@ -292,43 +563,59 @@ final class ParquetPages {
         /** Decodes the next page. */
         private void next() throws IOException {
             page++;
-            PageHeader header = chunk.headers[page];
             Window in = buffers.window;
-            in.pass(chunk.bodies[page] - in.at());
-            int stored = header.getCompressed_page_size();
-            int length = header.getUncompressed_page_size();
+            in.pass(chunk.starts[page] - in.at());
+            Header header = in.header();
+            int stored = header.compressed();
+            int length = header.uncompressed();
+            int count = header.rows();
+            if (header.type() != DATA_PAGE && header.type() != DATA_PAGE_V2
+                    || in.at() + stored != chunk.ends[page] || count != chunk.firstRows[page + 1] - chunk.firstRows[page]) {
+                throw new IOException("a page that is not where its chunk's index says");
+            }
+            int encoding = header.encoding();
+            if (encoding != PLAIN && encoding != PLAIN_DICTIONARY && encoding != RLE_DICTIONARY) {
+                throw new IOException("a page encoded " + encoding(encoding) + ", which its chunk does not list");
+            }
+            if (encoding != PLAIN && chunk.dictionary == null) {
+                throw new IOException("a dictionary-encoded page without a dictionary page");
+            }
             Kind kind = chunk.kind;
             Buffers b = buffers;
+            b.fit(count);
             ByteBuffer raw = in.take(stored);
-            int count;
             int defined;
             ByteBuffer data;
-            Encoding encoding;
-            if (header.getType() == PageType.DATA_PAGE) {
-                DataPageHeader v1 = header.getData_page_header();
-                count = v1.getNum_values();
-                encoding = v1.getEncoding();
-                b.fit(count);
+            if (header.type() == DATA_PAGE) {
                 data = body(chunk.codec, raw, length, b);
                 defined = count;
                 if (kind.maxDefinition() > 0) {
-                    // a v1 page's levels are prefixed by their length, 4 bytes little-endian
-                    int levelBytes = data.limit() >= 4 ? data.getInt(0) : -1;
-                    if (levelBytes < 0 || levelBytes > data.limit() - 4) {
+                    int levelBytes;
+                    int skip;
+                    if (header.levelEncoding() == RLE) {
+                        // a v1 page's levels are prefixed by their length, 4 bytes little-endian
+                        levelBytes = data.limit() >= 4 ? data.getInt(0) : -1;
+                        skip = 4;
+                    } else if (header.levelEncoding() == BIT_PACKED) {
+                        levelBytes = (int) (((long) count * (32 - Integer.numberOfLeadingZeros(kind.maxDefinition()))
+                                + 7) / 8);
+                        skip = 0;
+                    } else {
+                        throw new IOException("definition levels encoded " + encoding(header.levelEncoding()));
+                    }
+                    if (levelBytes < 0 || levelBytes > data.limit() - skip) {
                         throw new IOException("a page's definition levels overrun it");
                     }
-                    defined = levels(data.slice(4, levelBytes).order(ByteOrder.LITTLE_ENDIAN), count,
-                            kind.maxDefinition(), b.levels);
-                    data = data.slice(4 + levelBytes, data.limit() - 4 - levelBytes).order(ByteOrder.LITTLE_ENDIAN);
+                    ByteBuffer levels = data.slice(skip, levelBytes).order(ByteOrder.LITTLE_ENDIAN);
+                    defined = header.levelEncoding() == RLE ? levels(levels, count, kind.maxDefinition(), b.levels)
+                            : bitPackedLevels(levels, count, kind.maxDefinition(), b.levels);
+                    data = data.slice(skip + levelBytes, data.limit() - skip - levelBytes)
+                            .order(ByteOrder.LITTLE_ENDIAN);
                 }
             } else {
-                DataPageHeaderV2 v2 = header.getData_page_header_v2();
-                count = v2.getNum_values();
-                encoding = v2.getEncoding();
-                int nulls = v2.getNum_nulls();
-                int repetitionBytes = v2.getRepetition_levels_byte_length();
-                int levelBytes = v2.getDefinition_levels_byte_length();
-                b.fit(count);
+                int nulls = header.nulls();
+                int repetitionBytes = header.repetitionBytes();
+                int levelBytes = header.levelBytes();
                 if (repetitionBytes < 0 || levelBytes < 0 || (long) repetitionBytes + levelBytes > stored
                         || repetitionBytes + levelBytes > length || nulls < 0 || nulls > count) {
                     throw new IOException("a V2 page's levels overrun it");
@@ -343,8 +630,7 @@ final class ParquetPages {
                 }
                 int skip = repetitionBytes + levelBytes;
                 ByteBuffer rest = raw.slice(skip, stored - skip).order(ByteOrder.LITTLE_ENDIAN);
-                boolean compressed = !v2.isSetIs_compressed() || v2.isIs_compressed();
-                data = compressed ? body(chunk.codec, rest, length - skip, b) : rest;
+                data = header.bodyCompressed() ? body(chunk.codec, rest, length - skip, b) : rest;
             }
             values(data, encoding, kind, defined, chunk.dictionary, b);
             pageRows = count;
@@ -482,13 +768,13 @@ final class ParquetPages {
     }
 
     /** The page's {@code defined} values, as numbers, into buffers.values. */
-    private static void values(ByteBuffer data, Encoding encoding, Kind kind, int defined, double[] dictionary,
+    private static void values(ByteBuffer data, int encoding, Kind kind, int defined, double[] dictionary,
                                Buffers buffers) throws IOException {
-        if (encoding == Encoding.PLAIN) {
+        if (encoding == PLAIN) {
             plain(data, kind, defined, buffers.values);
             return;
         }
-        // a dictionary's ids (checked by scan)
+        // a dictionary's ids (checked by the caller)
         if (defined == 0) {
             return;
         }
@@ -592,6 +878,28 @@ final class ParquetPages {
     }
 
     /**
+     * Definition levels in the deprecated BIT_PACKED encoding (old writers' V1 pages): {@code count} values of
+     * the level's width, packed from each byte's most significant bit. Returns how many are the maximum.
+     */
+    static int bitPackedLevels(ByteBuffer in, int count, int maxDefinition, int[] out) throws IOException {
+        int width = 32 - Integer.numberOfLeadingZeros(maxDefinition);
+        int defined = 0;
+        for (int i = 0; i < count; i++) {
+            int v = 0;
+            for (int k = 0; k < width; k++) {
+                long bit = (long) i * width + k;
+                v = v << 1 | (in.get((int) (bit >>> 3)) >>> (7 - (int) (bit & 7))) & 1;
+            }
+            if (v > maxDefinition) {
+                throw new IOException("a definition level of " + v + " where the most is " + maxDefinition);
+            }
+            out[i] = v;
+            defined += v == maxDefinition ? 1 : 0;
+        }
+        return defined;
+    }
+
+    /**
      * Parquet's RLE / bit-packing hybrid encoding (levels, dictionary ids) of {@code width}-bit values: the
      * first {@code count} into {@code out}.
      */
@@ -663,9 +971,9 @@ final class ParquetPages {
     /**
      * A stretch of a file through an off-heap window, refilled up to {@code readAhead} bytes at a time (a
      * megabyte for page bodies, a few hundred bytes while page headers are scanned and the bodies skipped);
-     * as an InputStream it serves the Thrift page headers, and {@link #take} hands out a page's bytes in place.
+     * {@link #header} reads a page header and {@link #take} hands out a page's bytes in place.
      */
-    static final class Window extends InputStream {
+    static final class Window {
         private ByteBuffer window = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         private FileChannel file;
         private long next;
@@ -715,6 +1023,26 @@ final class ParquetPages {
             window.flip();
         }
 
+        /** Reads the page header at the position, refilling (and retrying) where it runs past the bytes held. */
+        Header header() throws IOException {
+            int want = Math.min(readAhead, 512);
+            while (true) {
+                fill(want);
+                ByteBuffer view = window.duplicate();
+                try {
+                    Header h = ParquetPages.header(view);
+                    window.position(view.position());
+                    return h;
+                } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException
+                         | IllegalArgumentException e) {
+                    if (window.remaining() < want) {
+                        throw new IOException("a page header runs past the end of its column chunk");
+                    }
+                    want *= 4;
+                }
+            }
+        }
+
         /** The next {@code n} bytes, in place (valid until the next call), little-endian from position 0. */
         ByteBuffer take(int n) throws IOException {
             fill(n);
@@ -737,26 +1065,6 @@ final class ParquetPages {
             if (next > end) {
                 throw new IOException("a page runs past the end of its column chunk");
             }
-        }
-
-        @Override
-        public int read() throws IOException {
-            fill(1);
-            return window.hasRemaining() ? window.get() & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            fill(Math.min(len, 1 << 20));
-            if (!window.hasRemaining()) {
-                return -1;
-            }
-            int n = Math.min(len, window.remaining());
-            window.get(b, off, n);
-            return n;
         }
     }
 }

@@ -37,6 +37,10 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
         checkMemory(source, n, p + 1);
         float[] x;
         float[] y;
+        // the source prepares (Parquet: page tables, first row) on another thread while the arrays are first
+        // touched here
+        java.util.concurrent.CompletableFuture<Void> prepared =
+                java.util.concurrent.CompletableFuture.runAsync(() -> source.prepare(names));
         try {
             x = new float[Math.multiplyExact(n, p)];
             y = new float[n];
@@ -45,6 +49,14 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
                     + "holds (2^31 values); use fewer rows or columns");
         } catch (OutOfMemoryError e) {
             throw outOfMemory(source, n, p + 1);
+        }
+        try {
+            prepared.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
         double[] first = source.firstRow(names);
         ColumnTarget[] targets = new ColumnTarget[p + 1];

@@ -160,10 +160,46 @@ class ParquetPagesTest {
         return kinds;
     }
 
+    /**
+     * The file without its page index (as pyarrow writes by default): the footer rewritten without the column
+     * chunks' offset and column index references, so that the bulk path reads the page headers instead.
+     */
+    private static Path withoutPageIndex(Path file) throws java.io.IOException {
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int length = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        int footer = bytes.length - 8 - length;
+        org.apache.parquet.format.FileMetaData meta = org.apache.parquet.format.Util.readFileMetaData(
+                new java.io.ByteArrayInputStream(bytes, footer, length));
+        for (org.apache.parquet.format.RowGroup g : meta.getRow_groups()) {
+            for (org.apache.parquet.format.ColumnChunk c : g.getColumns()) {
+                c.unsetOffset_index_offset();
+                c.unsetOffset_index_length();
+                c.unsetColumn_index_offset();
+                c.unsetColumn_index_length();
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(bytes, 0, footer);
+        java.io.ByteArrayOutputStream tail = new java.io.ByteArrayOutputStream();
+        org.apache.parquet.format.Util.writeFileMetaData(meta, tail);
+        out.write(tail.toByteArray());
+        out.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(tail.size()).array());
+        out.write("PAR1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path stripped = file.resolveSibling("no-index-" + file.getFileName());
+        java.nio.file.Files.write(stripped, out.toByteArray());
+        return stripped;
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("specs")
     void bulkAndGeneralReadTheSameFloat32(Spec spec) throws java.io.IOException {
-        Path file = write(spec);
+        Path written = write(spec);
+        check(spec, written, true);
+        check(spec, withoutPageIndex(written), false);
+    }
+
+    private void check(Spec spec, Path file, boolean indexed) throws java.io.IOException {
         int k = spec.types().length;
         List<java.util.Set<String>> kinds = pageKinds(file);
         String page = spec.version() == WriterVersion.PARQUET_2_0 ? "DATA_PAGE_V2:" : "DATA_PAGE:";
@@ -191,6 +227,8 @@ class ParquetPagesTest {
         } else {
             assertEquals(0, bulk.generalChunks, "every chunk read in bulk");
         }
+        int chunks = bulk.groups() * k;
+        assertEquals(indexed ? chunks - bulk.generalChunks : 0, bulk.indexedChunks, "pages found by offset index");
         assertArrayEquals(b.xShift(), a.xShift());
         assertEquals(b.yShift(), a.yShift());
         assertEquals(b.dropped(), a.dropped());
