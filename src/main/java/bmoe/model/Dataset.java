@@ -219,26 +219,136 @@ public final class Dataset {
         int from = b * MOMENT_BLOCK;
         int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
         double[] s = new double[2 * (p + 1)];
-        for (int i = from; i < to; i++) {
-            int base = i * p;
-            for (int j = 0; j < p; j++) {
-                s[j] += x[base + j];
+        // each column is summed over the rows in their order, whatever the loops' shape: the same sums as one
+        // pass of s[j] += x[i * p + j], faster with four columns' sums in registers over rows still in cache
+        for (int r = from; r < to; r += MOMENT_ROWS) {
+            int end = Math.min(to, r + MOMENT_ROWS);
+            for (int j = 0; j < p; j += 4) {
+                columnSums(x, p, j, Math.min(4, p - j), r, end, s, 0, null);
             }
-            s[p] += y[i];
+            double sy = s[p];
+            for (int i = r; i < end; i++) {
+                sy += y[i];
+            }
+            s[p] = sy;
         }
         for (int j = 0; j <= p; j++) {
             s[j] /= to - from;
         }
-        for (int i = from; i < to; i++) {
-            int base = i * p;
-            for (int j = 0; j < p; j++) {
-                double d = x[base + j] - s[j];
-                s[p + 1 + j] += d * d;
+        for (int r = from; r < to; r += MOMENT_ROWS) {
+            int end = Math.min(to, r + MOMENT_ROWS);
+            for (int j = 0; j < p; j += 4) {
+                columnSums(x, p, j, Math.min(4, p - j), r, end, s, p + 1, s);
             }
-            double d = y[i] - s[p];
-            s[2 * p + 1] += d * d;
+            double my = s[p];
+            double qy = s[2 * p + 1];
+            for (int i = r; i < end; i++) {
+                double d = y[i] - my;
+                qy += d * d;
+            }
+            s[2 * p + 1] = qy;
         }
         return s;
+    }
+
+    /** Rows of a block summed at a time in {@link #blockMoments}: their float32 rows stay in cache. */
+    private static final int MOMENT_ROWS = 4096;
+
+    /**
+     * Adds columns j..j+k-1 (k at most 4) of x's rows [from, to) to s[at + j ...]: the values, or with
+     * {@code mean} their squared deviations from mean[j ...].
+     */
+    private static void columnSums(float[] x, int p, int j, int k, int from, int to, double[] s, int at,
+                                   double[] mean) {
+        double a0 = s[at + j];
+        double a1 = k > 1 ? s[at + j + 1] : 0;
+        double a2 = k > 2 ? s[at + j + 2] : 0;
+        double a3 = k > 3 ? s[at + j + 3] : 0;
+        int q = from * p + j;
+        int end = to * p + j;
+        if (mean == null) {
+            switch (k) {
+                case 4 -> {
+                    for (; q < end; q += p) {
+                        a0 += x[q];
+                        a1 += x[q + 1];
+                        a2 += x[q + 2];
+                        a3 += x[q + 3];
+                    }
+                }
+                case 3 -> {
+                    for (; q < end; q += p) {
+                        a0 += x[q];
+                        a1 += x[q + 1];
+                        a2 += x[q + 2];
+                    }
+                }
+                case 2 -> {
+                    for (; q < end; q += p) {
+                        a0 += x[q];
+                        a1 += x[q + 1];
+                    }
+                }
+                default -> {
+                    for (; q < end; q += p) {
+                        a0 += x[q];
+                    }
+                }
+            }
+        } else {
+            double m0 = mean[j];
+            double m1 = k > 1 ? mean[j + 1] : 0;
+            double m2 = k > 2 ? mean[j + 2] : 0;
+            double m3 = k > 3 ? mean[j + 3] : 0;
+            switch (k) {
+                case 4 -> {
+                    for (; q < end; q += p) {
+                        double d0 = x[q] - m0;
+                        double d1 = x[q + 1] - m1;
+                        double d2 = x[q + 2] - m2;
+                        double d3 = x[q + 3] - m3;
+                        a0 += d0 * d0;
+                        a1 += d1 * d1;
+                        a2 += d2 * d2;
+                        a3 += d3 * d3;
+                    }
+                }
+                case 3 -> {
+                    for (; q < end; q += p) {
+                        double d0 = x[q] - m0;
+                        double d1 = x[q + 1] - m1;
+                        double d2 = x[q + 2] - m2;
+                        a0 += d0 * d0;
+                        a1 += d1 * d1;
+                        a2 += d2 * d2;
+                    }
+                }
+                case 2 -> {
+                    for (; q < end; q += p) {
+                        double d0 = x[q] - m0;
+                        double d1 = x[q + 1] - m1;
+                        a0 += d0 * d0;
+                        a1 += d1 * d1;
+                    }
+                }
+                default -> {
+                    for (; q < end; q += p) {
+                        double d0 = x[q] - m0;
+                        a0 += d0 * d0;
+                    }
+                }
+            }
+        }
+        s[at + j] = a0;
+        if (k > 1) {
+            s[at + j + 1] = a1;
+        }
+        if (k > 2) {
+            s[at + j + 2] = a2;
+        }
+        if (k > 3) {
+            s[at + j + 3] = a3;
+        }
     }
 
     /** A data set already on the sampler's scale (tests, simulation-based checks). Arrays are copied. */
