@@ -15,8 +15,9 @@ import java.util.Locale;
  * @param dropped rows left out for a missing value
  * @param firstDropped where the first of them was, null when none
  * @param blockMoments per block of {@link Dataset#MOMENT_BLOCK} rows, its {@link Dataset#blockMoments} where
- *     the reader had the block's rows in cache as it stored them (Parquet), else null; all null when rows were
- *     dropped. {@link #dataset} passes them on, so that standardising reads the data from memory once less.
+ *     the reader had the block's rows in cache as it stored them (Parquet) and they were asked for, else null;
+ *     null when rows were dropped. {@link #dataset} passes them on, so that standardising reads the data from
+ *     memory once less.
  */
 public record RawData(float[] x, float[] y, int p, double[] xShift, double yShift, long dropped, String firstDropped,
                       double[][] blockMoments) {
@@ -27,6 +28,17 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
 
     /** Reads the x columns (in this order) and y of a source into float32. */
     public static RawData read(DataSource source, List<String> xNames, String yName, Dialect.Missing policy) {
+        return read(source, xNames, yName, policy, false);
+    }
+
+    /**
+     * As {@link #read(DataSource, List, String, Dialect.Missing)}; with {@code blockMoments}, the moments of the
+     * blocks the reader has in cache as it stores them (Parquet) are computed then, for {@link #dataset} to pass
+     * on: standardising then reads the data from memory once instead of twice. Without, none are (a caller
+     * that standardises by {@link Dataset#fromRaw} would compute them twice).
+     */
+    public static RawData read(DataSource source, List<String> xNames, String yName, Dialect.Missing policy,
+                               boolean blockMoments) {
         int p = xNames.size();
         List<String> names = new ArrayList<>(xNames);
         names.add(yName);
@@ -68,7 +80,7 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
         double[][] moments = new double[(int) (((long) n + block - 1) / block)][];
         float[] xs = x;
         float[] ys = y;
-        DataSource.Missing missing = source.read(names, targets, (from, to) -> {
+        DataSource.RowsRead rowsRead = (from, to) -> {
             // the blocks wholly in [from, to): read by this thread only, and still in its cache
             for (int b = (from + block - 1) / block; (long) b * block < n; b++) {
                 if (Math.min(n, ((long) b + 1) * block) > to) {
@@ -78,10 +90,12 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
                     moments[b] = Dataset.blockMoments(xs, ys, p, b);
                 }
             }
-        });
+        };
+        DataSource.Missing missing = blockMoments ? source.read(names, targets, rowsRead)
+                : source.read(names, targets);
         double[] xShift = java.util.Arrays.copyOf(first, p);
         if (missing.rows() == 0) {
-            return new RawData(x, y, p, xShift, first[p], 0, null, moments);
+            return new RawData(x, y, p, xShift, first[p], 0, null, blockMoments ? moments : null);
         }
         if (policy == Dialect.Missing.FAIL) {
             throw missingError(source, missing);

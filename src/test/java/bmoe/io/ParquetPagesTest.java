@@ -276,7 +276,9 @@ class ParquetPagesTest {
                 Integer.MAX_VALUE, false);
         Path file = write(spec);
         RawData raw = RawData.read(ParquetData.open(file, Dialect.DEFAULT, true), xNames(4), "y",
-                Dialect.Missing.FAIL);
+                Dialect.Missing.FAIL, true);
+        assertNull(RawData.read(ParquetData.open(file, Dialect.DEFAULT, true), xNames(4), "y",
+                Dialect.Missing.FAIL).blockMoments(), "none unless asked for");
         int blocks = (raw.n() + Dataset.MOMENT_BLOCK - 1) / Dataset.MOMENT_BLOCK;
         assertEquals(blocks, raw.blockMoments().length);
         long computed = Arrays.stream(raw.blockMoments()).filter(m -> m != null).count();
@@ -303,7 +305,7 @@ class ParquetPagesTest {
     void droppedRowsLeaveNoMoments() {
         Spec spec = specs().skip(1).findFirst().orElseThrow();
         RawData raw = RawData.read(ParquetData.open(write(spec), Dialect.DEFAULT, true), xNames(4), "y",
-                Dialect.Missing.DROP);
+                Dialect.Missing.DROP, true);
         assertTrue(raw.dropped() > 0);
         assertNull(raw.blockMoments());
         assertNotNull(raw.dataset(xNames(4), "y", true));
