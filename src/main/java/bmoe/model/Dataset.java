@@ -226,11 +226,7 @@ public final class Dataset {
             for (int j = 0; j < p; j += 4) {
                 columnSums(x, p, j, Math.min(4, p - j), r, end, s, 0, null);
             }
-            double sy = s[p];
-            for (int i = r; i < end; i++) {
-                sy += y[i];
-            }
-            s[p] = sy;
+            s[p] = sum(y, r, end, s[p]);
         }
         for (int j = 0; j <= p; j++) {
             s[j] /= to - from;
@@ -240,15 +236,26 @@ public final class Dataset {
             for (int j = 0; j < p; j += 4) {
                 columnSums(x, p, j, Math.min(4, p - j), r, end, s, p + 1, s);
             }
-            double my = s[p];
-            double qy = s[2 * p + 1];
-            for (int i = r; i < end; i++) {
-                double d = y[i] - my;
-                qy += d * d;
-            }
-            s[2 * p + 1] = qy;
+            s[2 * p + 1] = squares(y, r, end, s[p], s[2 * p + 1]);
         }
         return s;
+    }
+
+    /** {@code a} plus y[from, to), in order (a loop of its own: blockMoments has none a fresh JVM compiles twice). */
+    private static double sum(float[] y, int from, int to, double a) {
+        for (int i = from; i < to; i++) {
+            a += y[i];
+        }
+        return a;
+    }
+
+    /** {@code a} plus the squared deviations of y[from, to) from {@code mean}, in order. */
+    private static double squares(float[] y, int from, int to, double mean, double a) {
+        for (int i = from; i < to; i++) {
+            double d = y[i] - mean;
+            a += d * d;
+        }
+        return a;
     }
 
     /** Rows of a block summed at a time in {@link #blockMoments}: their float32 rows stay in cache. */
