@@ -1,10 +1,6 @@
 package bmoe.io;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -20,11 +16,6 @@ import java.util.stream.Stream;
 import org.apache.parquet.LocalReadOptions;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.format.ColumnChunk;
-import org.apache.parquet.format.FileMetaData;
-import org.apache.parquet.format.RowGroup;
-import org.apache.parquet.format.Util;
-import org.apache.parquet.format.converter.FooterSchema;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
@@ -58,9 +49,25 @@ final class ParquetData implements DataSource {
     /** Chunks of the last read whose pages were found by their offset index (the others by their headers). */
     int indexedChunks;
 
-    /** A file's footer: its schema as parquet-java reads it and its row groups' Thrift metadata. */
-    private record Part(Path file, long size, String name, MessageType schema, String createdBy,
-                        List<RowGroup> blocks) {}
+    /** A file, its size when opened and its footer. */
+    private record Part(Path file, long size, String name, ParquetFooter footer) {
+        List<ParquetFooter.Group> blocks() {
+            return footer.groups;
+        }
+
+        String createdBy() {
+            return footer.createdBy;
+        }
+
+        /** The schema as parquet-java reads it (for logical types and its column reader; read when first asked). */
+        MessageType schema() {
+            try {
+                return footer.schema();
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(file + ": not a readable Parquet file: " + oneLine(e));
+            }
+        }
+    }
 
     /** One row group: the unit of parallel reading. */
     private record Group(Part part, int index, int firstRow, int rows) {}
@@ -73,7 +80,7 @@ final class ParquetData implements DataSource {
         long row = 0;
         for (Part part : parts) {
             for (int g = 0; g < part.blocks().size(); g++) {
-                long count = part.blocks().get(g).getNum_rows();
+                long count = part.blocks().get(g).rows();
                 if (row + count > Integer.MAX_VALUE - 8) {
                     throw new UserError(path + ": more than 2^31 - 9 rows, more than one fit can hold");
                 }
@@ -85,7 +92,7 @@ final class ParquetData implements DataSource {
         }
         this.groups = List.copyOf(all);
         this.rows = (int) row;
-        this.columns = parts.get(0).schema().getFields().stream().map(Type::getName).toList();
+        this.columns = parts.get(0).footer().fields.stream().map(ParquetFooter.Field::name).toList();
     }
 
     static ParquetData open(Path path, Dialect dialect) {
@@ -111,51 +118,9 @@ final class ParquetData implements DataSource {
         return new ParquetData(path, parts, bulk);
     }
 
-    /**
-     * Reads a file's footer as parquet-java's reader does (the same checks and messages), but straight from
-     * its Thrift bytes: parquet-java's ParquetMetadata is not built (see {@link FooterSchema}).
-     */
     private static Part part(Path f, String name) throws IOException {
-        byte[] footer;
-        long size;
-        try (FileChannel file = FileChannel.open(f, StandardOpenOption.READ)) {
-            size = file.size();
-            if (size < 12) {
-                throw new IOException(f + " is not a Parquet file (length is too low: " + size + ")");
-            }
-            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(file, tail, size - 8);
-            long length = tail.getInt(0) & 0xffffffffL;
-            byte[] magic = {tail.get(4), tail.get(5), tail.get(6), tail.get(7)};
-            if (Arrays.equals(magic, "PARE".getBytes(StandardCharsets.US_ASCII))) {
-                // an encrypted footer: parquet-java says what it takes (keys bmoe does not have)
-                try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(f), options())) {
-                    throw new IOException("an encrypted footer");
-                }
-            }
-            if (!Arrays.equals(magic, "PAR1".getBytes(StandardCharsets.US_ASCII))) {
-                throw new IOException(f + " is not a Parquet file. Expected magic number at tail, but found "
-                        + Arrays.toString(magic));
-            }
-            long at = size - 8 - length;
-            if (length > Integer.MAX_VALUE || at < 4 || at >= size - 8) {
-                throw new IOException("corrupted file: the footer index is not within the file: " + at);
-            }
-            ByteBuffer bytes = ByteBuffer.allocate((int) length);
-            readFully(file, bytes, at);
-            footer = bytes.array();
-        }
-        FileMetaData meta = Util.readFileMetaData(new ByteArrayInputStream(footer));
-        List<RowGroup> groups = meta.getRow_groups() == null ? List.of() : meta.getRow_groups();
-        return new Part(f, size, name, FooterSchema.of(meta), meta.getCreated_by(), groups);
-    }
-
-    private static void readFully(FileChannel file, ByteBuffer into, long at) throws IOException {
-        while (into.hasRemaining()) {
-            if (file.read(into, at + into.position()) < 0) {
-                throw new java.io.EOFException("the file ends early");
-            }
-        }
+        ParquetFooter footer = ParquetFooter.read(f);
+        return new Part(f, Files.size(f), name, footer);
     }
 
     /** The part files of a folder, in the order of their paths relative to it. */
@@ -202,15 +167,40 @@ final class ParquetData implements DataSource {
         return groups.size();
     }
 
-    /** How a column's stored values become numbers. */
-    private record Column(String name, ColumnDescriptor descriptor, Type field, double scale, boolean unsigned) {
-        ParquetPages.Kind kind() {
-            return new ParquetPages.Kind(descriptor.getPrimitiveType().getPrimitiveTypeName(), scale, unsigned,
-                    descriptor.getMaxDefinitionLevel());
+    /** A used column of a part: how its stored values become numbers. */
+    private record Column(String name, ParquetPages.Kind kind, Part part) {
+        double scale() {
+            return kind.scale();
+        }
+
+        boolean unsigned() {
+            return kind.unsigned();
+        }
+
+        /** Its field in parquet-java's schema (its column reader's projection). */
+        Type field() {
+            return part.schema().getType(name);
+        }
+
+        ColumnDescriptor descriptor() {
+            return part.schema().getColumnDescription(new String[] {name});
         }
     }
 
+    /**
+     * The column of this name, checked to hold numbers: a plain int32, int64, float or double field from the
+     * footer alone; any other (a logical type: decimals, unsigned ints; or not a number, in parquet-java's
+     * words) by parquet-java's schema.
+     */
     private Column column(Part part, String name) {
+        ParquetFooter.Field f = part.footer().field(name);
+        if (f != null && f.plain() && (f.repetition() == ParquetFooter.REQUIRED
+                || f.repetition() == ParquetFooter.OPTIONAL) && (f.type() == ParquetFooter.INT32
+                || f.type() == ParquetFooter.INT64 || f.type() == ParquetFooter.FLOAT
+                || f.type() == ParquetFooter.DOUBLE)) {
+            return new Column(name, new ParquetPages.Kind(f.type(), 1, false,
+                    f.repetition() == ParquetFooter.OPTIONAL ? 1 : 0), part);
+        }
         MessageType schema = part.schema();
         if (!schema.containsField(name)) {
             throw new UserError(part.file() + ": no column '" + name + "' (columns: "
@@ -222,12 +212,15 @@ final class ParquetData implements DataSource {
         }
         PrimitiveType primitive = field.asPrimitiveType();
         LogicalTypeAnnotation logical = primitive.getLogicalTypeAnnotation();
-        switch (primitive.getPrimitiveTypeName()) {
-            case INT32, INT64, FLOAT, DOUBLE -> { }
+        int type = switch (primitive.getPrimitiveTypeName()) {
+            case INT32 -> ParquetFooter.INT32;
+            case INT64 -> ParquetFooter.INT64;
+            case FLOAT -> ParquetFooter.FLOAT;
+            case DOUBLE -> ParquetFooter.DOUBLE;
             default -> throw new UserError(part.file() + ": column '" + name + "' holds "
                     + (logical != null ? logical.toString() : primitive.getPrimitiveTypeName().name().toLowerCase())
                     + ", not numbers");
-        }
+        };
         double scale = 1;
         boolean unsigned = false;
         if (logical instanceof LogicalTypeAnnotation.DecimalLogicalTypeAnnotation decimal) {
@@ -237,7 +230,8 @@ final class ParquetData implements DataSource {
         } else if (logical != null) {
             throw new UserError(part.file() + ": column '" + name + "' holds " + logical + ", not numbers");
         }
-        return new Column(name, schema.getColumnDescription(new String[] {name}), field, scale, unsigned);
+        int maxDefinition = schema.getColumnDescription(new String[] {name}).getMaxDefinitionLevel();
+        return new Column(name, new ParquetPages.Kind(type, scale, unsigned, maxDefinition), part);
     }
 
     /** Where data row `row` (0-based, over all parts) is, for messages. */
@@ -248,7 +242,7 @@ final class ParquetData implements DataSource {
         }
         long inPart = rowInGroup;
         for (int g = 0; g < group.index(); g++) {
-            inPart += group.part().blocks().get(g).getNum_rows();
+            inPart += group.part().blocks().get(g).rows();
         }
         return "data row " + (row + 1) + " (" + group.part().name() + ", row " + (inPart + 1) + ")";
     }
@@ -575,16 +569,22 @@ final class ParquetData implements DataSource {
     }
 
     /** The column's chunk in the group's row group, from the footer read at open. */
-    private static ColumnChunk chunk(Group group, Column column) throws IOException {
-        for (ColumnChunk chunk : group.part().blocks().get(group.index()).getColumns()) {
-            if (chunk.isSetMeta_data() ? chunk.getMeta_data().getPath_in_schema().equals(List.of(column.name()))
-                    : chunk.isSetCrypto_metadata()) {
-                if (chunk.isSetMeta_data() && chunk.getMeta_data().getNum_values() != group.rows()) {
-                    throw new IOException("a column chunk of " + chunk.getMeta_data().getNum_values()
-                            + " values in a row group of " + group.rows() + " rows");
+    private static ParquetFooter.Chunk chunk(Group group, Column column) throws IOException {
+        ParquetFooter.Chunk encrypted = null;
+        for (ParquetFooter.Chunk chunk : group.part().blocks().get(group.index()).columns()) {
+            if (chunk.path().equals(List.of(column.name()))) {
+                if (!chunk.encrypted() && chunk.values() != group.rows()) {
+                    throw new IOException("a column chunk of " + chunk.values() + " values in a row group of "
+                            + group.rows() + " rows");
                 }
-                return chunk; // an encrypted column's metadata is not readable here: the general read says so
+                return chunk;
             }
+            if (chunk.encrypted() && chunk.path().isEmpty()) {
+                encrypted = chunk;
+            }
+        }
+        if (encrypted != null) {
+            return encrypted; // its metadata is not readable here: parquet-java's reader says so
         }
         throw new IOException("no column chunk for '" + column.name() + "' in row group " + (group.index() + 1));
     }
@@ -606,7 +606,7 @@ final class ParquetData implements DataSource {
             if (pages == null || pages.getRowCount() != group.rows()) {
                 throw new UserError(part.file() + ": changed while it was read");
             }
-            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, NO_RECORDS, projection, part.createdBy());
+            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, noRecords(), projection, part.createdBy());
             ColumnReader values = store.getColumnReader(column.descriptor());
             return readColumn(values, column, target, group.firstRow(), limit, marks, firstMissing);
         }
@@ -694,17 +694,20 @@ final class ParquetData implements DataSource {
         return m.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
-    /** Parquet's record assembly is not used: values are taken column by column. */
-    private static final GroupConverter NO_RECORDS = new GroupConverter() {
-        @Override
-        public Converter getConverter(int fieldIndex) {
-            return new PrimitiveConverter() { };
-        }
 
-        @Override
-        public void start() { }
+    /** Parquet's record assembly is not used: values are taken column by column (made here, not at class load). */
+    private static GroupConverter noRecords() {
+        return new GroupConverter() {
+            @Override
+            public Converter getConverter(int fieldIndex) {
+                return new PrimitiveConverter() { };
+            }
 
-        @Override
-        public void end() { }
-    };
+            @Override
+            public void start() { }
+
+            @Override
+            public void end() { }
+        };
+    }
 }

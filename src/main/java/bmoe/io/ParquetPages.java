@@ -6,11 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
-import org.apache.parquet.format.ColumnChunk;
-import org.apache.parquet.format.ColumnMetaData;
+import bmoe.io.ParquetFooter.Compact;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
  * Column chunks read in bulk, straight from the file, without parquet-java's per-value column reader. A
@@ -39,39 +37,35 @@ final class ParquetPages {
         }
     }
 
-    /** How a column's stored values become numbers: physical type, decimal scale, unsigned, max definition level. */
-    record Kind(PrimitiveTypeName type, double scale, boolean unsigned, int maxDefinition) {}
+    /**
+     * How a column's stored values become numbers: physical type (ParquetFooter.INT32, INT64, FLOAT, DOUBLE),
+     * decimal scale, unsigned, max definition level.
+     */
+    record Kind(int type, double scale, boolean unsigned, int maxDefinition) {}
 
     /** Whether the chunk's metadata promises only what the bulk path reads (a page may still say otherwise). */
-    static boolean handles(ColumnChunk chunk) {
-        if (chunk.isSetCrypto_metadata() || !chunk.isSetMeta_data() || chunk.getFile_path() != null) {
+    static boolean handles(ParquetFooter.Chunk chunk) {
+        if (chunk.encrypted() || chunk.filePath() != null) {
             return false; // encrypted, or in another file
         }
-        ColumnMetaData meta = chunk.getMeta_data();
-        if (meta.getCodec() == null || meta.getEncodings() == null || meta.getEncodings().contains(null)) {
-            return false; // a codec or encoding newer than this Thrift schema
-        }
-        switch (meta.getCodec()) {
-            case UNCOMPRESSED, SNAPPY, ZSTD, LZ4_RAW, GZIP -> { }
+        switch (chunk.codec()) {
+            case 0, 1, 2, 6, 7 -> { } // UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW
             default -> {
                 return false;
             }
         }
-        for (Encoding e : meta.getEncodings()) {
-            switch (e) {
-                case PLAIN, RLE, BIT_PACKED, PLAIN_DICTIONARY, RLE_DICTIONARY -> { }
-                default -> {
-                    return false;
-                }
+        for (int e : chunk.encodings()) {
+            if (e != PLAIN && e != RLE && e != BIT_PACKED && e != PLAIN_DICTIONARY && e != RLE_DICTIONARY) {
+                return false;
             }
         }
         return true;
     }
 
     /** Where the chunk's pages start: its dictionary page where that comes first, as parquet-java reads it. */
-    private static long start(ColumnMetaData meta) {
-        long dictionary = meta.isSetDictionary_page_offset() ? meta.getDictionary_page_offset() : 0;
-        long data = meta.getData_page_offset();
+    private static long start(ParquetFooter.Chunk meta) {
+        long dictionary = meta.dictionaryPageOffset();
+        long data = meta.dataPageOffset();
         return dictionary > 0 && dictionary < data ? dictionary : data;
     }
 
@@ -119,7 +113,7 @@ final class ParquetPages {
             if (kind == 0) {
                 break;
             }
-            id = fieldId(in, field, id);
+            id = Compact.fieldId(in, field, id);
             if (id >= 5 && id <= 8 && kind == 12) {
                 // data_page_header (5), index_page_header (6), dictionary_page_header (7), data_page_header_v2 (8)
                 int inner = 0;
@@ -129,11 +123,11 @@ final class ParquetPages {
                     if (k == 0) {
                         break;
                     }
-                    inner = fieldId(in, f, inner);
+                    inner = Compact.fieldId(in, f, inner);
                     if (id == 8 && inner == 7 && (k == 1 || k == 2)) {
                         bodyCompressed = k == 1;
                     } else if (k == 5 && id != 6 && inner <= 6) {
-                        int v = zigzag(varint(in));
+                        int v = Compact.zigzag(Compact.varint(in));
                         if (inner == 1) {
                             values = v;
                         } else if (id == 5) {
@@ -151,18 +145,18 @@ final class ParquetPages {
                             }
                         }
                     } else {
-                        skip(in, k, 0);
+                        Compact.skip(in, k, 0);
                     }
                 }
             } else if (kind == 5 && id <= 3) {
-                int v = zigzag(varint(in));
+                int v = Compact.zigzag(Compact.varint(in));
                 switch (id) {
                     case 1 -> type = v;
                     case 2 -> uncompressed = v;
                     default -> compressed = v;
                 }
             } else {
-                skip(in, kind, 0);
+                Compact.skip(in, kind, 0);
             }
         }
         if (type < 0 || uncompressed < 0 || compressed < 0 || (type == DATA_PAGE || type == DICTIONARY_PAGE
@@ -173,88 +167,15 @@ final class ParquetPages {
                 type == DATA_PAGE_V2 ? rows : values, levelBytes, repetitionBytes, bodyCompressed);
     }
 
-    /** A compact-protocol field's id: the delta in the header byte's high nibble, else a zigzag i16. */
-    private static int fieldId(ByteBuffer in, int header, int last) throws IOException {
-        int delta = header >>> 4;
-        return delta != 0 ? last + delta : zigzag(varint(in));
-    }
-
-    private static int varint(ByteBuffer in) throws IOException {
-        int v = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            int b = in.get();
-            v |= (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return v;
-            }
-        }
-        throw new IOException("a malformed varint in a page header");
-    }
-
-    private static long varlong(ByteBuffer in) throws IOException {
-        long v = 0;
-        for (int shift = 0; shift < 70; shift += 7) {
-            int b = in.get();
-            v |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return v;
-            }
-        }
-        throw new IOException("a malformed varint in a page header");
-    }
-
-    private static int zigzag(int v) {
-        return (v >>> 1) ^ -(v & 1);
-    }
-
-    /** Passes over a compact-protocol value of the given type. */
-    private static void skip(ByteBuffer in, int type, int depth) throws IOException {
-        if (depth > 16) {
-            throw new IOException("page header nested too deep");
-        }
-        switch (type) {
-            case 1, 2 -> { } // a boolean field's value is its type
-            case 3 -> in.get();
-            case 4, 5, 6 -> varlong(in);
-            case 7 -> in.position(in.position() + 8);
-            case 8 -> {
-                int n = varint(in);
-                if (n < 0 || n > in.remaining()) {
-                    throw new java.nio.BufferUnderflowException();
-                }
-                in.position(in.position() + n);
-            }
-            case 9, 10 -> {
-                int h = in.get() & 0xff;
-                int n = h >>> 4 == 15 ? varint(in) : h >>> 4;
-                int element = h & 0x0f;
-                for (int i = 0; i < n; i++) {
-                    skip(in, element == 1 || element == 2 ? 3 : element, depth + 1);
-                }
-            }
-            case 11 -> {
-                int n = varint(in);
-                if (n > 0) {
-                    int kv = in.get() & 0xff;
-                    for (int i = 0; i < n; i++) {
-                        skip(in, kv >>> 4 == 1 || kv >>> 4 == 2 ? 3 : kv >>> 4, depth + 1);
-                        skip(in, (kv & 15) == 1 || (kv & 15) == 2 ? 3 : kv & 15, depth + 1);
-                    }
-                }
-            }
-            case 12 -> {
-                int id = 0;
-                while (true) {
-                    int f = in.get() & 0xff;
-                    if ((f & 0x0f) == 0) {
-                        return;
-                    }
-                    id = fieldId(in, f, id);
-                    skip(in, f & 0x0f, depth + 1);
-                }
-            }
-            default -> throw new IOException("a page header with a field of unknown type " + type);
-        }
+    /** A codec by its Thrift number (one of those handles() takes). */
+    private static CompressionCodecName codec(int code) {
+        return switch (code) {
+            case 0 -> CompressionCodecName.UNCOMPRESSED;
+            case 1 -> CompressionCodecName.SNAPPY;
+            case 2 -> CompressionCodecName.GZIP;
+            case 6 -> CompressionCodecName.ZSTD;
+            default -> CompressionCodecName.LZ4_RAW;
+        };
     }
 
     /** An encoding's name for messages. */
@@ -318,20 +239,19 @@ final class ParquetPages {
      * writer wrote one (parquet-java does) and the whole chunk is wanted, else from its page headers (small
      * reads, the bodies skipped); and its dictionary, decoded.
      */
-    static Chunk scan(FileChannel file, ColumnChunk column, Kind kind, int rowsWanted, Buffers buffers)
+    static Chunk scan(FileChannel file, ParquetFooter.Chunk column, Kind kind, int rowsWanted, Buffers buffers)
             throws IOException, Unsupported {
         if (!handles(column)) {
             throw new Unsupported("codec or encodings");
         }
-        ColumnMetaData meta = column.getMeta_data();
-        Chunk chunk = new Chunk(CompressionCodecName.fromParquet(meta.getCodec()), kind);
-        long start = start(meta);
-        long end = start + meta.getTotal_compressed_size();
-        if (start < 4 || meta.getTotal_compressed_size() < 0 || end > file.size()) {
+        Chunk chunk = new Chunk(codec(column.codec()), kind);
+        long start = start(column);
+        long end = start + column.compressedSize();
+        if (start < 4 || column.compressedSize() < 0 || end > file.size()) {
             throw new IOException("a column chunk beyond the end of the file");
         }
         Window in = buffers.window;
-        if (rowsWanted > 1 && column.isSetOffset_index_offset() && column.isSetOffset_index_length()
+        if (rowsWanted > 1 && column.offsetIndexOffset() >= 0 && column.offsetIndexLength() > 0
                 && offsetIndex(file, column, chunk, start, end, rowsWanted)) {
             // trusted once its first page is where and what it says (a page's size includes its header)
             in.reset(file, chunk.starts[0], chunk.ends[0], 256);
@@ -385,10 +305,10 @@ final class ParquetPages {
      * Fills the page table from the chunk's offset index; false (the table left empty) where the index does not
      * describe the chunk (pages outside it, rows out of order), so that the headers are read instead.
      */
-    private static boolean offsetIndex(FileChannel file, ColumnChunk column, Chunk chunk, long start, long end,
+    private static boolean offsetIndex(FileChannel file, ParquetFooter.Chunk column, Chunk chunk, long start, long end,
                                        int rows) throws IOException {
-        int length = column.getOffset_index_length();
-        long at = column.getOffset_index_offset();
+        int length = column.offsetIndexLength();
+        long at = column.offsetIndexOffset();
         if (length <= 0 || at < 0 || at + length > file.size()) {
             return false;
         }
@@ -410,13 +330,13 @@ final class ParquetPages {
                 if ((field & 0x0f) == 0) {
                     break;
                 }
-                id = fieldId(bytes, field, id);
+                id = Compact.fieldId(bytes, field, id);
                 if (id != 1 || (field & 0x0f) != 9) {
-                    skip(bytes, field & 0x0f, 0);
+                    Compact.skip(bytes, field & 0x0f, 0);
                     continue;
                 }
                 int h = bytes.get() & 0xff;
-                int n = h >>> 4 == 15 ? varint(bytes) : h >>> 4;
+                int n = h >>> 4 == 15 ? Compact.varint(bytes) : h >>> 4;
                 if ((h & 0x0f) != 12 || n < 0) {
                     return false;
                 }
@@ -430,9 +350,9 @@ final class ParquetPages {
                         if ((f & 0x0f) == 0) {
                             break;
                         }
-                        inner = fieldId(bytes, f, inner);
+                        inner = Compact.fieldId(bytes, f, inner);
                         if (inner <= 3 && ((f & 0x0f) == 5 || (f & 0x0f) == 6)) {
-                            long v = varlong(bytes);
+                            long v = Compact.varlong(bytes);
                             v = (v >>> 1) ^ -(v & 1);
                             if (inner == 1) {
                                 offset = v;
@@ -442,7 +362,7 @@ final class ParquetPages {
                                 first = v;
                             }
                         } else {
-                            skip(bytes, f & 0x0f, 0);
+                            Compact.skip(bytes, f & 0x0f, 0);
                         }
                     }
                     if (count == offsets.length) {
@@ -800,26 +720,26 @@ final class ParquetPages {
 
     /** {@code count} PLAIN values of the column's type into {@code out}, converted as parquet-java's path does. */
     private static void plain(ByteBuffer data, Kind kind, int count, double[] out) throws IOException {
-        int size = kind.type() == PrimitiveTypeName.INT32 || kind.type() == PrimitiveTypeName.FLOAT ? 4 : 8;
+        int size = kind.type() == ParquetFooter.INT32 || kind.type() == ParquetFooter.FLOAT ? 4 : 8;
         if ((long) count * size > data.limit()) {
             throw new IOException("a page with fewer values than its header says");
         }
         double scale = kind.scale();
         boolean unsigned = kind.unsigned();
         switch (kind.type()) {
-            case DOUBLE -> data.asDoubleBuffer().get(out, 0, count);
-            case FLOAT -> {
+            case ParquetFooter.DOUBLE -> data.asDoubleBuffer().get(out, 0, count);
+            case ParquetFooter.FLOAT -> {
                 for (int i = 0; i < count; i++) {
                     out[i] = data.getFloat(4 * i);
                 }
             }
-            case INT32 -> {
+            case ParquetFooter.INT32 -> {
                 for (int i = 0; i < count; i++) {
                     int raw = data.getInt(4 * i);
                     out[i] = (unsigned ? Integer.toUnsignedLong(raw) : raw) / scale;
                 }
             }
-            case INT64 -> {
+            case ParquetFooter.INT64 -> {
                 for (int i = 0; i < count; i++) {
                     long raw = data.getLong(8 * i);
                     out[i] = (unsigned && raw < 0 ? (raw >>> 1) * 2.0 + (raw & 1) : raw) / scale;

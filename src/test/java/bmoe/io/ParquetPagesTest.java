@@ -335,4 +335,148 @@ class ParquetPagesTest {
         assertEquals(0, ParquetPages.levels(java.nio.ByteBuffer.wrap(new byte[] {(byte) (13 << 1), 0}), 13, 1,
                 levels));
     }
+
+    // ------------------------------------------------------------------ footers
+
+    private static org.apache.parquet.format.FileMetaData footer(Path file) throws java.io.IOException {
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int length = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        return org.apache.parquet.format.Util.readFileMetaData(
+                new java.io.ByteArrayInputStream(bytes, bytes.length - 8 - length, length));
+    }
+
+    /** The file with its footer replaced (the data pages kept). */
+    private static Path withFooter(Path file, org.apache.parquet.format.FileMetaData meta, String name)
+            throws java.io.IOException {
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int length = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(bytes, 0, bytes.length - 8 - length);
+        java.io.ByteArrayOutputStream tail = new java.io.ByteArrayOutputStream();
+        org.apache.parquet.format.Util.writeFileMetaData(meta, tail);
+        out.write(tail.toByteArray());
+        out.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(tail.size()).array());
+        out.write("PAR1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path changed = file.resolveSibling(name);
+        java.nio.file.Files.write(changed, out.toByteArray());
+        return changed;
+    }
+
+    private static void assertSameFooter(ParquetFooter expected, ParquetFooter actual) {
+        assertEquals(expected.fields, actual.fields);
+        assertEquals(expected.createdBy, actual.createdBy);
+        assertEquals(expected.groups.size(), actual.groups.size());
+        for (int g = 0; g < expected.groups.size(); g++) {
+            ParquetFooter.Group a = expected.groups.get(g);
+            ParquetFooter.Group b = actual.groups.get(g);
+            assertEquals(a.rows(), b.rows());
+            assertEquals(a.columns().size(), b.columns().size());
+            for (int c = 0; c < a.columns().size(); c++) {
+                ParquetFooter.Chunk x = a.columns().get(c);
+                ParquetFooter.Chunk y = b.columns().get(c);
+                assertArrayEquals(x.encodings(), y.encodings());
+                assertEquals(x.toString().replaceAll("\\[I@\\w+", ""), y.toString().replaceAll("\\[I@\\w+", ""));
+            }
+        }
+    }
+
+    /** The footer read by bmoe's compact reader is parquet-java's, field for field, on the test files. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("specs")
+    void footersReadAsParquetJavaReadsThem(Spec spec) throws java.io.IOException {
+        Path file = write(spec);
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int length = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        byte[] footer = Arrays.copyOfRange(bytes, bytes.length - 8 - length, bytes.length - 8);
+        assertSameFooter(ParquetFooter.of(footer(file), footer), ParquetFooter.parse(footer));
+    }
+
+    /**
+     * Fields with logical types go to parquet-java's schema: decimals are scaled, unsigned ints read as such,
+     * in bulk as by parquet-java's reader; text, nested and repeated fields are refused in its words.
+     */
+    @Test
+    void logicalTypesAsParquetJavaSaysThem() throws java.io.IOException {
+        Spec spec = new Spec("ints", new PrimitiveTypeName[] {I32, I64, F64}, true, false, WriterVersion.PARQUET_1_0,
+                CompressionCodecName.SNAPPY, 1 << 20, 20_000, 1 << 20, 100_000, Integer.MAX_VALUE, false);
+        Path file = write(spec);
+        org.apache.parquet.format.FileMetaData meta = footer(file);
+        List<org.apache.parquet.format.SchemaElement> schema = meta.getSchema();
+        // x1: INT32 as DECIMAL(9, 2) (a converted type); x2: INT64 as INTEGER(64, unsigned) (a logical type)
+        schema.get(1).setConverted_type(org.apache.parquet.format.ConvertedType.DECIMAL);
+        schema.get(1).setScale(2);
+        schema.get(1).setPrecision(9);
+        schema.get(2).setLogicalType(org.apache.parquet.format.LogicalType.INTEGER(
+                new org.apache.parquet.format.IntType((byte) 64, false)));
+        schema.get(2).setConverted_type(org.apache.parquet.format.ConvertedType.UINT_64);
+        Path annotated = withFooter(file, meta, "annotated.parquet");
+        ParquetData bulk = ParquetData.open(annotated, Dialect.DEFAULT, true);
+        RawData a = RawData.read(bulk, xNames(3), "y", Dialect.Missing.DROP);
+        RawData b = RawData.read(ParquetData.open(annotated, Dialect.DEFAULT, false), xNames(3), "y",
+                Dialect.Missing.DROP);
+        assertEquals(0, bulk.generalChunks);
+        assertArrayEquals(b.x(), a.x());
+        assertArrayEquals(b.y(), a.y());
+        assertArrayEquals(b.xShift(), a.xShift());
+        // the first row kept whose x2 is negative: x1 as a decimal of scale 2, x2's long as unsigned
+        int kept = 0;
+        int row = 0;
+        for (; ; row++) {
+            if (Double.isNaN(value(spec, 0, row)) || Double.isNaN(value(spec, 1, row))
+                    || Double.isNaN(value(spec, 2, row))) {
+                continue;
+            }
+            if (value(spec, 1, row) < 0) {
+                break;
+            }
+            kept++;
+        }
+        assertEquals((float) (value(spec, 0, row) / 100 - a.xShift()[0]), a.x()[2 * kept], "decimal(9, 2)");
+        long raw = (long) value(spec, 1, row);
+        double unsigned = (raw >>> 1) * 2.0 + (raw & 1);
+        assertTrue(unsigned > 1e19);
+        assertEquals((float) (unsigned - a.xShift()[1]), a.x()[2 * kept + 1], "uint64");
+
+        // text, a group and a repeated int: each refused as parquet-java names it
+        org.apache.parquet.format.FileMetaData odd = footer(file);
+        List<org.apache.parquet.format.SchemaElement> elements = new ArrayList<>(odd.getSchema());
+        org.apache.parquet.format.SchemaElement text = new org.apache.parquet.format.SchemaElement("s");
+        text.setType(org.apache.parquet.format.Type.BYTE_ARRAY);
+        text.setRepetition_type(org.apache.parquet.format.FieldRepetitionType.OPTIONAL);
+        text.setConverted_type(org.apache.parquet.format.ConvertedType.UTF8);
+        text.setLogicalType(org.apache.parquet.format.LogicalType.STRING(new org.apache.parquet.format.StringType()));
+        org.apache.parquet.format.SchemaElement group = new org.apache.parquet.format.SchemaElement("g");
+        group.setRepetition_type(org.apache.parquet.format.FieldRepetitionType.OPTIONAL);
+        group.setNum_children(1);
+        org.apache.parquet.format.SchemaElement inner = new org.apache.parquet.format.SchemaElement("v");
+        inner.setType(org.apache.parquet.format.Type.DOUBLE);
+        inner.setRepetition_type(org.apache.parquet.format.FieldRepetitionType.OPTIONAL);
+        org.apache.parquet.format.SchemaElement repeated = new org.apache.parquet.format.SchemaElement("r");
+        repeated.setType(org.apache.parquet.format.Type.INT32);
+        repeated.setRepetition_type(org.apache.parquet.format.FieldRepetitionType.REPEATED);
+        elements.addAll(List.of(text, group, inner, repeated));
+        elements.get(0).setNum_children(elements.get(0).getNum_children() + 3);
+        odd.setSchema(elements);
+        odd.setRow_groups(List.of());
+        odd.unsetColumn_orders(); // one per leaf column: the new ones have none
+        odd.setNum_rows(0);
+        Path oddFile = withFooter(file, odd, "odd.parquet");
+        byte[] bytes = java.nio.file.Files.readAllBytes(oddFile);
+        int length = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getInt();
+        byte[] oddFooter = Arrays.copyOfRange(bytes, bytes.length - 8 - length, bytes.length - 8);
+        assertSameFooter(ParquetFooter.of(footer(oddFile), oddFooter), ParquetFooter.parse(oddFooter));
+        ParquetData source = ParquetData.open(oddFile, Dialect.DEFAULT, true);
+        assertEquals(List.of("x1", "x2", "y", "s", "g", "r"), source.columns());
+        for (String[] c : new String[][] {{"s", "holds STRING, not numbers"}, {"g", "nested or repeated"},
+            {"r", "nested or repeated"}}) {
+            UserError e = assertThrows(UserError.class,
+                    () -> RawData.read(source, List.of(c[0]), "y", Dialect.Missing.FAIL));
+            assertTrue(e.getMessage().contains("column '" + c[0] + "' " + (c[0].equals("s") ? "" : "is a "))
+                    && e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
 }
