@@ -61,8 +61,22 @@ public interface DataSource {
      *
      * @param rows how many
      * @param first where the first one is, e.g. "data row 5 (line 6), column 'Ozone'"; null when rows is 0
+     * @param firstRow that row (0-based, of the data), -1 when rows is 0 or where the source does not say
      */
-    record Missing(long rows, String first) {}
+    record Missing(long rows, String first, long firstRow) {
+        public Missing(long rows, String first) {
+            this(rows, first, -1);
+        }
+    }
+
+    /**
+     * Whether reading some of the columns and then the others costs no more than reading them together (a
+     * columnar format: Parquet), so that a caller may read one set while it allocates the other's targets.
+     * Such a source says each read's {@link Missing#firstRow}.
+     */
+    default boolean readsColumnsApart() {
+        return false;
+    }
 
     /** Whether the column exists under exactly one name (a used column must not be ambiguous). */
     default void requireColumn(String name) {

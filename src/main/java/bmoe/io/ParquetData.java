@@ -44,9 +44,9 @@ final class ParquetData implements DataSource {
     private final int rows;
     /** Whether chunks are read in bulk where ParquetPages can (false: all by parquet-java's reader, for tests). */
     private final boolean bulk;
-    /** Chunks the last {@link #read} read by parquet-java's column reader (tests check the bulk path is taken). */
+    /** Chunks this source's reads read by parquet-java's column reader (tests check the bulk path is taken). */
     int generalChunks;
-    /** Chunks of the last read whose pages were found by their offset index (the others by their headers). */
+    /** Chunks of this source's reads whose pages were found by their offset index (else by their headers). */
     int indexedChunks;
 
     /** A file, its size when opened and its footer. */
@@ -247,51 +247,58 @@ final class ParquetData implements DataSource {
         return "data row " + (row + 1) + " (" + group.part().name() + ", row " + (inPart + 1) + ")";
     }
 
-    /** The page tables and first row of the columns last prepared (null before). */
-    private volatile Prepared prepared;
-
-    private record Prepared(List<String> names, ParquetPages.Chunk[][] chunks, double[] first) {}
+    /** Each column's page tables by row group (an entry null where the bulk path does not read the chunk). */
+    private final java.util.concurrent.ConcurrentHashMap<String, ParquetPages.Chunk[]> tables =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each column's value in the first row (0 where missing). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Double> firsts =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * Reads the columns' page tables (in parallel; a chunk the bulk path does not read has none) and their first
-     * row: RawData does so while it allocates the float32 arrays (first touches of a few hundred MB, the
-     * other core idle), and read and firstRow then use them.
+     * Reads the columns' page tables (in parallel; a chunk the bulk path does not read has none) and their value
+     * in the first row, once: read and firstRow use them.
      */
     @Override
     public void prepare(List<String> names) {
-        ParquetPages.Chunk[][] chunks = tables(names, columnsByPart(names));
-        double[] first = new double[names.size()];
+        List<String> missing = names.stream().filter(n -> !tables.containsKey(n)).distinct().toList();
+        if (!missing.isEmpty()) {
+            ParquetPages.Chunk[][] chunks = tables(missing, columnsByPart(missing));
+            for (int j = 0; j < missing.size(); j++) {
+                ParquetPages.Chunk[] byGroup = new ParquetPages.Chunk[groups.size()];
+                for (int g = 0; g < groups.size(); g++) {
+                    byGroup[g] = chunks[g][j];
+                }
+                tables.put(missing.get(j), byGroup);
+            }
+        }
         if (!groups.isEmpty()) {
             Group group = groups.get(0);
             Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
-            for (int j = 0; j < names.size(); j++) {
-                first[j] = first(group, column(group.part(), names.get(j)), chunks[0][j], buffers);
+            for (String name : names) {
+                if (!firsts.containsKey(name)) {
+                    firsts.put(name, first(group, column(group.part(), name), tables.get(name)[0], buffers));
+                }
             }
         }
-        prepared = new Prepared(List.copyOf(names), chunks, first);
-    }
-
-    private Prepared prepared(List<String> names) {
-        Prepared p = prepared;
-        return p != null && p.names().equals(names) ? p : null;
     }
 
     @Override
     public double[] firstRow(List<String> names) {
-        Prepared p = prepared(names);
-        if (p != null) {
-            return p.first().clone();
-        }
         double[] first = new double[names.size()];
         if (groups.isEmpty()) {
             return first;
         }
-        Group group = groups.get(0);
-        Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
-        for (int j = 0; j < names.size(); j++) {
-            first[j] = first(group, column(group.part(), names.get(j)), null, buffers);
+        prepare(names);
+        for (int j = 0; j < first.length; j++) {
+            first[j] = firsts.get(names.get(j));
         }
         return first;
+    }
+
+    /** Whether reading some columns and then others costs no more than reading them together: yes, columnar. */
+    @Override
+    public boolean readsColumnsApart() {
+        return true;
     }
 
     /** A column's value in the group's first row (0 where missing), from its page table when there is one. */
@@ -388,9 +395,15 @@ final class ParquetData implements DataSource {
             marks[g] = new ParquetPages.Marks(groups.get(g).rows());
         }
         Queue<ParquetPages.Buffers> buffers = new ConcurrentLinkedQueue<>();
-        // pass 1: the page tables of every chunk (null where the bulk path does not read it), if not prepared
-        Prepared p = prepared(names);
-        ParquetPages.Chunk[][] chunks = p != null ? p.chunks() : tables(names, byPart);
+        // pass 1: the page tables of every chunk (null where the bulk path does not read it), unless prepared
+        prepare(names);
+        ParquetPages.Chunk[][] chunks = new ParquetPages.Chunk[nGroups][columns];
+        for (int j = 0; j < columns; j++) {
+            ParquetPages.Chunk[] byGroup = tables.get(names.get(j));
+            for (int g = 0; g < nGroups; g++) {
+                chunks[g][j] = byGroup[g];
+            }
+        }
         // pass 2: stretches of each row group (the bulk-read columns), and the general reads
         List<int[]> work = new ArrayList<>(); // {group, first row, end row} or {group, -1 - column}
         // 2 to 8 units a stretch: at least 8 stretches a thread where the data has the rows
@@ -411,8 +424,9 @@ final class ParquetData implements DataSource {
                 from = to;
             }
         }
-        generalChunks = (int) work.stream().filter(w -> w[1] < 0).count();
-        indexedChunks = (int) Arrays.stream(chunks).flatMap(Arrays::stream).filter(c -> c != null && c.indexed).count();
+        generalChunks += (int) work.stream().filter(w -> w[1] < 0).count();
+        indexedChunks += (int) Arrays.stream(chunks).flatMap(Arrays::stream).filter(c -> c != null && c.indexed)
+                .count();
         int[][] firstMissing = new int[work.size()][];
         runAll(work.size(), t -> {
             int[] w = work.get(t);
@@ -451,6 +465,7 @@ final class ParquetData implements DataSource {
         });
         long missing = 0;
         String first = null;
+        long firstRow = -1;
         for (int g = 0; g < nGroups; g++) {
             missing += marks[g].count();
             int row = Integer.MAX_VALUE;
@@ -469,9 +484,10 @@ final class ParquetData implements DataSource {
             }
             if (first == null && column >= 0) {
                 first = where(groups.get(g), row) + ", column '" + names.get(column) + "'";
+                firstRow = groups.get(g).firstRow() + (long) row;
             }
         }
-        return new Missing(missing, first);
+        return new Missing(missing, first, firstRow);
     }
 
     /**

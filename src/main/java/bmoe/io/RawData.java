@@ -47,39 +47,13 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
         }
         int n = source.rows();
         checkMemory(source, n, p + 1);
-        float[] x;
-        float[] y;
-        // the source prepares (Parquet: page tables, first row) on another thread while the arrays are first
-        // touched here
-        java.util.concurrent.CompletableFuture<Void> prepared =
-                java.util.concurrent.CompletableFuture.runAsync(() -> source.prepare(names));
-        try {
-            x = new float[Math.multiplyExact(n, p)];
-            y = new float[n];
-        } catch (ArithmeticException e) {
+        if ((long) n * p > Integer.MAX_VALUE) {
             throw new UserError(source.path() + ": " + n + " rows x " + p + " columns is more than one float32 array "
                     + "holds (2^31 values); use fewer rows or columns");
-        } catch (OutOfMemoryError e) {
-            throw outOfMemory(source, n, p + 1);
         }
-        try {
-            prepared.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
-        double[] first = source.firstRow(names);
-        ColumnTarget[] targets = new ColumnTarget[p + 1];
-        for (int j = 0; j < p; j++) {
-            targets[j] = ColumnTarget.floats(x, p, j, first[j]);
-        }
-        targets[p] = ColumnTarget.floats(y, 1, 0, first[p]);
         int block = Dataset.MOMENT_BLOCK;
         double[][] moments = new double[(int) (((long) n + block - 1) / block)][];
-        float[] xs = x;
-        float[] ys = y;
+        float[][] arrays = new float[2][];
         DataSource.RowsRead rowsRead = (from, to) -> {
             // the blocks wholly in [from, to): read by this thread only, and still in its cache
             for (int b = (from + block - 1) / block; (long) b * block < n; b++) {
@@ -87,12 +61,53 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
                     break;
                 }
                 if (moments[b] == null) {
-                    moments[b] = Dataset.blockMoments(xs, ys, p, b);
+                    moments[b] = Dataset.blockMoments(arrays[0], arrays[1], p, b);
                 }
             }
         };
-        DataSource.Missing missing = blockMoments ? source.read(names, targets, rowsRead)
-                : source.read(names, targets);
+        float[] x;
+        float[] y;
+        double[] first;
+        DataSource.Missing missing;
+        if (source.readsColumnsApart()) {
+            // a columnar source reads y (and first the page tables and the first row) on this thread while
+            // another first touches x's few hundred MB (page faults: 0.15 s at n = 1e7, p = 7); then x
+            y = allocate(source, n, p, n);
+            java.util.concurrent.CompletableFuture<float[]> allocating =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> new float[n * p]);
+            first = source.firstRow(names);
+            DataSource.Missing inY = source.read(List.of(yName), new ColumnTarget[] {
+                ColumnTarget.floats(y, 1, 0, first[p])});
+            try {
+                x = allocating.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof OutOfMemoryError) {
+                    throw outOfMemory(source, n, p + 1);
+                }
+                throw e;
+            }
+            arrays[0] = x;
+            arrays[1] = y;
+            ColumnTarget[] targets = new ColumnTarget[p];
+            for (int j = 0; j < p; j++) {
+                targets[j] = ColumnTarget.floats(x, p, j, first[j]);
+            }
+            DataSource.Missing inX = blockMoments ? source.read(xNames, targets, rowsRead)
+                    : source.read(xNames, targets);
+            missing = merge(inX, inY, x, y, p);
+        } else {
+            x = allocate(source, n, p, n * p);
+            y = allocate(source, n, p, n);
+            arrays[0] = x;
+            arrays[1] = y;
+            first = source.firstRow(names);
+            ColumnTarget[] targets = new ColumnTarget[p + 1];
+            for (int j = 0; j < p; j++) {
+                targets[j] = ColumnTarget.floats(x, p, j, first[j]);
+            }
+            targets[p] = ColumnTarget.floats(y, 1, 0, first[p]);
+            missing = blockMoments ? source.read(names, targets, rowsRead) : source.read(names, targets);
+        }
         double[] xShift = java.util.Arrays.copyOf(first, p);
         if (missing.rows() == 0) {
             return new RawData(x, y, p, xShift, first[p], 0, null, blockMoments ? moments : null);
@@ -125,6 +140,39 @@ public record RawData(float[] x, float[] y, int p, double[] xShift, double yShif
      */
     public Dataset dataset(List<String> xNames, String yName, boolean standardize) {
         return Dataset.fromRaw(x, y, p, xShift, yShift, xNames, yName, standardize, blockMoments);
+    }
+
+    private static float[] allocate(DataSource source, int n, int p, int length) {
+        try {
+            return new float[length];
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(source, n, p + 1);
+        }
+    }
+
+    /**
+     * The missing rows of x's read and y's read together: how many rows have one in either, and the first (x's
+     * where both are in the same row, as one read of x then y would say).
+     */
+    private static DataSource.Missing merge(DataSource.Missing inX, DataSource.Missing inY, float[] x, float[] y,
+                                            int p) {
+        if (inX.rows() == 0) {
+            return inY;
+        }
+        if (inY.rows() == 0) {
+            return inX;
+        }
+        long rows = 0;
+        for (int i = 0; i < y.length; i++) {
+            boolean hole = Float.isNaN(y[i]);
+            for (int j = 0; j < p && !hole; j++) {
+                hole = Float.isNaN(x[i * p + j]);
+            }
+            rows += hole ? 1 : 0;
+        }
+        boolean xFirst = inY.firstRow() < 0 || inX.firstRow() >= 0 && inX.firstRow() <= inY.firstRow();
+        DataSource.Missing first = xFirst ? inX : inY;
+        return new DataSource.Missing(rows, first.first(), first.firstRow());
     }
 
     /** The read's error for missing values under --missing fail: the count, the first, and the fix. */

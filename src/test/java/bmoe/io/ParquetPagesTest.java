@@ -264,6 +264,15 @@ class ParquetPagesTest {
                     () -> RawData.read(ParquetData.open(file, Dialect.DEFAULT, false), xNames(k), "y",
                             Dialect.Missing.FAIL));
             assertEquals(fb.getMessage(), fa.getMessage());
+            // RawData reads y, then x, and merges what each found missing: as one read of them all says
+            ParquetData one = ParquetData.open(file, Dialect.DEFAULT, true);
+            List<String> names = new ArrayList<>(xNames(k));
+            names.add("y");
+            ColumnTarget[] targets = new ColumnTarget[k];
+            for (int j = 0; j < k; j++) {
+                targets[j] = ColumnTarget.doubles(new double[spec.rows()]);
+            }
+            assertEquals(RawData.missingError(one, one.read(names, targets)).getMessage(), fa.getMessage());
         }
     }
 
