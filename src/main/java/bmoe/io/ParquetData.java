@@ -1,8 +1,8 @@
 package bmoe.io;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -33,8 +33,9 @@ import org.apache.parquet.schema.Type;
  * A Parquet file, or a folder of part files as Spark, pandas (partitioned) and Dask write them: the .parquet
  * files under it, in the order of their paths, with names starting with '_' or '.' (_SUCCESS, .crc files)
  * left out. Numeric columns of any physical type (int32, int64, float, double; decimals and unsigned ints by
- * their annotation) are read; nulls and NaN are missing values. Row groups are read in parallel, each into its
- * own rows, with only the used columns' pages read and decoded.
+ * their annotation) are read; nulls and NaN are missing values. Footers are read by {@link ParquetFooter};
+ * the used columns' pages in bulk by {@link ParquetPages}, in parallel stretches of rows of a row group (all
+ * columns together), those of a chunk ParquetPages does not read by parquet-java's column reader.
  */
 final class ParquetData implements DataSource {
     private final Path path;
