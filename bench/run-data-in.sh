@@ -2,6 +2,7 @@
 # Data in (bench/RESULTS.md): simulates wide7 data (p = 7) as CSV and Parquet, then loads each into the
 # sampler's float32 columns with bmoe's reader, three times, under /usr/bin/time for the resident peak;
 # at n = 1e6 also with the CSV libraries bmoe could have used (one thread each, so bmoe once more with one).
+# Parquet also as fit reads it today (load-fromraw: no block moments from the reader) and as FLOAT columns.
 # Usage: bench/run-data-in.sh [N ...]   (default: 1000000 10000000); data go to bench/target/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,15 +13,22 @@ data=bench/target/data
 mkdir -p "$data"
 sizes=("${@:-1000000 10000000}")
 for n in ${sizes[@]}; do
+    # the heap allowed: 1.5 x the float32 data (4 bytes x 8 columns per row) plus 64 MB for the JVM's own
+    heap=$(( (n * 32 * 3 / 2) / 1048576 + 64 ))m
     for ext in csv parquet; do
         f="$data/wide7-$n.$ext"
         [ -f "$f" ] || /usr/bin/time -f "simulate $n $ext: %e s, peak RSS %M KB" \
             java -jar target/bmoe.jar simulate --preset wide7 --n "$n" --seed 1 --out "$f"
-        # the heap allowed: 1.5 x the float32 data (4 bytes x 8 columns per row) plus 64 MB for the JVM's own
-        heap=$(( (n * 32 * 3 / 2) / 1048576 + 64 ))m
         for run in 1 2 3; do
             /usr/bin/time -f "  peak RSS %M KB" java -Xmx$heap -cp $jar bmoe.bench.DataIn load "$f"
         done
+    done
+    f="$data/wide7-$n.parquet"
+    ff="$data/wide7-$n-float.parquet"
+    [ -f "$ff" ] || java -Xmx$(( n * 64 / 1048576 + 512 ))m -cp $jar bmoe.bench.DataIn to-float "$f" "$ff"
+    for run in 1 2 3; do
+        /usr/bin/time -f "  peak RSS %M KB" java -Xmx$heap -cp $jar bmoe.bench.DataIn load-fromraw "$f"
+        /usr/bin/time -f "  peak RSS %M KB" java -Xmx$heap -cp $jar bmoe.bench.DataIn load "$ff"
     done
     if [ "$n" -le 1000000 ]; then
         for mode in commons-csv fastcsv fastcsv-fdp; do

@@ -22,10 +22,11 @@ public abstract sealed class ColumnTarget {
     }
 
     static final class Floats extends ColumnTarget {
-        private final float[] array;
-        private final int stride;
-        private final int offset;
-        private final double shift;
+        // read by ParquetPages' bulk store, which writes a page's values without a call per value
+        final float[] array;
+        final int stride;
+        final int offset;
+        final double shift;
 
         Floats(float[] array, int stride, int offset, double shift) {
             this.array = array;

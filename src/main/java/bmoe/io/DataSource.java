@@ -30,18 +30,53 @@ public interface DataSource {
     double[] firstRow(List<String> names);
 
     /**
+     * Does what reading these columns needs before their targets exist (Parquet: the page tables and first
+     * row), so that a caller may run it while it allocates them; {@link #firstRow} and {@link #read} then use
+     * it. Optional: they do it themselves otherwise.
+     */
+    default void prepare(List<String> names) {}
+
+    /**
      * Parses the named columns into their targets (same order). A missing value is set as NaN and counted;
      * any other bad value fails the read.
      */
     Missing read(List<String> names, ColumnTarget[] targets);
 
     /**
+     * As {@link #read(List, ColumnTarget[])}, and tells {@code rowsRead}, from the reading threads, of stretches
+     * of rows as every named column's values in them are in their targets, where the format reads rows of all
+     * columns together (Parquet); a format that reads otherwise never calls it.
+     */
+    default Missing read(List<String> names, ColumnTarget[] targets, RowsRead rowsRead) {
+        return read(names, targets);
+    }
+
+    /** Rows [from, to) of the data (0-based, before any are dropped) are in their targets. */
+    interface RowsRead {
+        void read(int from, int to);
+    }
+
+    /**
      * The rows with a missing value in a read column.
      *
      * @param rows how many
      * @param first where the first one is, e.g. "data row 5 (line 6), column 'Ozone'"; null when rows is 0
+     * @param firstRow that row (0-based, of the data), -1 when rows is 0 or where the source does not say
      */
-    record Missing(long rows, String first) {}
+    record Missing(long rows, String first, long firstRow) {
+        public Missing(long rows, String first) {
+            this(rows, first, -1);
+        }
+    }
+
+    /**
+     * Whether reading some of the columns and then the others costs no more than reading them together (a
+     * columnar format: Parquet), so that a caller may read one set while it allocates the other's targets.
+     * Such a source says each read's {@link Missing#firstRow}.
+     */
+    default boolean readsColumnsApart() {
+        return false;
+    }
 
     /** Whether the column exists under exactly one name (a used column must not be ambiguous). */
     default void requireColumn(String name) {

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -52,8 +53,28 @@ public final class ParquetColumnsWriter implements AutoCloseable {
         this(file, streamFile(stream), columns, ParquetWriter.DEFAULT_BLOCK_SIZE, false);
     }
 
+    /**
+     * The pages other writers make, for the readers' tests: V2 data pages (as Spark and pyarrow may write them;
+     * parquet-java's V2 pages of ints are delta-encoded), another codec, small pages whose rows differ between
+     * columns of different widths.
+     */
+    ParquetColumnsWriter(Path file, List<Column> columns, long rowGroupBytes, boolean dictionary,
+                         ParquetProperties.WriterVersion version, CompressionCodecName codec, int pageBytes,
+                         int pageRows) {
+        this(file, new LocalOutputFile(file), columns, rowGroupBytes, dictionary, version, codec, pageBytes,
+                pageRows);
+    }
+
     private ParquetColumnsWriter(Path file, OutputFile output, List<Column> columns, long rowGroupBytes,
                                  boolean dictionary) {
+        this(file, output, columns, rowGroupBytes, dictionary, ParquetProperties.WriterVersion.PARQUET_1_0,
+                CompressionCodecName.SNAPPY, ParquetProperties.DEFAULT_PAGE_SIZE,
+                ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT);
+    }
+
+    private ParquetColumnsWriter(Path file, OutputFile output, List<Column> columns, long rowGroupBytes,
+                                 boolean dictionary, ParquetProperties.WriterVersion version,
+                                 CompressionCodecName codec, int pageBytes, int pageRows) {
         this.file = file;
         Types.MessageTypeBuilder schema = Types.buildMessage();
         for (Column c : columns) {
@@ -68,10 +89,13 @@ public final class ParquetColumnsWriter implements AutoCloseable {
             writer = new Builder(output, new Support(type, columns))
                     .withConf(new PlainParquetConfiguration())
                     .withCodecFactory(PureJavaCodecs.INSTANCE)
-                    .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    .withCompressionCodec(codec)
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                     .withRowGroupSize(rowGroupBytes)
                     .withDictionaryEncoding(dictionary)
+                    .withWriterVersion(version)
+                    .withPageSize(pageBytes)
+                    .withPageRowCountLimit(pageRows)
                     .build();
         } catch (IOException e) {
             throw new UserError("cannot write " + file + ": " + e.getMessage());

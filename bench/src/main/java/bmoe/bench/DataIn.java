@@ -25,6 +25,8 @@ import org.apache.commons.csv.CSVRecord;
  *
  * <pre>
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn load FILE        bmoe's reader (DataSource + RawData)
+ *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn load-fromraw FILE the same as fit does it (fromRaw)
+ *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn to-float IN OUT   IN again with FLOAT columns
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn commons-csv FILE commons-csv 1.14, Double.parseDouble
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn fastcsv FILE     FastCSV 4.1, Double.parseDouble
  *   java -cp bench/target/benchmarks.jar bmoe.bench.DataIn fastcsv-fdp FILE FastCSV 4.1, fastdoubleparser
@@ -38,20 +40,27 @@ public final class DataIn {
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         Path file = Path.of(args[1]);
+        if (mode.equals("to-float")) {
+            toFloat(file, Path.of(args[2]));
+            return;
+        }
         long bytes = Files.isDirectory(file) ? DataSource.files(file).stream().mapToLong(DataIn::size).sum()
                 : Files.size(file);
         long t0 = System.nanoTime();
         String detail;
         long floatBytes;
         switch (mode) {
-            case "load" -> {
+            case "load", "load-fromraw" -> {
                 DataSource source = DataSource.open(file, Dialect.DEFAULT);
                 long counted = System.nanoTime();
                 List<String> columns = source.columns();
                 List<String> x = columns.stream().filter(c -> !c.equals("y") && !c.isEmpty()).toList();
-                RawData raw = RawData.read(source, x, "y", Dialect.Missing.FAIL);
+                RawData raw = RawData.read(source, x, "y", Dialect.Missing.FAIL, mode.equals("load"));
                 long read = System.nanoTime();
-                Dataset data = Dataset.fromRaw(raw.x(), raw.y(), raw.p(), raw.xShift(), raw.yShift(), x, "y", true);
+                // load: the reader computes the block moments while the rows are in cache and RawData.dataset
+                // passes them on; load-fromraw: the standardising computes them all (Dataset.fromRaw, as fit does)
+                Dataset data = mode.equals("load") ? raw.dataset(x, "y", true)
+                        : Dataset.fromRaw(raw.x(), raw.y(), raw.p(), raw.xShift(), raw.yShift(), x, "y", true);
                 long standardised = System.nanoTime();
                 floatBytes = 4L * data.n() * (data.p() + 1);
                 detail = String.format(Locale.ROOT, "n %d p %d; open+count %.2f s, parse %.2f s, standardise %.2f s",
@@ -96,7 +105,7 @@ public final class DataIn {
                 floatBytes = 4 * cells;
                 detail = "cells " + cells + " sum " + sum;
             }
-            default -> throw new IllegalArgumentException("mode: load, commons-csv, fastcsv or fastcsv-fdp");
+            default -> throw new IllegalArgumentException("mode: load, load-fromraw, commons-csv, fastcsv or fastcsv-fdp");
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
         long heapPeak = 0;
@@ -108,6 +117,29 @@ public final class DataIn {
         System.out.printf(Locale.ROOT, "%s %s: %.2f s, %.0f MB/s of file, %.0f MB/s of float32; float32 %.0f MB, "
                         + "peak heap %.0f MB (%.2f x float32); %s%n", mode, file.getFileName(), seconds, bytes / seconds / 1e6,
                 floatBytes / seconds / 1e6, floatBytes / 1e6, heapPeak / 1e6, heapPeak / (double) floatBytes, detail);
+    }
+
+    /**
+     * Writes a Parquet file's columns again as FLOAT columns (what the sampler keeps), as bmoe writes files
+     * otherwise (PLAIN pages, snappy, 128 MiB row groups): the float32 file the Data in table measures beside
+     * simulate's doubles.
+     */
+    private static void toFloat(Path in, Path out) {
+        DataSource source = DataSource.open(in, Dialect.DEFAULT);
+        List<String> names = source.columns();
+        int n = source.rows();
+        double[][] values = new double[names.size()][n];
+        bmoe.io.ColumnTarget[] targets = new bmoe.io.ColumnTarget[names.size()];
+        List<bmoe.io.ParquetColumnsWriter.Column> columns = new java.util.ArrayList<>();
+        for (int j = 0; j < targets.length; j++) {
+            targets[j] = bmoe.io.ColumnTarget.doubles(values[j]);
+            columns.add(new bmoe.io.ParquetColumnsWriter.Column(names.get(j),
+                    org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FLOAT, false));
+        }
+        source.read(names, targets);
+        try (bmoe.io.ParquetColumnsWriter w = new bmoe.io.ParquetColumnsWriter(out, columns)) {
+            w.write(values, n);
+        }
     }
 
     private static long size(Path p) {
