@@ -1,6 +1,7 @@
 // Kernel (b), the collapsed gate move's sums with the allocations summed out (formulas: bmoe.backend.GateGradient):
 // l_i(w) = LSE_k(eta_ik + phi_ik) - LSE_k(eta_ik) with phi_ik = logNorm_k - r_ik^2 halfPrecision_k and eta_K = 0,
-// its gradient sum (r_ik - pi_ik) x~_i over the free gates, when withMetric the Fisher metric
+// its gradient sum (r_ik - pi_ik) x~_i over the free gates, per expert the joint move's sums r_ik, r_ik e_ik x~_i
+// and r_ik e_ik^2 with e_ik = y_i - beta_k' x~_i, when withMetric the Fisher metric
 // sum pi_ik (delta_kl - pi_il) x~_i x~_i' (packed lower triangle), and when withReference the per-observation
 // differences l_i(w) - l_i(w_ref), the experts taken from prm for both. Reads no z and draws nothing.
 // Twin of CpuKernels.gateGradient. Launch: chains x groups x LOCAL (common.clh); partial[q m ...] = work group q's
@@ -57,6 +58,7 @@ __kernel void gateGradient(__global const float *x, __global const float *y, uin
     int m = withMetric ? GRAD_SIZE : GRAD_SIZE_NO_METRIC;
     double row[DIM];
     double phi[EXPERTS];
+    double residual[EXPERTS];
     double eta[EXPERTS];
     double pi[EXPERTS];
     double resp[EXPERTS];
@@ -69,6 +71,7 @@ __kernel void gateGradient(__global const float *x, __global const float *y, uin
         double yi = y[i];
         for (int k = 0; k < EXPERTS; k++) {
             double r = yi - dot_row(prm, PRM_BETA + k * DIM, row);
+            residual[k] = r;
             phi[k] = prm[PRM_LOG_NORM + k] - r * r * prm[PRM_HALF_PRECISION + k];
         }
         double li = collapsed_log_lik(prm, PRM_W, row, phi, eta, 1, pi, resp);
@@ -81,6 +84,15 @@ __kernel void gateGradient(__global const float *x, __global const float *y, uin
             for (int a = 0; a < DIM; a++) {
                 acc[2 + k * DIM + a] += c * row[a];
             }
+        }
+        for (int k = 0; k < EXPERTS; k++) {
+            int base = GRAD_EXPERTS + k * GRAD_EXPERT_STRIDE;
+            double re = resp[k] * residual[k];
+            acc[base] += resp[k];
+            for (int a = 0; a < DIM; a++) {
+                acc[base + 1 + a] += re * row[a];
+            }
+            acc[base + DIM + 1] += re * residual[k];
         }
         if (withMetric) {
             // entry (u, v), u = k d + a >= v = l d + b, at GRAD_SIZE_NO_METRIC + u (u + 1) / 2 + v

@@ -10,17 +10,29 @@ package bmoe.backend;
  *   grad_(k,a) = sum_i (r_ik - pi_ik) x~_ia           k = 1..K-1
  *   G_(k,a),(l,b) = sum_i pi_ik (delta_kl - pi_il) x~_ia x~_ib   (packed lower triangle; absent without metric)
  * </pre>
+ * and, for the joint move of gates and experts ({@code JointMove}), per expert k = 1..K with residuals
+ * e_ik = y_i - beta_k' x~_i, the responsibility-weighted sums from which the host forms the gradient in the
+ * experts (d/d beta_k = B_k / s2_k, d/d log s2_k = (C_k / s2_k - A_k) / 2):
+ * <pre>
+ *   A_k = sum_i r_ik,   B_k = sum_i r_ik e_ik x~_i,   C_k = sum_i r_ik e_ik^2
+ * </pre>
  * Coordinates are ordered (k, a) -> k d + a, as {@link ParamsBlock#w()}. logLikDiff sums per-observation
  * differences, so it keeps its precision where two O(n) totals would cancel.
  *
- * <p>Flat layout: [logLik, logLikDiff, grad (D), metric (D (D + 1) / 2)] with D = (K - 1) d.
+ * <p>Flat layout: [logLik, logLikDiff, grad (D), experts (K (d + 2): A_k, B_k (d), C_k, expert after expert),
+ * metric (D (D + 1) / 2)] with D = (K - 1) d.
  */
 public record GateGradient(int gates, int dim, boolean hasMetric, double[] flat) {
 
     /** Doubles in the flat layout. */
     public static int size(int experts, int dim, boolean metric) {
         int free = (experts - 1) * dim;
-        return 2 + free + (metric ? Packed.size(free) : 0);
+        return 2 + free + experts * expertStride(dim) + (metric ? Packed.size(free) : 0);
+    }
+
+    /** Doubles per expert in the experts' block: A_k, B_k (d), C_k. */
+    public static int expertStride(int dim) {
+        return dim + 2;
     }
 
     public static GateGradient zeros(int experts, int dim, boolean metric) {
@@ -62,6 +74,27 @@ public record GateGradient(int gates, int dim, boolean hasMetric, double[] flat)
         if (!hasMetric) {
             throw new IllegalStateException("computed without the metric");
         }
-        return Packed.unpack(flat, 2 + free(), free());
+        return Packed.unpack(flat, expertsOffset() + (gates + 1) * expertStride(dim), free());
+    }
+
+    private int expertsOffset() {
+        return 2 + free();
+    }
+
+    /** A_k = sum_i r_ik, expert k's responsibility mass. */
+    public double responsibility(int k) {
+        return flat[expertsOffset() + k * expertStride(dim)];
+    }
+
+    /** B_k = sum_i r_ik e_ik x~_i (d values). */
+    public double[] weightedResidual(int k) {
+        double[] b = new double[dim];
+        System.arraycopy(flat, expertsOffset() + k * expertStride(dim) + 1, b, 0, dim);
+        return b;
+    }
+
+    /** C_k = sum_i r_ik e_ik^2. */
+    public double weightedSquares(int k) {
+        return flat[expertsOffset() + k * expertStride(dim) + dim + 1];
     }
 }

@@ -22,13 +22,14 @@ import java.util.Optional;
  * @param gateMove the collapsed gate move's record; null for a Polya-Gamma run (nothing is proposed or
  *     rejected there), for K = 1 (no gates to move) or from a summary.json written before the move existed
  * @param expertCount the birth-or-death move's post-warm-up record when K is a parameter, else null
+ * @param jointMove the joint move of gates and experts, as gateMove; null for a run without it
  */
 record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEmpty, long clampedResiduals,
-                   GateMove gateMove, Acceptance expertCount) {
+                   GateMove gateMove, Acceptance expertCount, GateMove jointMove) {
 
     ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEmpty, long clampedResiduals,
                 GateMove gateMove) {
-        this(chain, keptDraws, meanLogLik, meanNonEmpty, clampedResiduals, gateMove, null);
+        this(chain, keptDraws, meanLogLik, meanNonEmpty, clampedResiduals, gateMove, null, null);
     }
 
     /**
@@ -54,7 +55,9 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
                 ? GateMove.of(c.stepSize(), c.acceptance()) : null;
         return new ChainReport(c.chain() + 1, c.draws().length, mean(c.logLikelihood()),
                 mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()), c.clampedResiduals(), gm,
-                cfg.variableExperts() ? c.expertMoves() : null);
+                cfg.variableExperts() ? c.expertMoves() : null,
+                c.last().joint() != null && c.last().joint().tuned() ? GateMove.of(c.last().joint().stepSize().eps(), c.last().joint().acceptance())
+                        : null);
     }
 
     static List<ChainReport> of(List<Chain.Result> chains, RunConfig cfg) {
@@ -74,6 +77,10 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
         }
         if (gateMove != null) {
             s.append(", ").append(gateLine(gateMove));
+        }
+        if (jointMove != null) {
+            s.append(String.format(Locale.ROOT, ", joint step %.2g, acceptance %s", jointMove.stepSize(),
+                    Double.isNaN(jointMove.rate()) ? "-" : String.format(Locale.ROOT, "%.2f", jointMove.rate())));
         }
         if (expertCount != null) {
             s.append(String.format(Locale.ROOT, ", K move acceptance %s",
@@ -131,12 +138,10 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
         number(o, "mean_nonempty_experts", meanNonEmpty);
         o.put("clamped_residuals", clampedResiduals);
         if (gateMove != null) {
-            ObjectNode g = o.putObject("gate_move");
-            number(g, "step_size", gateMove.stepSize());
-            number(g, "acceptance_rate", gateMove.rate());
-            number(g, "mean_accept_prob", gateMove.meanAcceptProb());
-            g.put("proposed", gateMove.proposed());
-            g.put("accepted", gateMove.accepted());
+            move(o.putObject("gate_move"), gateMove);
+        }
+        if (jointMove != null) {
+            move(o.putObject("joint_move"), jointMove);
         }
         if (expertCount != null) {
             ObjectNode m = o.putObject("expert_count_move");
@@ -145,6 +150,23 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
             m.put("proposed", expertCount.proposed());
             m.put("accepted", expertCount.accepted());
         }
+    }
+
+    private static void move(ObjectNode g, GateMove move) {
+        number(g, "step_size", move.stepSize());
+        number(g, "acceptance_rate", move.rate());
+        number(g, "mean_accept_prob", move.meanAcceptProb());
+        g.put("proposed", move.proposed());
+        g.put("accepted", move.accepted());
+    }
+
+    /** A move's entry as {@link #move} writes it; null where it is not one. */
+    private static GateMove move(JsonNode g) {
+        if (!g.path("proposed").canConvertToLong() || !g.path("accepted").canConvertToLong()) {
+            return null;
+        }
+        return new GateMove(number(g, "step_size"), number(g, "acceptance_rate"), number(g, "mean_accept_prob"),
+                g.path("proposed").asLong(), g.path("accepted").asLong());
     }
 
     /** JSON has no NaN: an undefined value (no proposals yet) is null. */
@@ -173,12 +195,12 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
             GateMove gm = null;
             JsonNode g = c.path("gate_move");
             if (g.isObject()) {
-                if (!g.path("proposed").canConvertToLong() || !g.path("accepted").canConvertToLong()) {
+                gm = move(g);
+                if (gm == null) {
                     return List.of();
                 }
-                gm = new GateMove(number(g, "step_size"), number(g, "acceptance_rate"), number(g, "mean_accept_prob"),
-                        g.path("proposed").asLong(), g.path("accepted").asLong());
             }
+            GateMove joint = c.path("joint_move").isObject() ? move(c.path("joint_move")) : null;
             Acceptance count = null;
             JsonNode m = c.path("expert_count_move");
             if (m.isObject()) {
@@ -188,7 +210,7 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
             }
             out.add(new ChainReport(c.path("chain").asInt(), c.path("kept_draws").asInt(),
                     number(c, "mean_log_likelihood"), number(c, "mean_nonempty_experts"),
-                    c.path("clamped_residuals").asLong(), gm, count));
+                    c.path("clamped_residuals").asLong(), gm, count, joint));
         }
         return out;
     }

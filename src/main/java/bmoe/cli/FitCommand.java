@@ -119,6 +119,15 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
                 + "between them); auto (default): K - 1, so a sweep makes K + 1 passes.")
     String gateMoves;
 
+    @Option(names = "--joint-steps", defaultValue = "auto", paramLabel = "L|auto",
+            description = "Leapfrog steps of the joint move of gates and experts that follows the gate moves from "
+                + "half way through warm-up on: Hamiltonian Monte Carlo on the gates, coefficients and log variances "
+                + "with the allocations summed out, so a gate's boundary and the experts beside it move together, "
+                + "which small data sets need (each step one more pass over the data; 0: no joint move). auto "
+                + "(default): " + AUTO_JOINT_STEPS + " steps up to n = " + AUTO_JOINT_MAX_ROWS + " rows, none above, "
+                + "where the posterior is narrow and the passes cost more than they bring.")
+    String jointSteps;
+
     @Option(names = "--init-starts", defaultValue = "" + DEFAULT_INIT_STARTS, paramLabel = "N",
             description = "Start candidates per chain, each from its own k-means++ start and run for --init-sweeps "
                 + "sweeps; each chain starts from its best by log posterior, so chains land in the modes with most "
@@ -214,7 +223,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         Loaded loaded = read(data, dialect, y, x, !noStandardize, width);
         Dataset dataset = loaded.dataset();
         RunConfig cfg = config(width, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
-                moves, initPlan(initStarts, initSweeps), kPrior);
+                moves, initPlan(initStarts, initSweeps), kPrior, jointSteps(jointSteps, dataset.n()));
         try (Backend backend = backendOptions.open(quiet, spec.commandLine().getErr())) {
             AtomicFiles.prepareFolder(out);
             RunSpec.Fingerprint fp = RunSpec.fingerprint(data);
@@ -438,6 +447,32 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
     }
 
+    /**
+     * --joint-steps auto: this many leapfrog steps for data of at most AUTO_JOINT_MAX_ROWS rows, none above. Measured
+     * (bench/RESULTS.md, "Real data"): mcycle (n = 133, K = 3) needs trajectories this long for R-hat near 1.01 on
+     * E[y|x] where a gate and its experts must move together (16 steps left R-hat 1.02, none 1.29); on neurips23 at
+     * n = 1e4 the gates already mixed (bulk ESS about the draws) and 8 steps only cost 2.5 x the time per sweep.
+     */
+    static final int AUTO_JOINT_STEPS = 32;
+    static final int AUTO_JOINT_MAX_ROWS = 5000;
+
+    /** The --joint-steps value for n rows ("auto": see AUTO_JOINT_STEPS), or a one-line error. */
+    static int jointSteps(String value, int n) {
+        if ("auto".equals(value)) {
+            return n <= AUTO_JOINT_MAX_ROWS ? AUTO_JOINT_STEPS : 0;
+        }
+        try {
+            int steps = Integer.parseInt(value.trim());
+            if (steps >= 0 && steps <= RunConfig.MAX_JOINT_STEPS) {
+                return steps;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UserError("--joint-steps must be auto or an integer in [0, " + RunConfig.MAX_JOINT_STEPS + "], got '"
+                + value + "'");
+    }
+
     /** Default KMAX of --experts-prior. */
     static final int DEFAULT_MAX_EXPERTS = 10;
 
@@ -465,11 +500,19 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         return config(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init, null);
     }
 
-    /** The same with K a parameter under {@code kPrior} (null: K fixed at {@code experts}). */
+    /** The same with K a parameter under {@code kPrior} (null: K fixed at {@code experts}), no joint move. */
     static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
                             GateMethod gates, GateMetric metric, int moves, StartSearch.Plan init, ExpertsPrior kPrior) {
+        return config(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init, kPrior, 0);
+    }
+
+    /** The same with joint moves of {@code jointSteps} leapfrog steps (0: none). */
+    static RunConfig config(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
+                            GateMethod gates, GateMetric metric, int moves, StartSearch.Plan init, ExpertsPrior kPrior,
+                            int jointSteps) {
         try {
-            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init, kPrior);
+            return new RunConfig(experts, chains, warmup, draws, thin, seed, priors, gates, metric, moves, init, kPrior,
+                    jointSteps);
         } catch (IllegalArgumentException e) {
             throw new UserError("--" + e.getMessage());
         }

@@ -109,6 +109,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         c.put("gate_metric", cfg.gateMetric().cliName());
         c.put("gate_moves", cfg.gateMoves() == RunConfig.AUTO_MOVES && cfg.variableExperts() ? "auto (K - 1)"
                 : Integer.toString(cfg.gateMovesPerSweep()));
+        c.put("joint_steps", Integer.toString(cfg.jointStartSweep() > 0 ? cfg.jointSteps() : 0));
         c.put("init", cfg.init().starts() + " starts x " + cfg.init().sweeps() + " sweeps");
         c.put("standardize", Boolean.toString(!s.isIdentity()));
         c.put("x_mean", join(s.xMean()));

@@ -183,6 +183,7 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         root.put("gates", c.gates().cliName());
         root.put("gate_metric", c.gateMetric().cliName());
         root.put("gate_moves", c.gateMoves());
+        root.put("joint_steps", c.jointSteps());
         root.put("init_starts", c.init().starts());
         root.put("init_sweeps", c.init().sweeps());
         root.put("backend", backend);
@@ -224,7 +225,9 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
                     root.has("init_starts") ? new StartSearch.Plan(integer(root, "init_starts"),
                             integer(root, "init_sweeps")) : StartSearch.Plan.SINGLE,
                     root.has("experts_prior") ? ExpertsPrior.parse(text(root, "experts_prior"), integer(root, "experts"))
-                            : null);
+                            : null,
+                    // run folders written before the joint move existed made none
+                    root.has("joint_steps") ? integer(root, "joint_steps") : 0);
             // run folders written before the dialect options existed read plain CSV
             Dialect dialect = Dialect.parse(d.path("sep").asText("auto"), d.path("decimal").asText("."),
                     d.path("missing").asText("fail"));

@@ -3,6 +3,8 @@ package bmoe.io;
 import bmoe.model.Params;
 import bmoe.sampler.Acceptance;
 import bmoe.sampler.ChainState;
+import bmoe.sampler.JointMove;
+import bmoe.sampler.JointState;
 import bmoe.sampler.StepSize;
 import bmoe.sampler.RunConfig;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -48,29 +50,57 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         // b0 when the priors sample it; "NaN" when they fix it
         params.put("sigma_scale", Double.toHexString(state.sigmaScale()));
         params.put("gate_sd", Double.toHexString(state.gateSd()));
-        StepSize step = state.stepSize();
         ObjectNode gate = root.putObject("gate_move");
-        gate.put("log_step", Double.toHexString(step.logEps()));
-        gate.put("log_step_bar", Double.toHexString(step.logEpsBar()));
-        gate.put("h_bar", Double.toHexString(step.hBar()));
-        gate.put("adaptations", step.adaptations());
-        gate.put("frozen", step.frozen());
-        Acceptance acc = state.acceptance();
-        gate.put("proposed", acc.proposed());
-        gate.put("accepted", acc.accepted());
-        gate.put("sum_accept_prob", Double.toHexString(acc.sumAcceptProb()));
+        stepSize(gate, state.stepSize());
+        acceptance(gate, state.acceptance());
         if (state.frozenMetric() == null) {
             gate.putNull("frozen_metric");
         } else {
             matrix(gate.putArray("frozen_metric"), state.frozenMetric());
         }
         // the birth-or-death move's record (NONE, and not read back, when K is fixed)
-        Acceptance moves = state.expertMoves();
-        ObjectNode count = root.putObject("expert_count_move");
-        count.put("proposed", moves.proposed());
-        count.put("accepted", moves.accepted());
-        count.put("sum_accept_prob", Double.toHexString(moves.sumAcceptProb()));
+        acceptance(root.putObject("expert_count_move"), state.expertMoves());
+        // the joint move's tuning once its mass matrix is fixed (null before, and in runs without the move)
+        JointState joint = state.joint();
+        if (joint == null) {
+            root.putNull("joint_move");
+        } else {
+            ObjectNode j = root.putObject("joint_move");
+            stepSize(j, joint.stepSize());
+            acceptance(j, joint.acceptance());
+            j.put("window_draws", joint.count());
+            vector(j.putArray("window_mean"), joint.mean());
+            matrix(j.putArray("window_scatter"), joint.scatter());
+            if (joint.covariance() == null) {
+                j.putNull("inverse_mass");
+            } else {
+                matrix(j.putArray("inverse_mass"), joint.covariance());
+            }
+        }
         Json.write(file, root);
+    }
+
+    private static void stepSize(ObjectNode out, StepSize step) {
+        out.put("log_step", Double.toHexString(step.logEps()));
+        out.put("log_step_bar", Double.toHexString(step.logEpsBar()));
+        out.put("h_bar", Double.toHexString(step.hBar()));
+        out.put("adaptations", step.adaptations());
+        out.put("frozen", step.frozen());
+    }
+
+    private static StepSize stepSize(JsonNode in) {
+        return new StepSize(hex(in, "log_step"), hex(in, "log_step_bar"), hex(in, "h_bar"), integer(in, "adaptations"),
+                in.path("frozen").asBoolean());
+    }
+
+    private static void acceptance(ObjectNode out, Acceptance acc) {
+        out.put("proposed", acc.proposed());
+        out.put("accepted", acc.accepted());
+        out.put("sum_accept_prob", Double.toHexString(acc.sumAcceptProb()));
+    }
+
+    private static Acceptance acceptance(JsonNode in) {
+        return new Acceptance(in.path("proposed").asLong(-1), in.path("accepted").asLong(-1), hex(in, "sum_accept_prob"));
     }
 
     /**
@@ -100,10 +130,8 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
                     vector(params.path("s2"), experts));
             JsonNode gate = root.path("gate_move");
             require(gate.isObject(), "no gate_move");
-            StepSize step = new StepSize(hex(gate, "log_step"), hex(gate, "log_step_bar"), hex(gate, "h_bar"),
-                    integer(gate, "adaptations"), gate.path("frozen").asBoolean());
-            Acceptance acc = new Acceptance(gate.path("proposed").asLong(-1), gate.path("accepted").asLong(-1),
-                    hex(gate, "sum_accept_prob"));
+            StepSize step = stepSize(gate);
+            Acceptance acc = acceptance(gate);
             int free = (experts - 1) * dim;
             JsonNode frozen = gate.path("frozen_metric");
             require(frozen.isMissingNode() || frozen.isNull() || frozen.isArray(), "bad frozen_metric");
@@ -119,10 +147,24 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             if (cfg.variableExperts()) {
                 JsonNode m = root.path("expert_count_move");
                 require(m.isObject(), "no expert_count_move, which a run whose K is a parameter has");
-                moves = new Acceptance(m.path("proposed").asLong(-1), m.path("accepted").asLong(-1),
-                        hex(m, "sum_accept_prob"));
+                moves = acceptance(m);
             }
-            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0, sw, moves), kept, bytes);
+            JointState joint = null;
+            JsonNode j = root.path("joint_move");
+            if (j.isObject()) {
+                int size = JointMove.dimension(experts, dim);
+                JsonNode inverse = j.path("inverse_mass");
+                joint = new JointState(stepSize(j), acceptance(j), integer(j, "window_draws"),
+                        vector(j.path("window_mean"), size), matrix(j.path("window_scatter"), size, size),
+                        inverse.isArray() ? matrix(inverse, size, size) : null);
+            }
+            boolean collecting = cfg.jointStartSweep() > 0 && sweep >= cfg.jointWindowStart();
+            require(joint == null || collecting, "a joint move's state, which this run does not have by now");
+            require(joint != null || !collecting, "no joint_move, which the run has by sweep " + cfg.jointWindowStart());
+            require(joint == null || joint.tuned() == (sweep >= cfg.jointStartSweep()),
+                    "the joint move's inverse mass matrix is fixed at sweep " + cfg.jointStartSweep());
+            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0, sw, moves, joint), kept,
+                    bytes);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();
             throw new UserError("damaged checkpoint " + file + " (" + why + "); delete it to rerun that chain from the start");

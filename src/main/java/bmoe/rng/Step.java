@@ -38,6 +38,11 @@ public final class Step {
     public static final int EXPERT_COUNT = 11 << 16;
     /** The birth proposal's anchors, built once per chain before its first sweep: counter (0, 0, BIRTH_LIBRARY, draw). */
     public static final int BIRTH_LIBRARY = 12 << 16;
+    /**
+     * The joint move of gates and experts on the host: counter (m, sweep, JOINT_MOVE, draw) for move m of the sweep:
+     * the step's jitter, the momentum's normals, then the MH uniform.
+     */
+    public static final int JOINT_MOVE = 13 << 16;
 
     private Step() {}
 

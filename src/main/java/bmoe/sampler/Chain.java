@@ -140,6 +140,40 @@ public final class Chain {
         }
     }
 
+    /**
+     * The joint move's tuning after sweep s: through its window (RunConfig#jointWindowStart to
+     * RunConfig#jointStartSweep) the chain's draws of theta are collected, at the window's end their covariance
+     * is fixed as the inverse mass matrix, then the step adapts on the remaining warm-up sweeps, freezes from the
+     * first draw on, and the post-warm-up moves are counted.
+     */
+    private static SweepState tuneJoint(SweepState state, SweepInfo info, int s, int postWarmup, RunConfig cfg) {
+        int startAt = cfg.jointStartSweep();
+        if (startAt == 0) {
+            return state;
+        }
+        if (s >= cfg.jointWindowStart() && s <= startAt) {
+            JointState window = state.joint() != null ? state.joint()
+                    : JointState.collecting(JointMove.dimension(cfg.experts(), state.params().dim()));
+            window = window.add(JointMove.theta(state.params()));
+            return state.withJoint(s == startAt ? window.fix() : window);
+        }
+        JointState joint = state.joint();
+        JointMove.Result move = info.joint();
+        if (joint == null || move == null) {
+            return state;
+        }
+        if (postWarmup <= 0) {
+            joint = joint.withStepSize(joint.stepSize().adapt(move.acceptProb(), JointMove.TARGET_ACCEPT));
+        }
+        if (postWarmup >= 0) {
+            joint = joint.withStepSize(joint.stepSize().freeze());
+        }
+        if (postWarmup > 0) {
+            joint = joint.withAcceptance(joint.acceptance().add(1, move.accepted() ? 1 : 0, move.acceptProb()));
+        }
+        return state.withJoint(joint);
+    }
+
     private static Result run(Backend backend, Workspaces ws, Dataset data, RunConfig cfg, int chain,
                               RngKey key, ChainState start, Listener report) {
         int total = cfg.sweepsPerChain();
@@ -169,7 +203,8 @@ public final class Chain {
             GibbsSweep.Result r = cfg.variableExperts()
                     ? GibbsSweep.withExpertCount(cfg.gates(), cfg.gateMoves(), backend, ws::get, state, key, cfg.priors(),
                             cfg.expertsPrior(), births)
-                    : GibbsSweep.step(cfg.gates(), gateMoves, backend, ws.get(cfg.experts()), state, key, cfg.priors());
+                    : GibbsSweep.step(cfg.gates(), gateMoves, cfg.jointSteps(), backend, ws.get(cfg.experts()), state,
+                            key, cfg.priors());
             state = r.state();
             clamped += r.info().clampedResiduals();
             int postWarmup = s - cfg.warmup();
@@ -192,6 +227,7 @@ public final class Chain {
                 if (postWarmup > 0) {
                     acceptance = acceptance.add(r.info().gateMoves(), r.info().gateAccepted(), r.info().gateAcceptProb());
                 }
+                state = tuneJoint(state, r.info(), s, postWarmup, cfg);
             }
             if (postWarmup > 0 && postWarmup % cfg.thin() == 0 && next < kept) {
                 Draw d = new Draw(postWarmup,

@@ -17,9 +17,11 @@ import bmoe.model.Params;
  * @param sigmaScale b0 after sweep {@code sweep} when the priors sample it (NaN when they fix it)
  * @param gateSd s_w after sweep {@code sweep} when the priors sample it (NaN when they fix it)
  * @param expertMoves the birth-or-death move's post-warm-up acceptance so far (NONE when K is fixed)
+ * @param joint the joint move's tuning and record once its mass matrix is fixed, else null
  */
 public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
-                         double[][] frozenMetric, double sigmaScale, double gateSd, Acceptance expertMoves) {
+                         double[][] frozenMetric, double sigmaScale, double gateSd, Acceptance expertMoves,
+                         JointState joint) {
     public ChainState {
         if (sweep < 0) {
             throw new IllegalArgumentException("sweep must be >= 0, got " + sweep);
@@ -30,6 +32,12 @@ public record ChainState(Params params, int sweep, long clampedResiduals, StepSi
         if (clampedResiduals < 0) {
             throw new IllegalArgumentException("clampedResiduals must be >= 0, got " + clampedResiduals);
         }
+    }
+
+    /** A state without the joint move's tuning. */
+    public ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
+                      double[][] frozenMetric, double sigmaScale, double gateSd, Acceptance expertMoves) {
+        this(params, sweep, clampedResiduals, stepSize, acceptance, frozenMetric, sigmaScale, gateSd, expertMoves, null);
     }
 
     /** A state of a run with K fixed. */
@@ -57,10 +65,10 @@ public record ChainState(Params params, int sweep, long clampedResiduals, StepSi
     /** The same, with the birth-or-death move's acceptances counted so far. */
     static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance, Acceptance expertMoves) {
         return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance,
-                state.frozenMetric(), state.sigmaScale(), state.gateSd(), expertMoves);
+                state.frozenMetric(), state.sigmaScale(), state.gateSd(), expertMoves, state.joint());
     }
 
     SweepState sweepState() {
-        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale, gateSd);
+        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale, gateSd, joint);
     }
 }

@@ -71,8 +71,17 @@ public final class GibbsSweep {
     /** The sweep of {@code method}, with {@code gateMoves} gate moves per sweep for mala. */
     public static Result step(GateMethod method, int gateMoves, Backend backend, Backend.Workspace ws, SweepState state,
                               RngKey key, Priors priors) {
+        return step(method, gateMoves, 0, backend, ws, state, key, priors);
+    }
+
+    /**
+     * The sweep of {@code method}, with {@code gateMoves} gate moves per sweep for mala and, once the state holds
+     * the joint move's tuning, a joint move of {@code jointSteps} leapfrog steps after them (none when 0).
+     */
+    public static Result step(GateMethod method, int gateMoves, int jointSteps, Backend backend, Backend.Workspace ws,
+                              SweepState state, RngKey key, Priors priors) {
         return switch (method) {
-            case MALA -> collapsed(backend, ws, state, key, priors, gateMoves);
+            case MALA -> collapsed(backend, ws, state, key, priors, gateMoves, jointSteps);
             case PG -> polyaGamma(backend, ws, state, key, priors);
         };
     }
@@ -91,6 +100,22 @@ public final class GibbsSweep {
     /** The default sweep with {@code moves} gate moves before the allocations (each from stream (m, sweep, GATE_MOVE)). */
     public static Result collapsed(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors,
                                    int moves) {
+        return collapsed(backend, ws, state, key, priors, moves, 0);
+    }
+
+    /**
+     * The default sweep: {@code moves} gate moves, then, when the state holds the joint move's tuning and
+     * {@code jointSteps} > 0, one joint move of gates and experts ({@link JointMove}, from stream
+     * (0, sweep, JOINT_MOVE)), then the allocations and the experts given them.
+     */
+    public static Result collapsed(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors,
+                                   int moves, int jointSteps) {
+        return collapsed(backend, ws, state, key, priors, moves, jointSteps, 1.0);
+    }
+
+    /** {@link #collapsed}, its joint move with the Jacobian weighted as {@link JointMove#point} (1: exact). */
+    static Result collapsed(Backend backend, Backend.Workspace ws, SweepState state, RngKey key, Priors priors,
+                            int moves, int jointSteps, double jointJacobian) {
         if (moves < 1) {
             throw new IllegalArgumentException("gate-moves must be >= 1, got " + moves);
         }
@@ -128,17 +153,34 @@ public final class GibbsSweep {
             metric = move.metric();
         }
         params = params.withGates(w);
+        ParamsBlock current = block.withGates(w);
+
+        // 1b. Gates and experts together, allocations summed out (kernel b at each leapfrog step); its first
+        //     gradient is the last gate move's sums, which are at this state. The experts are then drawn given z
+        //     as always: each step leaves p(w, beta, s2 | y) invariant with z summed out, so z | theta then
+        //     (beta, s2) | z, w is valid after it as after the gate moves.
+        JointMove.Result joint = null;
+        if (jointSteps > 0 && state.joint() != null && state.joint().tuned()) {
+            JointState tuning = state.joint();
+            joint = JointMove.step(params, here, tuning.stepSize().eps(), jointSteps,
+                    JointMove.cholesky(tuning.covariance()),
+                    given, at -> backend.gateGradient(ws, ParamsBlock.of(at), null, false),
+                    key.stream(0, sweep, Step.JOINT_MOVE), jointJacobian);
+            params = joint.params();
+            current = ParamsBlock.of(params);
+        }
 
         // 2. Allocations z | w, beta, s2 and their statistics (kernel a), 3. experts | z on the host, then the
         //    priors' scales where they are sampled: 4. b0 | s2, 5. s_w | w.
-        Allocation allocation = backend.allocate(ws, block.withGates(w), key, sweep);
+        Allocation allocation = backend.allocate(ws, current, key, sweep);
         Experts experts = updateExperts(params, allocation.stats(), key, sweep, given);
         double b0 = updateSigmaScale(experts.params(), priors, state, key, sweep);
         double sw = updateGateSd(experts.params(), priors, state, key, sweep);
 
-        return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric(), b0, sw),
+        return new Result(new SweepState(experts.params(), sweep, state.stepSize(), state.frozenMetric(), b0, sw,
+                state.joint()),
                 new SweepInfo(start.logLikelihood(), experts.counts(), experts.clamped(), moves, accepted,
-                        sumAcceptProb / moves, metric));
+                        sumAcceptProb / moves, metric, allocation.stats(), joint));
     }
 
     /**
@@ -167,7 +209,7 @@ public final class GibbsSweep {
         // 4. s_w | w when the priors sample it
         double sw = updateGateSd(params, priors, state, key, sweep);
 
-        return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric(), b0, sw),
+        return new Result(new SweepState(params, sweep, state.stepSize(), state.frozenMetric(), b0, sw, state.joint()),
                 new SweepInfo(allocation.logLikelihood(), experts.counts(), experts.clamped(), 0, 0, 1.0, null));
     }
 

@@ -12,10 +12,12 @@ import bmoe.rng.RngKey;
  */
 public record RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
                         GateMethod gates, GateMetric gateMetric, int gateMoves, StartSearch.Plan init,
-                        ExpertsPrior expertsPrior) {
+                        ExpertsPrior expertsPrior, int jointSteps) {
     /** gateMoves = AUTO_MOVES: K - 1 moves per sweep. */
     public static final int AUTO_MOVES = 0;
     public static final int MAX_GATE_MOVES = 100;
+    /** The most leapfrog steps a joint move may take. */
+    public static final int MAX_JOINT_STEPS = 1000;
 
     /** Allocations are stored as bytes. */
     public static final int MAX_EXPERTS = 127;
@@ -29,6 +31,13 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
     public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
                      GateMethod gates, GateMetric gateMetric, int gateMoves, StartSearch.Plan init) {
         this(experts, chains, warmup, draws, thin, seed, priors, gates, gateMetric, gateMoves, init, null);
+    }
+
+    /** A run without the joint move of gates and experts (jointSteps = 0). */
+    public RunConfig(int experts, int chains, int warmup, int draws, int thin, long seed, Priors priors,
+                     GateMethod gates, GateMetric gateMetric, int gateMoves, StartSearch.Plan init,
+                     ExpertsPrior expertsPrior) {
+        this(experts, chains, warmup, draws, thin, seed, priors, gates, gateMetric, gateMoves, init, expertsPrior, 0);
     }
 
     /** Chains that start from one k-means++ start each ({@link StartSearch.Plan#SINGLE}). */
@@ -57,6 +66,10 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
         if (gateMoves < 0 || gateMoves > MAX_GATE_MOVES) {
             throw new IllegalArgumentException("gate-moves must be in [1, " + MAX_GATE_MOVES + "] (0: auto), got "
                     + gateMoves);
+        }
+        if (jointSteps < 0 || jointSteps > MAX_JOINT_STEPS) {
+            throw new IllegalArgumentException("joint-steps must be in [0, " + MAX_JOINT_STEPS + "] (0: no joint move), got "
+                    + jointSteps);
         }
         if (gateMetric == null) {
             throw new IllegalArgumentException("gate-metric must be frozen or fisher");
@@ -94,6 +107,21 @@ public record RunConfig(int experts, int chains, int warmup, int draws, int thin
         }
         boolean freezes = gates == GateMethod.MALA && experts > 1 && gateMetric.freezes();
         return freezes && warmup >= 2 ? warmup / 2 : 0;
+    }
+
+    /**
+     * The sweep after which a chain fixes the joint move's mass matrix and starts making joint moves: half way
+     * through warm-up, when the run makes them (mala gates, K > 1 fixed, jointSteps > 0) and warm-up has at least
+     * four sweeps (a window of draws to fix the mass matrix from, and sweeps to adapt the step in); 0 for never.
+     */
+    public int jointStartSweep() {
+        boolean joint = jointSteps > 0 && gates == GateMethod.MALA && experts > 1 && !variableExperts();
+        return joint && warmup >= 4 ? warmup / 2 : 0;
+    }
+
+    /** The first sweep of the joint move's window, whose draws fix its mass matrix: a quarter into warm-up. */
+    public int jointWindowStart() {
+        return warmup / 4 + 1;
     }
 
     /**

@@ -53,12 +53,17 @@ public record StepSize(double logEps, double logEpsBar, double hBar, int adaptat
 
     /** One dual-averaging update after a sweep whose move had acceptance probability {@code acceptProb}. */
     public StepSize adapt(double acceptProb) {
+        return adapt(acceptProb, TARGET_ACCEPT);
+    }
+
+    /** {@link #adapt} towards the acceptance probability {@code target} (the joint move aims at its own). */
+    public StepSize adapt(double acceptProb, double target) {
         if (frozen) {
             return this;
         }
         double a = Double.isFinite(acceptProb) ? Math.min(1.0, Math.max(0.0, acceptProb)) : 0.0;
         int m = adaptations + 1;
-        double h = (1.0 - 1.0 / (m + T0)) * hBar + (TARGET_ACCEPT - a) / (m + T0);
+        double h = (1.0 - 1.0 / (m + T0)) * hBar + (target - a) / (m + T0);
         double log = MU - Math.sqrt(m) / GAMMA * h;
         double weight = Math.pow(m, -KAPPA);
         double bar = weight * log + (1.0 - weight) * logEpsBar;

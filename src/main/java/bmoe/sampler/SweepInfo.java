@@ -1,5 +1,7 @@
 package bmoe.sampler;
 
+import bmoe.backend.ExpertStats;
+
 /**
  * What only diagnostics (and the step-size adaptation) need from a sweep.
  *
@@ -10,9 +12,18 @@ package bmoe.sampler;
  * @param gateAccepted how many of them were accepted
  * @param gateAcceptProb their mean acceptance probability (1 for the Gibbs step)
  * @param gateMetric the gate move's metric at the gates it left (what a chain freezes), null for the Gibbs step
+ * @param stats the experts' sufficient statistics of the sweep's allocations (what the joint move's mass matrix is
+ *     fixed from), null where not kept
+ * @param joint the joint move's outcome, null when the sweep made none
  */
 public record SweepInfo(double logLikelihood, double[] counts, int clampedResiduals, int gateMoves, int gateAccepted,
-                        double gateAcceptProb, double[][] gateMetric) {
+                        double gateAcceptProb, double[][] gateMetric, ExpertStats stats,
+                        JointMove.Result joint) {
+    public SweepInfo(double logLikelihood, double[] counts, int clampedResiduals, int gateMoves, int gateAccepted,
+                     double gateAcceptProb, double[][] gateMetric) {
+        this(logLikelihood, counts, clampedResiduals, gateMoves, gateAccepted, gateAcceptProb, gateMetric, null, null);
+    }
+
     /** The number of experts with at least one observation (label invariant). */
     public int nonEmptyExperts() {
         int nonEmpty = 0;

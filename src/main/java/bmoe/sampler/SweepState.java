@@ -12,9 +12,15 @@ import bmoe.model.Params;
  * @param sigmaScale b0, the inverse-gamma scale of the experts' variances, when the priors sample it (NaN when
  *     they fix it)
  * @param gateSd s_w, the gates' prior sd, when the priors sample it (NaN when they fix it)
+ * @param joint the joint move's tuning once its mass matrix is fixed, else null (the sweep then makes no joint move)
  */
 public record SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric, double sigmaScale,
-                         double gateSd) {
+                         double gateSd, JointState joint) {
+    public SweepState(Params params, int sweep, StepSize stepSize, double[][] frozenMetric, double sigmaScale,
+                      double gateSd) {
+        this(params, sweep, stepSize, frozenMetric, sigmaScale, gateSd, null);
+    }
+
     public SweepState(Params params, int sweep) {
         this(params, sweep, StepSize.initial(), null, Double.NaN, Double.NaN);
     }
@@ -28,22 +34,26 @@ public record SweepState(Params params, int sweep, StepSize stepSize, double[][]
     }
 
     public SweepState withParams(Params next) {
-        return new SweepState(next, sweep, stepSize, frozenMetric, sigmaScale, gateSd);
+        return new SweepState(next, sweep, stepSize, frozenMetric, sigmaScale, gateSd, joint);
     }
 
     public SweepState withStepSize(StepSize next) {
-        return new SweepState(params, sweep, next, frozenMetric, sigmaScale, gateSd);
+        return new SweepState(params, sweep, next, frozenMetric, sigmaScale, gateSd, joint);
     }
 
     public SweepState withFrozenMetric(double[][] metric) {
-        return new SweepState(params, sweep, stepSize, metric, sigmaScale, gateSd);
+        return new SweepState(params, sweep, stepSize, metric, sigmaScale, gateSd, joint);
     }
 
     public SweepState withSigmaScale(double b0) {
-        return new SweepState(params, sweep, stepSize, frozenMetric, b0, gateSd);
+        return new SweepState(params, sweep, stepSize, frozenMetric, b0, gateSd, joint);
     }
 
     public SweepState withGateSd(double sw) {
-        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale, sw);
+        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale, sw, joint);
+    }
+
+    public SweepState withJoint(JointState next) {
+        return new SweepState(params, sweep, stepSize, frozenMetric, sigmaScale, gateSd, next);
     }
 }

@@ -191,7 +191,8 @@ public abstract class BackendContractTest {
     /**
      * Kernel (b) against MODEL.md's formulas written out per row: the mixture log-likelihood, the gradient
      * sum_i (r_ik - pi_ik) x~_i, the metric sum_i pi_ik (delta_kl - pi_il) x~_i x~_i', and the per-observation
-     * log-likelihood differences against other gates; without the metric only the first 2 + D sums.
+     * log-likelihood differences against other gates, and per expert the joint move's sums r_ik, r_ik e_ik x~_i
+     * and r_ik e_ik^2; without the metric only the first 2 + D + K (d + 2) sums.
      */
     @ParameterizedTest(name = "n = {0}, p = {1}, K = {2}")
     @MethodSource("shapes")
@@ -205,6 +206,9 @@ public abstract class BackendContractTest {
         double diff = 0;
         double[] grad = new double[free];
         double[][] metric = new double[free][free];
+        double[] mass = new double[experts];
+        double[][] weightedResidual = new double[experts][d];
+        double[] weightedSquares = new double[experts];
         for (int i = 0; i < n; i++) {
             double[] r = row(data, i);
             double yi = data.y()[i];
@@ -221,6 +225,11 @@ public abstract class BackendContractTest {
                 double res = yi - Params.dot(theta.beta()[k], r);
                 resp[k] = Math.exp(eta[k] - lse - 0.5 * Math.log(2 * Math.PI * theta.s2()[k])
                         - 0.5 * res * res / theta.s2()[k] - here);
+                mass[k] += resp[k];
+                for (int a = 0; a < d; a++) {
+                    weightedResidual[k][a] += resp[k] * res * r[a];
+                }
+                weightedSquares[k] += resp[k] * res * res;
             }
             for (int k = 0; k < experts - 1; k++) {
                 for (int a = 0; a < d; a++) {
@@ -246,8 +255,19 @@ public abstract class BackendContractTest {
                     assertClose(metric[u][v], gm[u][v], "metric " + u + ", " + v);
                 }
             }
+            for (int k = 0; k < experts; k++) {
+                assertClose(mass[k], g.responsibility(k), "responsibility mass " + k);
+                assertClose(weightedSquares[k], g.weightedSquares(k), "weighted squares " + k);
+                for (int a = 0; a < d; a++) {
+                    assertClose(weightedResidual[k][a], g.weightedResidual(k)[a], "weighted residual " + k + ", " + a);
+                }
+            }
             GateGradient light = backend.gateGradient(ws, ParamsBlock.of(theta), null, false);
-            assertEquals(2 + free, light.flat().length);
+            assertEquals(2 + free + experts * (d + 2), light.flat().length);
+            for (int k = 0; k < experts; k++) {
+                assertClose(mass[k], light.responsibility(k), "responsibility mass without the metric " + k);
+                assertClose(weightedSquares[k], light.weightedSquares(k), "weighted squares without the metric " + k);
+            }
             assertEquals(0.0, light.logLikelihoodDiff());
             assertClose(logLik, light.logLikelihood(), "log-likelihood without the metric");
             for (int u = 0; u < free; u++) {

@@ -210,6 +210,23 @@ class ResumeTest {
         stopThenResume(gates, "2", new StopAt(0, 12), "--checkpoint-every", "5");
     }
 
+    /**
+     * The joint move (on by default at this n) collects the chain's draws over sweeps 6 to 10 and fixes its mass
+     * matrix at sweep 10: a checkpoint at sweep 8 holds a half-collected window, which the resume must continue.
+     */
+    @Test
+    void stoppedInsideTheJointMovesWindowResumesToTheSameDraws() throws IOException {
+        Path run = dir.resolve("run");
+        assertInstanceOf(Stop.class, fit(new StopAt(0, 9), args(GateMethod.MALA, run, "2", "--checkpoint-every", "4")));
+        JsonNode joint = JSON.readTree(run.resolve("checkpoint/chain-1.json").toFile()).get("joint_move");
+        assertEquals(3, joint.get("window_draws").asInt()); // sweeps 6, 7 and 8
+        assertTrue(joint.get("inverse_mass").isNull());
+        assertNull(fit(new StopAt(-1, -1), "fit", "--resume", run.toString(), "--threads", "2", "--quiet"));
+        assertComplete(run);
+        JsonNode chain = JSON.readTree(run.resolve("summary.json").toFile()).get("chains").get(0).get("joint_move");
+        assertEquals(DRAWS, chain.get("proposed").asInt());
+    }
+
     @ParameterizedTest
     @EnumSource(GateMethod.class)
     void stoppedDuringSamplingResumesToTheSameDraws(GateMethod gates) throws IOException {

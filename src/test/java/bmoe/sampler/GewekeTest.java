@@ -180,6 +180,90 @@ class GewekeTest {
     }
 
     /**
+     * The collapsed sweep with the joint move of gates and experts after its gate move (HMC with the allocations
+     * summed out, {@link JointMove}), at a fixed step and a fixed inverse mass matrix (what a chain uses after its
+     * warm-up), so the test does not depend on a chain's tuning; with b0 and s_w sampled in one case, so the move
+     * sees the chain's current prior scales.
+     */
+    @ParameterizedTest(name = "joint move, {2} leapfrog steps, K = {0}, p = {1}, sampled scales {3}")
+    @CsvSource({"2, 1, 3, false", "3, 1, 5, true", "2, 2, 4, true"})
+    void sweepWithAJointMoveLeavesTheJointInvariant(int experts, int p, int steps, boolean sampledScales) {
+        Priors priors = sampledScales ? SAMPLED_SCALES : PRIORS;
+        JointState tuned = fixedJointTuning(experts, p);
+        double[] z = zScores(experts, p, priors, priors, 11, (backend, ws, state, key, given) ->
+                GibbsSweep.collapsed(backend, ws, state.withJoint(tuned), key, given, 1, steps));
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke MALA + joint move (%d steps), K = %d, p = %d: largest |z| = %.2f over %d functionals%n",
+                steps, experts, p, worst, z.length);
+        assertTrue(worst < Z_MAX, "largest |z| = " + worst + ": " + Arrays.toString(z));
+    }
+
+    /**
+     * The joint move on its own, then z | theta (and b0, s_w when sampled): a sampler of the joint on its own, so
+     * this checks the move itself with nothing after it to mend a bias (in the whole sweep the experts are redrawn
+     * given z right after it).
+     */
+    @ParameterizedTest(name = "joint move alone, {2} leapfrog steps, K = {0}, p = {1}, sampled scales {3}")
+    @CsvSource({"2, 1, 3, false", "3, 1, 4, true"})
+    void jointMoveAloneLeavesTheJointInvariant(int experts, int p, int steps, boolean sampledScales) {
+        Priors priors = sampledScales ? SAMPLED_SCALES : PRIORS;
+        JointState tuned = fixedJointTuning(experts, p);
+        double[] z = zScores(experts, p, priors, priors, 11, (backend, ws, state, key, given) ->
+                jointMoveAlone(backend, ws, state, key, given, tuned, steps, 1.0));
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke joint move alone (%d steps), K = %d, p = %d: largest |z| = %.2f over %d functionals%n",
+                steps, experts, p, worst, z.length);
+        assertTrue(worst < Z_MAX, "largest |z| = " + worst + ": " + Arrays.toString(z));
+    }
+
+    /** One joint move from the chain's state, then z | theta, then b0 | s2 and s_w | w where sampled. */
+    private static GibbsSweep.Result jointMoveAlone(Backend backend, Backend.Workspace ws, SweepState state, RngKey key,
+                                                    Priors priors, JointState tuned, int steps, double jacobian) {
+        int sweep = state.sweep() + 1;
+        Priors given = GibbsSweep.conditional(priors, state);
+        Params params = state.params();
+        GateGradient here = backend.gateGradient(ws, ParamsBlock.of(params), null, false);
+        JointMove.Result move = JointMove.step(params, here, tuned.stepSize().eps(), steps,
+                JointMove.cholesky(tuned.covariance()), given, at -> backend.gateGradient(ws, ParamsBlock.of(at), null,
+                        false), key.stream(0, sweep, Step.JOINT_MOVE), jacobian);
+        params = move.params();
+        Allocation allocation = backend.allocate(ws, ParamsBlock.of(params), key, sweep);
+        double b0 = GibbsSweep.updateSigmaScale(params, priors, state, key, sweep);
+        double sw = GibbsSweep.updateGateSd(params, priors, state, key, sweep);
+        return new GibbsSweep.Result(new SweepState(params, sweep, state.stepSize(), null, b0, sw),
+                new SweepInfo(allocation.logLikelihood(), new double[params.experts()], 0, 0, 0, 1.0, null));
+    }
+
+    /**
+     * The joint move without the Jacobian of u = log s2 (the variances' density used as if it were u's), a
+     * mistake HMC on a transformed parameter invites: the test must see it.
+     */
+    @Test
+    void negativeControlDetectsAJointMoveWithoutItsJacobian() {
+        JointState tuned = fixedJointTuning(2, 1);
+        double[] z = zScores(2, 1, PRIORS, PRIORS, 11, (backend, ws, state, key, given) ->
+                jointMoveAlone(backend, ws, state, key, given, tuned, 3, 0.0));
+        double worst = Arrays.stream(z).map(Math::abs).max().orElseThrow();
+        System.out.printf("Geweke negative control (%s): largest |z| = %.1f%n", "a joint move without its Jacobian", worst);
+        assertTrue(worst > 2 * Z_MAX, "the test failed to see a joint move without its Jacobian: largest |z| = " + worst);
+    }
+
+    /**
+     * A fixed tuning of the joint move: step 0.4 and an inverse mass matrix with unit variances and some
+     * correlation, about the prior's scale of these tiny data sets (acceptance near 0.8).
+     */
+    private static JointState fixedJointTuning(int experts, int p) {
+        int n = JointMove.dimension(experts, p + 1);
+        double[][] cov = new double[n][n];
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                cov[a][b] = (a == b ? 0.6 : 0.0) + 0.2 / (1 + Math.abs(a - b));
+            }
+        }
+        return new JointState(StepSize.fixed(0.4), Acceptance.NONE, 0, new double[n], new double[n][n], cov);
+    }
+
+    /**
      * The collapsed gate move with its Hastings correction left out (log q(w | w*) - log q(w* | w) dropped, as if
      * the Langevin proposal were symmetric): no longer invariant, and the test must see it.
      */

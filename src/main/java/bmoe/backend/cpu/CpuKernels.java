@@ -146,11 +146,16 @@ public final class CpuKernels {
         double[] pi = new double[experts];
         double[] resp = new double[experts];
         double[] outer = new double[d * d];
+        double[] residual = new double[experts];
+        int expertSums = 2 + free;
+        int stride = GateGradient.expertStride(d);
+        int metricSums = expertSums + experts * stride;
         for (int i = from; i < to; i++) {
             loadRow(x, p, i, row);
             double yi = y[i];
             for (int k = 0; k < experts; k++) {
                 double r = yi - dot(beta, k * d, row, d);
+                residual[k] = r;
                 phi[k] = logNorm[k] - r * r * halfPrecision[k];
             }
             double li = collapsedLogLik(w, row, phi, experts, eta, pi, resp);
@@ -164,14 +169,23 @@ public final class CpuKernels {
                     out[2 + k * d + a] += c * row[a];
                 }
             }
+            for (int k = 0; k < experts; k++) {
+                int base = expertSums + k * stride;
+                double re = resp[k] * residual[k];
+                out[base] += resp[k];
+                for (int a = 0; a < d; a++) {
+                    out[base + 1 + a] += re * row[a];
+                }
+                out[base + d + 1] += re * residual[k];
+            }
             if (metric) {
                 for (int a = 0; a < d; a++) {
                     for (int b = 0; b < d; b++) {
                         outer[a * d + b] = row[a] * row[b];
                     }
                 }
-                // entry (u, v), u = k d + a >= v = l d + b, at 2 + free + u (u + 1) / 2 + v
-                int idx = 2 + free;
+                // entry (u, v), u = k d + a >= v = l d + b, at metricSums + u (u + 1) / 2 + v
+                int idx = metricSums;
                 for (int k = 0; k < gates; k++) {
                     for (int a = 0; a < d; a++) {
                         for (int l = 0; l <= k; l++) {
