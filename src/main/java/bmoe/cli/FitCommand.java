@@ -449,11 +449,12 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
 
     /**
      * --joint-steps auto: this many leapfrog steps for data of at most AUTO_JOINT_MAX_ROWS rows, none above. Measured
-     * (bench/RESULTS.md, "Real data"): mcycle (n = 133, K = 3) needs trajectories this long for R-hat near 1.01 on
-     * E[y|x] where a gate and its experts must move together (16 steps left R-hat 1.02, none 1.29); on neurips23 at
-     * n = 1e4 the gates already mixed (bulk ESS about the draws) and 8 steps only cost 2.5 x the time per sweep.
+     * (bench/RESULTS.md, "Real data"): on mcycle (n = 133, K = 3) E[y|x] where a gate and its experts must move
+     * together had R-hat up to 1.29 without the move, up to 1.023 with 16 steps, 1.019 with 32 and at most 1.010
+     * with 64 over seeds 1 to 6; on neurips23 at n = 1e4 the gates already mixed (bulk ESS about the draws) and 8
+     * steps only cost 2.5 x the time per sweep.
      */
-    static final int AUTO_JOINT_STEPS = 32;
+    static final int AUTO_JOINT_STEPS = 64;
     static final int AUTO_JOINT_MAX_ROWS = 5000;
 
     /** The --joint-steps value for n rows ("auto": see AUTO_JOINT_STEPS), or a one-line error. */

@@ -133,9 +133,20 @@ class BadInputTest {
          * {@code dataPath} (the case's data.csv has the shared fit's bytes, so pointing there changes nothing).
          */
         String halfRun(String dataPath) {
+            return halfRun(dataPath, false);
+        }
+
+        /**
+         * The fitted run's run.json for a run folder "half" on dataPath; without the joint move (which the shared
+         * fit makes) unless {@code joint}, so that CHECKPOINT_AT_25, which has none, fits it.
+         */
+        String halfRun(String dataPath, boolean joint) {
             try {
                 ObjectNode spec = (ObjectNode) JSON.readTree(fittedRun.resolve("run.json").toFile());
                 ((ObjectNode) spec.get("data")).put("path", dataPath);
+                if (!joint) {
+                    spec.put("joint_steps", 0);
+                }
                 return Path.of(file("half/run.json", JSON.writeValueAsString(spec))).getParent().toString();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -371,6 +382,11 @@ class BadInputTest {
                     CHECKPOINT_AT_25.substring(0, CHECKPOINT_AT_25.indexOf(", \"gate_move\"")) + "}");
                 return resume(half);
             }, "chain-1.json", "gate_move", "delete it"),
+            bad("resume with a checkpoint without the joint move the run makes by then", Kind.FIT, f -> {
+                String half = f.halfRun(f.data(), true);
+                f.file("half/checkpoint/chain-1.json", CHECKPOINT_AT_25);
+                return resume(half);
+            }, "chain-1.json", "no joint_move", "delete it"),
             bad("resume with a damaged run.json", Kind.FIT, f -> {
                 f.file("half/run.json", "{ not json");
                 return resume(f.dir.resolve("half").toString());

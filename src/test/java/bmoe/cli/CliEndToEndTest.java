@@ -247,8 +247,14 @@ class CliEndToEndTest {
             assertTrue(meanProb >= 0 && meanProb <= 1, g.toString());
             double step = g.get("step_size").asDouble();
             assertTrue(step > 0 && Double.isFinite(step), g.toString());
-            assertTrue(line.endsWith(String.format(java.util.Locale.ROOT, ", gate step %.2g, acceptance %.2f", step,
-                    (double) accepted / proposed)), line);
+            String gateEnd = String.format(java.util.Locale.ROOT, ", gate step %.2g, acceptance %.2f", step,
+                    (double) accepted / proposed);
+            JsonNode j = chain.get("joint_move");
+            assertTrue(j != null, "the joint move is on by default at this n: " + chain);
+            assertEquals(20, j.get("proposed").asLong(), "one joint move per post-warm-up sweep");
+            String jointEnd = String.format(java.util.Locale.ROOT, ", joint step %.2g, acceptance %.2f",
+                    j.get("step_size").asDouble(), j.get("acceptance_rate").asDouble());
+            assertTrue(line.endsWith(gateEnd + jointEnd), line);
         }
     }
 
