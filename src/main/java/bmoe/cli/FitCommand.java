@@ -124,8 +124,9 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
                 + "half way through warm-up on: Hamiltonian Monte Carlo on the gates, coefficients and log variances "
                 + "with the allocations summed out, so a gate's boundary and the experts beside it move together, "
                 + "which small data sets need (each step one more pass over the data; 0: no joint move). auto "
-                + "(default): " + AUTO_JOINT_STEPS + " steps up to n = " + AUTO_JOINT_MAX_ROWS + " rows, none above, "
-                + "where the posterior is narrow and the passes cost more than they bring.")
+                + "(default): min(" + AUTO_JOINT_MAX_STEPS + ", " + AUTO_JOINT_ROWS + " / n) steps, none where that is "
+                + "under " + AUTO_JOINT_MIN_STEPS + " (n > " + AUTO_JOINT_ROWS / AUTO_JOINT_MIN_STEPS + "), so the move "
+                + "adds at most about " + AUTO_JOINT_ROWS + " row evaluations per sweep.")
     String jointSteps;
 
     @Option(names = "--init-starts", defaultValue = "" + DEFAULT_INIT_STARTS, paramLabel = "N",
@@ -448,19 +449,24 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     }
 
     /**
-     * --joint-steps auto: this many leapfrog steps for data of at most AUTO_JOINT_MAX_ROWS rows, none above. Measured
-     * (bench/RESULTS.md, "Real data"): on mcycle (n = 133, K = 3) E[y|x] where a gate and its experts must move
-     * together had R-hat up to 1.29 without the move, up to 1.023 with 16 steps, 1.019 with 32 and at most 1.010
-     * with 64 over seeds 1 to 6; on neurips23 at n = 1e4 the gates already mixed (bulk ESS about the draws) and 8
-     * steps only cost 2.5 x the time per sweep.
+     * --joint-steps auto: L = min(AUTO_JOINT_MAX_STEPS, AUTO_JOINT_ROWS / n) leapfrog steps, none where that is below
+     * AUTO_JOINT_MIN_STEPS (n > 1024), so the move adds at most AUTO_JOINT_ROWS row evaluations per sweep, a few
+     * seconds per fit: small data sets, whose posteriors are broad and curved, get the long trajectories they need
+     * at a small absolute cost; on larger ones the posterior is narrower and the passes cost more than they bring.
+     * Measured (bench/RESULTS.md, "Real data" and "The joint move"): on mcycle (n = 133, K = 3) the largest R-hat
+     * of the invariant quantities over seeds 1 to 6 was 1.29 without the move, 1.023 with 16 steps, 1.019 with 32,
+     * 1.0100 with 64 and 1.006 with 128; on neurips23 and planes3 at n = 2000 the gates mixed without it (bulk ESS
+     * over half the draws) and 64 steps cut the ESS per second 8 x and 3 x.
      */
-    static final int AUTO_JOINT_STEPS = 64;
-    static final int AUTO_JOINT_MAX_ROWS = 5000;
+    static final int AUTO_JOINT_MAX_STEPS = 128;
+    static final int AUTO_JOINT_MIN_STEPS = 16;
+    static final int AUTO_JOINT_ROWS = 16384;
 
-    /** The --joint-steps value for n rows ("auto": see AUTO_JOINT_STEPS), or a one-line error. */
+    /** The --joint-steps value for n rows ("auto": see AUTO_JOINT_MAX_STEPS), or a one-line error. */
     static int jointSteps(String value, int n) {
         if ("auto".equals(value)) {
-            return n <= AUTO_JOINT_MAX_ROWS ? AUTO_JOINT_STEPS : 0;
+            int steps = Math.min(AUTO_JOINT_MAX_STEPS, AUTO_JOINT_ROWS / Math.max(1, n));
+            return steps >= AUTO_JOINT_MIN_STEPS ? steps : 0;
         }
         try {
             int steps = Integer.parseInt(value.trim());
