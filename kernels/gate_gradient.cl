@@ -9,8 +9,8 @@
 // back): one launch is all with or all without it. Chain c's reference gates are refs[c FREE ...], read when its
 // CHAIN_WITH_REFERENCE argument is 1.
 //
-// Each work-item keeps all m sums in a private array: GRAD_SIZE = 2 + D + D (D + 1) / 2 with D = (K - 1) d is
-// 326 doubles at K = 4, p = 7, which spills out of registers on a GPU. Correct, and the launch is one of three
+// Each work-item keeps all m sums in a private array: GRAD_SIZE = 2 + D + K (d + 2) + D (D + 1) / 2 with
+// D = (K - 1) d is 366 doubles at K = 4, p = 7, which spills out of registers on a GPU. Correct, and the launch is one of three
 // per sweep; a slab layout (the metric's entries split over passes or work groups, each work-item keeping a
 // slice) is the later fix if a GPU profile shows this kernel dominating.
 
