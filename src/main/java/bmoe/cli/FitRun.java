@@ -133,8 +133,10 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
     PosteriorReport report() {
         List<PosteriorReport.ChainDraws> draws = chains.stream().map(c -> new PosteriorReport.ChainDraws(c.chain() + 1,
                 c.draws(), c.logLikelihood(), c.nonEmpty())).toList();
+        // the advice reads the configuration lines as summary does from draws.csv, so both say the same
         return PosteriorReport.of(cfg.experts(), data.p(), trackedPoints(), draws,
-                ChainReport.samplerWarnings(chainReports()), cfg.variableExperts());
+                ChainReport.samplerWarnings(chainReports()), cfg.variableExperts())
+                .withAdvice(MixingAdvice.of(config("")));
     }
 
     /** Each chain's line of the report (its gate move's record for a mala run). */

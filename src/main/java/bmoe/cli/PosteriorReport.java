@@ -50,6 +50,8 @@ final class PosteriorReport {
     private final List<String> samplerWarnings;
     /** P(K = k | y) for k = 1..KMAX (index k - 1) over all chains' draws when K is a parameter, else null. */
     private final double[] expertsPosterior;
+    /** What to try when an invariant quantity warns ({@link MixingAdvice}); null for none. */
+    private final String advice;
 
     private PosteriorReport(int experts, int p, double[][] points, List<Convergence.Summary> invariants,
                             Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped,
@@ -60,6 +62,15 @@ final class PosteriorReport {
     private PosteriorReport(int experts, int p, double[][] points, List<Convergence.Summary> invariants,
                             Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped,
                             String relabelSkipped, List<String> samplerWarnings, double[] expertsPosterior) {
+        this(experts, p, points, invariants, relabel, parameters, skipped, relabelSkipped, samplerWarnings,
+                expertsPosterior, null);
+    }
+
+    private PosteriorReport(int experts, int p, double[][] points, List<Convergence.Summary> invariants,
+                            Relabel.Result relabel, List<Convergence.Summary> parameters, String skipped,
+                            String relabelSkipped, List<String> samplerWarnings, double[] expertsPosterior,
+                            String advice) {
+        this.advice = advice;
         this.expertsPosterior = expertsPosterior;
         this.experts = experts;
         this.p = p;
@@ -187,6 +198,18 @@ final class PosteriorReport {
         return Arrays.stream(x).mapToObj(v -> String.format(Locale.ROOT, "%.4g", v)).collect(Collectors.joining(", "));
     }
 
+    /** The same report, saying {@code advice} ({@link MixingAdvice}) when an invariant quantity warns. */
+    PosteriorReport withAdvice(String advice) {
+        return new PosteriorReport(experts, p, points, invariants, relabel, parameters, skipped, relabelSkipped,
+                samplerWarnings, expertsPosterior, advice);
+    }
+
+    /** The advice to print: null unless there is some and an invariant quantity warns. */
+    String advice() {
+        return advice != null && skipped == null && invariants.stream().anyMatch(Convergence.Summary::warn)
+                ? advice : null;
+    }
+
     /** Quantities whose diagnostics advise caution, with the reason. */
     List<String> warnings() {
         List<String> w = new ArrayList<>(samplerWarnings);
@@ -235,6 +258,7 @@ final class PosteriorReport {
         if (relabel == null) {
             out.println("parameters: " + relabelSkipped);
             warnings().forEach(w -> out.println("warning: " + w));
+            printAdvice(out);
             out.flush();
             return;
         }
@@ -250,8 +274,15 @@ final class PosteriorReport {
                     Convergence.RHAT_MAX, Convergence.ESS_MIN);
         } else {
             warnings.forEach(w -> out.println("warning: " + w));
+            printAdvice(out);
         }
         out.flush();
+    }
+
+    private void printAdvice(PrintWriter out) {
+        if (advice() != null) {
+            out.println("to mix better: " + advice());
+        }
     }
 
     private static void header(PrintWriter out, String first) {
@@ -291,6 +322,9 @@ final class PosteriorReport {
         invariants.forEach(s -> put(q.addObject(), s));
         ArrayNode warnings = d.putArray("warnings");
         warnings().forEach(warnings::add);
+        if (advice() != null) {
+            d.put("advice", advice());
+        }
         if (expertsPosterior != null) {
             ObjectNode pk = root.putObject("experts_posterior");
             for (int k = 0; k < expertsPosterior.length; k++) {

@@ -37,7 +37,8 @@ final class SummaryCommand implements Callable<Integer> {
         // draws.csv does not hold (clamps, the gate move's step size and acceptance) comes from summary.json.
         List<ChainReport> lines = chainReports(summary, chains);
         PosteriorReport report = PosteriorReport.of(contents.experts(), p, points(summary, contents), chains,
-                ChainReport.samplerWarnings(lines), contents.variableExperts());
+                ChainReport.samplerWarnings(lines), contents.variableExperts())
+                .withAdvice(MixingAdvice.of(contents.config()));
         PrintWriter out = spec.commandLine().getOut();
         lines.forEach(c -> out.println(c.line()));
         report.print(out);

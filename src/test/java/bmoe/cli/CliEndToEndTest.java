@@ -227,6 +227,16 @@ class CliEndToEndTest {
 
         JsonNode json = JSON.readTree(run.resolve("summary.json").toFile());
         assertEquals(gates, json.get("config").get("gates").asText());
+        // 40 draws cannot reach the ESS of 400, so the warnings come with what to try for this run: pg has no
+        // joint move; mala has the auto one (16384 / 300 = 54 steps), whose trajectories can be longer
+        String advice = gates.equals("pg")
+                ? "add the joint move of gates and experts (--gates mala --joint-steps 64"
+                : "lengthen the joint move's trajectories (--joint-steps 108), or run longer chains (--draws 80)";
+        List<String> adviceLines = printed.lines().filter(l -> l.startsWith("to mix better: ")).toList();
+        assertEquals(1, adviceLines.size(), printed);
+        assertTrue(adviceLines.get(0).startsWith("to mix better: " + advice), adviceLines.get(0));
+        assertEquals(adviceLines.get(0).substring("to mix better: ".length()),
+                json.get("diagnostics").get("advice").asText());
         assertEquals(gates, JSON.readTree(run.resolve("run.json").toFile()).get("gates").asText());
         assertTrue(Files.readAllLines(run.resolve("draws.csv")).contains("# gates = " + gates));
         for (JsonNode chain : json.get("chains")) {
