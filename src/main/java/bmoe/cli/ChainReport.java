@@ -79,8 +79,7 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
             s.append(", ").append(gateLine(gateMove));
         }
         if (jointMove != null) {
-            s.append(String.format(Locale.ROOT, ", joint step %.2g, acceptance %s", jointMove.stepSize(),
-                    Double.isNaN(jointMove.rate()) ? "-" : String.format(Locale.ROOT, "%.2f", jointMove.rate())));
+            s.append(", ").append(jointLine(jointMove));
         }
         if (expertCount != null) {
             s.append(String.format(Locale.ROOT, ", K move acceptance %s",
@@ -93,6 +92,12 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
     static String gateLine(GateMove gm) {
         return String.format(Locale.ROOT, "gate step %.2g, acceptance %s", gm.stepSize(),
                 Double.isNaN(gm.rate()) ? "-" : String.format(Locale.ROOT, "%.2f", gm.rate()));
+    }
+
+    /** "joint step 0.21, acceptance 0.85": the joint move's frozen step size and post-warm-up acceptance. */
+    static String jointLine(GateMove jm) {
+        return String.format(Locale.ROOT, "joint step %.2g, acceptance %s", jm.stepSize(),
+                Double.isNaN(jm.rate()) ? "-" : String.format(Locale.ROOT, "%.2f", jm.rate()));
     }
 
     /**

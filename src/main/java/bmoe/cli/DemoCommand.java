@@ -56,7 +56,8 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
         RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, new PriorOptions().priors(data),
                 GateMethod.MALA,
                 GateMetric.FROZEN, RunConfig.AUTO_MOVES,
-                FitCommand.initPlan(FitCommand.DEFAULT_INIT_STARTS, FitCommand.DEFAULT_INIT_SWEEPS));
+                FitCommand.initPlan(FitCommand.DEFAULT_INIT_STARTS, FitCommand.DEFAULT_INIT_SWEEPS), null,
+                FitCommand.jointSteps("auto", n)); // fit's default: the joint move up to n = 1024
         out.printf(Locale.ROOT, "simulated %d observations from preset %s (K = 2, x ~ U[0,1]), seed %d%n", n,
                 preset.id(), seed);
         FitRun run = FitRun.fit(backendOptions.open(false, spec.commandLine().getErr()), data, cfg,
@@ -83,7 +84,8 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
         List<ChainReport> chains = run.chainReports();
         for (ChainReport c : chains) {
             out.printf(Locale.ROOT, "chain %d: mean log-likelihood %.1f%s%n", c.chain(), c.meanLogLik(),
-                    c.gateMove() == null ? "" : ", " + ChainReport.gateLine(c.gateMove()));
+                    (c.gateMove() == null ? "" : ", " + ChainReport.gateLine(c.gateMove()))
+                            + (c.jointMove() == null ? "" : ", " + ChainReport.jointLine(c.jointMove())));
         }
         ChainReport.lowAcceptanceWarning(chains).ifPresent(w -> out.println("warning: " + w));
         out.flush();

@@ -375,6 +375,9 @@ class CliEndToEndTest {
         double seconds = (System.nanoTime() - t0) * 1e-9;
         assertTrue(r.out().contains("true values inside the 90% intervals"), r.out());
         assertTrue(r.out().contains("chain 2: mean log-likelihood"), r.out());
+        // fit's default at n = 400 makes the joint move (16384 / 400 = 40 steps), and so does the demo
+        assertTrue(r.out().lines().filter(l -> l.startsWith("chain ")).allMatch(l -> l.contains(", joint step ")),
+                r.out());
         assertTrue(seconds < 60, "demo took " + seconds + " s");
     }
 
