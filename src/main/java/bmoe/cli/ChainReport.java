@@ -23,13 +23,20 @@ import java.util.Optional;
  *     rejected there), for K = 1 (no gates to move) or from a summary.json written before the move existed
  * @param expertCount the birth-or-death move's post-warm-up record when K is a parameter, else null
  * @param jointMove the joint move of gates and experts, as gateMove; null for a run without it
+ * @param splitMerge the split-or-merge move's post-warm-up record when K is a parameter, else null (also from a
+ *     summary.json written before the move existed)
  */
 record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEmpty, long clampedResiduals,
-                   GateMove gateMove, Acceptance expertCount, GateMove jointMove) {
+                   GateMove gateMove, Acceptance expertCount, GateMove jointMove, Acceptance splitMerge) {
 
     ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEmpty, long clampedResiduals,
                 GateMove gateMove) {
-        this(chain, keptDraws, meanLogLik, meanNonEmpty, clampedResiduals, gateMove, null, null);
+        this(chain, keptDraws, meanLogLik, meanNonEmpty, clampedResiduals, gateMove, null, null, null);
+    }
+
+    ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEmpty, long clampedResiduals,
+                GateMove gateMove, Acceptance expertCount, GateMove jointMove) {
+        this(chain, keptDraws, meanLogLik, meanNonEmpty, clampedResiduals, gateMove, expertCount, jointMove, null);
     }
 
     /**
@@ -57,7 +64,8 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
                 mean(Arrays.stream(c.nonEmpty()).asDoubleStream().toArray()), c.clampedResiduals(), gm,
                 cfg.variableExperts() ? c.expertMoves() : null,
                 c.last().joint() != null && c.last().joint().tuned() ? GateMove.of(c.last().joint().stepSize().eps(), c.last().joint().acceptance())
-                        : null);
+                        : null,
+                cfg.variableExperts() ? c.splitMerges() : null);
     }
 
     static List<ChainReport> of(List<Chain.Result> chains, RunConfig cfg) {
@@ -84,6 +92,10 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
         if (expertCount != null) {
             s.append(String.format(Locale.ROOT, ", K move acceptance %s",
                     Double.isNaN(expertCount.rate()) ? "-" : String.format(Locale.ROOT, "%.3f", expertCount.rate())));
+        }
+        if (splitMerge != null) {
+            s.append(String.format(Locale.ROOT, ", split/merge acceptance %s",
+                    Double.isNaN(splitMerge.rate()) ? "-" : String.format(Locale.ROOT, "%.3f", splitMerge.rate())));
         }
         return s.toString();
     }
@@ -155,6 +167,13 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
             m.put("proposed", expertCount.proposed());
             m.put("accepted", expertCount.accepted());
         }
+        if (splitMerge != null) {
+            ObjectNode m = o.putObject("split_merge_move");
+            number(m, "acceptance_rate", splitMerge.rate());
+            number(m, "mean_accept_prob", splitMerge.meanAcceptProb());
+            m.put("proposed", splitMerge.proposed());
+            m.put("accepted", splitMerge.accepted());
+        }
     }
 
     private static void move(ObjectNode g, GateMove move) {
@@ -206,18 +225,22 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
                 }
             }
             GateMove joint = c.path("joint_move").isObject() ? move(c.path("joint_move")) : null;
-            Acceptance count = null;
-            JsonNode m = c.path("expert_count_move");
-            if (m.isObject()) {
-                long proposed = m.path("proposed").asLong();
-                count = new Acceptance(proposed, m.path("accepted").asLong(),
-                        proposed * (Double.isNaN(number(m, "mean_accept_prob")) ? 0 : number(m, "mean_accept_prob")));
-            }
             out.add(new ChainReport(c.path("chain").asInt(), c.path("kept_draws").asInt(),
                     number(c, "mean_log_likelihood"), number(c, "mean_nonempty_experts"),
-                    c.path("clamped_residuals").asLong(), gm, count, joint));
+                    c.path("clamped_residuals").asLong(), gm, acceptance(c.path("expert_count_move")), joint,
+                    acceptance(c.path("split_merge_move"))));
         }
         return out;
+    }
+
+    /** A move's record as addTo writes it; null where there is none. */
+    private static Acceptance acceptance(JsonNode m) {
+        if (!m.isObject()) {
+            return null;
+        }
+        long proposed = m.path("proposed").asLong();
+        return new Acceptance(proposed, m.path("accepted").asLong(),
+                proposed * (Double.isNaN(number(m, "mean_accept_prob")) ? 0 : number(m, "mean_accept_prob")));
     }
 
     private static double number(JsonNode o, String key) {

@@ -60,6 +60,7 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
         }
         // the birth-or-death move's record (NONE, and not read back, when K is fixed)
         acceptance(root.putObject("expert_count_move"), state.expertMoves());
+        acceptance(root.putObject("split_merge_move"), state.splitMerges());
         // the joint move's tuning once its mass matrix is fixed (null before, and in runs without the move)
         JointState joint = state.joint();
         if (joint == null) {
@@ -144,10 +145,14 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             require(!cfg.priors().gateSdSampled() || sw > 0 && !Double.isInfinite(sw),
                     "no gate_sd, which the run's priors sample");
             Acceptance moves = Acceptance.NONE;
+            Acceptance splits = Acceptance.NONE;
             if (cfg.variableExperts()) {
                 JsonNode m = root.path("expert_count_move");
                 require(m.isObject(), "no expert_count_move, which a run whose K is a parameter has");
                 moves = acceptance(m);
+                JsonNode sm = root.path("split_merge_move");
+                require(sm.isObject(), "no split_merge_move, which a run whose K is a parameter has");
+                splits = acceptance(sm);
             }
             JointState joint = null;
             JsonNode j = root.path("joint_move");
@@ -163,7 +168,8 @@ public record Checkpoint(ChainState state, int keptDraws, long partBytes) {
             require(joint != null || !collecting, "no joint_move, which the run has by sweep " + cfg.jointWindowStart());
             require(joint == null || joint.tuned() == (sweep >= cfg.jointStartSweep()),
                     "the joint move's inverse mass matrix is fixed at sweep " + cfg.jointStartSweep());
-            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0, sw, moves, joint), kept,
+            return new Checkpoint(new ChainState(p, sweep, clamped, step, acc, metric, b0, sw, moves, joint, splits),
+                    kept,
                     bytes);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof JsonProcessingException ? "not valid JSON" : e.getMessage();

@@ -43,6 +43,11 @@ public final class Step {
      * the step's jitter, the momentum's normals, then the MH uniform.
      */
     public static final int JOINT_MOVE = 13 << 16;
+    /**
+     * The split-or-merge move on the host, when K is a parameter: counter (0, sweep, SPLIT_MERGE, draw): split or
+     * merge, the expert and position (or the pair), the auxiliary draws, then the MH uniform.
+     */
+    public static final int SPLIT_MERGE = 14 << 16;
 
     private Step() {}
 

@@ -24,10 +24,12 @@ import org.apache.commons.math3.linear.RealMatrix;
  *         v  ~ N(gamma_a + l_a(theta), tau_w^2 I)
  * </pre>
  * The anchors a are the clusters of k-means++ on (x, y) of a subsample, at every number of clusters from 1 to the
- * largest K (M anchors in all): beta_a and P_a are the cluster's ridge regression (its posterior mean and
- * precision under the experts' prior), s2_a its inverse-gamma mode; gamma_a is the cluster's linear discriminant
- * against the rest of the subsample (total covariance of x), so sigma(gamma_a' x~) is about the probability that
- * x belongs to the cluster. l_a(theta) linearises the log-sum-exp of the current gate logits at the cluster's mean
+ * largest K: beta_a and P_a are the cluster's ridge regression (its posterior mean and precision under the
+ * experts' prior), s2_a its inverse-gamma mode; gamma_a is the cluster's linear discriminant against the rest of
+ * the subsample (total covariance of x), so sigma(gamma_a' x~) is about the probability that x belongs to the
+ * cluster. Beside them, at every number of clusters from 2, the experts of a mixture of experts fitted to the
+ * subsample by EM from those clusters ({@link #fitted}): their weighted ridge regressions, and as gamma_a each
+ * one's fitted gate less the tangent of the others' log-sum-exp at its mean x (M anchors in all). l_a(theta) linearises the log-sum-exp of the current gate logits at the cluster's mean
  * x~_a: l_a = sum_k pi_k(x_a) v_k + (LSE(x_a) - sum_k pi_k(x_a) v_k' x~_a) e_0, so that the newborn's gate
  * probability sigma(v' x~ - LSE(x)) is near sigma(gamma_a' x~) around the cluster whatever the other gates are.
  * p0 is the prior (v ~ N(0, s_w^2 I), s2 ~ InvGamma(a0, b0), beta | s2 ~ N(0, s2 s_b^2 I)), a defensive part with
@@ -73,6 +75,11 @@ public final class BirthProposal {
     /** Number of anchors M. */
     public int size() {
         return anchors.size();
+    }
+
+    /** The anchors' coefficients beta_a, in library order (the k-means anchors of each cluster count, then EM's). */
+    List<double[]> anchorBetas() {
+        return anchors.stream().map(Anchor::beta).toList();
     }
 
     /** The library for data {@code data} and a chain whose K goes up to {@code maxExperts}. */
@@ -136,15 +143,174 @@ public final class BirthProposal {
                 anchors.add(new Anchor(post.mean(), post.canonical(), BETA_INFLATION * BETA_INFLATION * s2,
                         Math.log(s2), gate, centre));
             }
+            if (c >= 2 && m >= MIN_FIT_ROWS) {
+                anchors.addAll(fitted(rowsOf(sub), sub.y(), z, c, priors));
+            }
         }
-        double[][] rows = new double[m][d];
+        return new BirthProposal(anchors, rowsOf(sub));
+    }
+
+    /** The subsample's x~ rows, intercept first. */
+    private static double[][] rowsOf(Initializer.Subsample sub) {
+        int m = sub.size();
+        int p = sub.x().length / Math.max(1, m);
+        double[][] rows = new double[m][p + 1];
         for (int s = 0; s < m; s++) {
             rows[s][0] = 1.0;
             for (int j = 0; j < p; j++) {
                 rows[s][j + 1] = sub.x()[s * p + j];
             }
         }
-        return new BirthProposal(anchors, rows);
+        return rows;
+    }
+
+    /**
+     * Fewest rows for the fitted anchors: on fewer a fitted mixture is mostly noise, and the library stays cheap to
+     * rebuild on tiny data (the Geweke tests rebuild it every iteration on 12 rows; they check the ratio, which is
+     * the same whatever anchors the library holds, and BirthProposalTest the fitted anchors).
+     */
+    static final int MIN_FIT_ROWS = 100;
+    /** EM iterations of the fitted anchors. */
+    static final int EM_ITERATIONS = 40;
+    /** Gradient steps on the gates per EM iteration, and their size (the softmax's Hessian is at most X'X / 2). */
+    static final int GATE_STEPS = 3;
+    static final double GATE_STEP = 1.0;
+    /** Ridge on the fitted gates (per row, so that it fades with the subsample's size). */
+    static final double GATE_RIDGE = 1e-2;
+
+    /**
+     * Anchors from a mixture of experts fitted to the subsample with {@code c} experts: EM from the k-means
+     * clusters {@code z} (responsibilities, each expert's ridge regression under the experts' prior, a few gradient
+     * steps of the gates' softmax regression), deterministic. Clusters of (x, y) need not follow the experts'
+     * regions (with p = 7, wide7, no k-means anchor's discriminant is one true expert's gate, and births from a
+     * chain short of experts were never accepted); the fitted experts and their gates do. Each fitted expert a is an
+     * anchor whose gate is its fitted gate minus the tangent, at its responsibility-weighted mean x, of the
+     * log-sum-exp of the others' fitted gates, so that on top of a chain's gates (gateMean) the newborn's gate
+     * probability there is about what the fit gave it.
+     */
+    static List<Anchor> fitted(double[][] rows, float[] y, byte[] z, int c, Priors priors) {
+        int m = rows.length;
+        int d = rows[0].length;
+        double[][] r = new double[m][c];
+        for (int s = 0; s < m; s++) {
+            r[s][z[s]] = 1.0;
+        }
+        double[][] g = new double[c][d]; // full gates; the last stays 0
+        ExpertUpdate.Posterior[] post = new ExpertUpdate.Posterior[c];
+        double[] s2 = new double[c];
+        double[] eta = new double[c];
+        for (int it = 0; it < EM_ITERATIONS; it++) {
+            for (int k = 0; k < c; k++) {
+                double count = 0;
+                double[][] gram = new double[d][d];
+                double[] cross = new double[d];
+                double ss = 0;
+                for (int s = 0; s < m; s++) {
+                    double w = r[s][k];
+                    count += w;
+                    for (int a = 0; a < d; a++) {
+                        cross[a] += w * rows[s][a] * y[s];
+                        for (int b = 0; b <= a; b++) {
+                            gram[a][b] += w * rows[s][a] * rows[s][b];
+                        }
+                    }
+                    ss += w * y[s] * y[s];
+                }
+                for (int a = 0; a < d; a++) {
+                    for (int b = 0; b < a; b++) {
+                        gram[b][a] = gram[a][b]; // exactly symmetric, as the Cholesky factorisation checks
+                    }
+                }
+                post[k] = ExpertUpdate.posterior(count, gram, cross, ss, priors);
+                s2[k] = Math.max(Initializer.MIN_S2, post[k].scale() / (post[k].shape() + 1.0));
+            }
+            for (int step = 0; step < GATE_STEPS; step++) {
+                double[][] grad = new double[c][d];
+                for (int s = 0; s < m; s++) {
+                    softmax(g, rows[s], eta);
+                    for (int k = 0; k < c - 1; k++) {
+                        for (int a = 0; a < d; a++) {
+                            grad[k][a] += (r[s][k] - eta[k]) * rows[s][a] / m;
+                        }
+                    }
+                }
+                for (int k = 0; k < c - 1; k++) {
+                    for (int a = 0; a < d; a++) {
+                        g[k][a] += GATE_STEP * (grad[k][a] - GATE_RIDGE * g[k][a]);
+                    }
+                }
+            }
+            for (int s = 0; s < m; s++) {
+                softmax(g, rows[s], eta);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < c; k++) {
+                    double e = y[s] - Params.dot(post[k].mean(), rows[s]);
+                    eta[k] = Math.log(Math.max(eta[k], 1e-300)) + logNormal(e, 0, Math.sqrt(s2[k]));
+                    max = Math.max(max, eta[k]);
+                }
+                double total = 0;
+                for (int k = 0; k < c; k++) {
+                    r[s][k] = Math.exp(eta[k] - max);
+                    total += r[s][k];
+                }
+                for (int k = 0; k < c; k++) {
+                    r[s][k] /= total;
+                }
+            }
+        }
+        List<Anchor> out = new ArrayList<>();
+        for (int k = 0; k < c; k++) {
+            double count = 0;
+            double[] centre = new double[d];
+            for (int s = 0; s < m; s++) {
+                count += r[s][k];
+                for (int a = 0; a < d; a++) {
+                    centre[a] += r[s][k] * rows[s][a];
+                }
+            }
+            if (count < 1) {
+                continue;
+            }
+            for (int a = 0; a < d; a++) {
+                centre[a] /= count;
+            }
+            // the tangent at the centre of LSE over the other experts' gates
+            double[] others = new double[c - 1];
+            for (int j = 0, o = 0; j < c; j++) {
+                if (j != k) {
+                    others[o++] = Params.dot(g[j], centre);
+                }
+            }
+            double lse = Params.logSumExp(others, c - 1);
+            double[] gate = g[k].clone();
+            double offset = lse;
+            for (int j = 0, o = 0; j < c; j++) {
+                if (j == k) {
+                    continue;
+                }
+                double pi = Math.exp(others[o++] - lse);
+                for (int a = 0; a < d; a++) {
+                    gate[a] -= pi * g[j][a];
+                }
+                offset -= pi * Params.dot(g[j], centre);
+            }
+            gate[0] -= offset;
+            out.add(new Anchor(post[k].mean(), post[k].canonical(), BETA_INFLATION * BETA_INFLATION * s2[k],
+                    Math.log(s2[k]), gate, centre));
+        }
+        return out;
+    }
+
+    /** The softmax of the full gates {@code g} at {@code row}, into {@code out}. */
+    private static void softmax(double[][] g, double[] row, double[] out) {
+        int c = g.length;
+        for (int k = 0; k < c; k++) {
+            out[k] = Params.dot(g[k], row);
+        }
+        double lse = Params.logSumExp(out, c);
+        for (int k = 0; k < c; k++) {
+            out[k] = Math.exp(out[k] - lse);
+        }
     }
 
     /**

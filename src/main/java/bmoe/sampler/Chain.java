@@ -40,6 +40,11 @@ public final class Chain {
             return last.expertMoves();
         }
 
+        /** The split-or-merge move's post-warm-up acceptance over the whole chain (NONE when K is fixed). */
+        public Acceptance splitMerges() {
+            return last.splitMerges();
+        }
+
         /** The step size the draws were made with (after warm-up's adaptation). */
         public double stepSize() {
             return last.stepSize().eps();
@@ -190,6 +195,7 @@ public final class Chain {
         long clamped = start.clampedResiduals();
         Acceptance acceptance = start.acceptance();
         Acceptance expertMoves = start.expertMoves();
+        Acceptance splitMerges = start.splitMerges();
         // the birth proposal's anchors depend on the data and the chain's key only, so a resumed chain rebuilds them
         BirthProposal births = cfg.variableExperts()
                 ? BirthProposal.build(data, cfg.experts(), cfg.priors(), key) : null;
@@ -210,6 +216,7 @@ public final class Chain {
             int postWarmup = s - cfg.warmup();
             if (r.expertCount() != null && postWarmup > 0) {
                 expertMoves = expertMoves.add(1, r.expertCount().accepted() ? 1 : 0, r.expertCount().acceptProb());
+                splitMerges = splitMerges.add(1, r.splitMerge().accepted() ? 1 : 0, r.splitMerge().acceptProb());
             }
             if (cfg.gates() == GateMethod.MALA && cfg.experts() > 1) {
                 // The step size adapts on warm-up sweeps only and is frozen from the first draw on. Half way
@@ -241,9 +248,9 @@ public final class Chain {
                 next++;
                 report.drawKept(chain, d);
             }
-            report.sweepDone(chain, ChainState.of(state, clamped, acceptance, expertMoves));
+            report.sweepDone(chain, ChainState.of(state, clamped, acceptance, expertMoves, splitMerges));
         }
         return new Result(chain, draws, iterations, logLik, nonEmpty,
-                ChainState.of(state, clamped, acceptance, expertMoves));
+                ChainState.of(state, clamped, acceptance, expertMoves, splitMerges));
     }
 }

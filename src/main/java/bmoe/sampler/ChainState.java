@@ -18,20 +18,29 @@ import bmoe.model.Params;
  * @param gateSd s_w after sweep {@code sweep} when the priors sample it (NaN when they fix it)
  * @param expertMoves the birth-or-death move's post-warm-up acceptance so far (NONE when K is fixed)
  * @param joint the joint move's tuning and record once its mass matrix is fixed, else null
+ * @param splitMerges the split-or-merge move's post-warm-up acceptance so far (NONE when K is fixed)
  */
 public record ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
                          double[][] frozenMetric, double sigmaScale, double gateSd, Acceptance expertMoves,
-                         JointState joint) {
+                         JointState joint, Acceptance splitMerges) {
     public ChainState {
         if (sweep < 0) {
             throw new IllegalArgumentException("sweep must be >= 0, got " + sweep);
         }
-        if (stepSize == null || acceptance == null || expertMoves == null) {
-            throw new IllegalArgumentException("stepSize, acceptance and expertMoves are required");
+        if (stepSize == null || acceptance == null || expertMoves == null || splitMerges == null) {
+            throw new IllegalArgumentException("stepSize, acceptance, expertMoves and splitMerges are required");
         }
         if (clampedResiduals < 0) {
             throw new IllegalArgumentException("clampedResiduals must be >= 0, got " + clampedResiduals);
         }
+    }
+
+    /** A state without the split-or-merge move's record. */
+    public ChainState(Params params, int sweep, long clampedResiduals, StepSize stepSize, Acceptance acceptance,
+                      double[][] frozenMetric, double sigmaScale, double gateSd, Acceptance expertMoves,
+                      JointState joint) {
+        this(params, sweep, clampedResiduals, stepSize, acceptance, frozenMetric, sigmaScale, gateSd, expertMoves, joint,
+                Acceptance.NONE);
     }
 
     /** A state without the joint move's tuning. */
@@ -59,13 +68,14 @@ public record ChainState(Params params, int sweep, long clampedResiduals, StepSi
 
     /** The state after the given sweep, with the clamps and acceptances counted so far. */
     static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance) {
-        return of(state, clampedResiduals, acceptance, Acceptance.NONE);
+        return of(state, clampedResiduals, acceptance, Acceptance.NONE, Acceptance.NONE);
     }
 
-    /** The same, with the birth-or-death move's acceptances counted so far. */
-    static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance, Acceptance expertMoves) {
+    /** The same, with the birth-or-death and split-or-merge moves' acceptances counted so far. */
+    static ChainState of(SweepState state, long clampedResiduals, Acceptance acceptance, Acceptance expertMoves,
+                         Acceptance splitMerges) {
         return new ChainState(state.params(), state.sweep(), clampedResiduals, state.stepSize(), acceptance,
-                state.frozenMetric(), state.sigmaScale(), state.gateSd(), expertMoves, state.joint());
+                state.frozenMetric(), state.sigmaScale(), state.gateSd(), expertMoves, state.joint(), splitMerges);
     }
 
     SweepState sweepState() {

@@ -33,33 +33,65 @@ public final class GibbsSweep {
      * Result of one sweep: the new state and its diagnostics.
      *
      * @param expertCount the birth-or-death move that began the sweep when K is a parameter, else null
+     * @param splitMerge the split-or-merge move that followed it when K is a parameter, else null
      */
-    public record Result(SweepState state, SweepInfo info, ExpertCountMove.Result expertCount) {
+    public record Result(SweepState state, SweepInfo info, ExpertCountMove.Result expertCount,
+                         SplitMergeMove.Result splitMerge) {
         public Result(SweepState state, SweepInfo info) {
-            this(state, info, null);
+            this(state, info, null, null);
         }
     }
 
     /**
-     * The sweep with K a parameter (the mixture-of-finite-mixtures prior {@code kPrior}): (0) K and theta by one
-     * birth-or-death move ({@link ExpertCountMove}, two passes over the data: the likelihood here and at the
-     * proposal, allocations summed out), then the sweep of {@code method} at the K it leaves, with gateMoves as
-     * {@link RunConfig#gateMovesFor} gives for that K. Each step leaves p(K, theta | y) invariant, so their
-     * composition does (ExpertCountGewekeTest).
+     * The sweep with K a parameter (the mixture-of-finite-mixtures prior {@code kPrior}): (0a) K and theta by one
+     * birth-or-death move ({@link ExpertCountMove}), (0b) by one split-or-merge move ({@link SplitMergeMove}), each
+     * on the likelihood with the allocations summed out (the likelihood at the state the first leaves is the second's
+     * start, so the two cost three passes over the data), then the sweep of {@code method} at the K they leave, with
+     * gateMoves as {@link RunConfig#gateMovesFor} gives for that K. Each step leaves p(K, theta | y) invariant, so
+     * their composition does (ExpertCountGewekeTest, SplitMergeGewekeTest).
      *
      * @param workspaces the chain's workspace for a given K
      */
     public static Result withExpertCount(GateMethod method, int gateMoves, Backend backend,
                                          IntFunction<Backend.Workspace> workspaces, SweepState state, RngKey key,
                                          Priors priors, ExpertsPrior kPrior, BirthProposal births) {
-        ExpertCountMove.Result move = ExpertCountMove.step(state, kPrior, priors, births,
-                params -> backend.gateGradient(workspaces.apply(params.experts()), ParamsBlock.of(params), null, false)
-                        .logLikelihood(),
-                key.stream(0, state.sweep() + 1, Step.EXPERT_COUNT));
-        int experts = move.params().experts();
-        Result sweep = step(method, RunConfig.gateMovesFor(gateMoves, experts), backend, workspaces.apply(experts),
-                state.withParams(move.params()), key, priors);
-        return new Result(sweep.state(), sweep.info(), move);
+        ExpertCountMove.LogLikelihood logLik = remembering(params -> backend.gateGradient(
+                workspaces.apply(params.experts()), ParamsBlock.of(params), null, false).logLikelihood());
+        int sweep = state.sweep() + 1;
+        ExpertCountMove.Result move = ExpertCountMove.step(state, kPrior, priors, births, logLik,
+                key.stream(0, sweep, Step.EXPERT_COUNT));
+        SplitMergeMove.Result splitMerge = SplitMergeMove.step(state.withParams(move.params()), kPrior, priors, logLik,
+                key.stream(0, sweep, Step.SPLIT_MERGE));
+        int experts = splitMerge.params().experts();
+        Result sweepResult = step(method, RunConfig.gateMovesFor(gateMoves, experts), backend,
+                workspaces.apply(experts), state.withParams(splitMerge.params()), key, priors);
+        return new Result(sweepResult.state(), sweepResult.info(), move, splitMerge);
+    }
+
+    /**
+     * {@code logLik} remembering its last two answers by the identity of the parameters asked about: the move that
+     * follows another starts from the parameters the first returned, whose likelihood it computed.
+     */
+    static ExpertCountMove.LogLikelihood remembering(ExpertCountMove.LogLikelihood logLik) {
+        return new ExpertCountMove.LogLikelihood() {
+            private final Params[] asked = new Params[2];
+            private final double[] answers = new double[2];
+            private int next;
+
+            @Override
+            public double at(Params params) {
+                for (int i = 0; i < 2; i++) {
+                    if (asked[i] == params) {
+                        return answers[i];
+                    }
+                }
+                double value = logLik.at(params);
+                asked[next] = params;
+                answers[next] = value;
+                next = 1 - next;
+                return value;
+            }
+        };
     }
 
     /** The sweep of {@code method} (with one gate move per sweep for mala). */

@@ -139,6 +139,22 @@ class VariableExpertsCliTest {
         assertTrue(Files.isRegularFile(plots.resolve("trace-experts.png")));
     }
 
+    /** summary.json's chains and summary's chain lines report both moves of K, each with its counts. */
+    @Test
+    void bothMovesOfKAreReported() throws IOException {
+        for (JsonNode c : Json.MAPPER.readTree(run.resolve("summary.json").toFile()).get("chains")) {
+            for (String move : List.of("expert_count_move", "split_merge_move")) {
+                JsonNode m = c.path(move);
+                // one of each per post-warm-up sweep (at K = 2 here both are mostly rejected: the data have 2)
+                assertEquals(200, m.path("proposed").asLong(), move + ": " + c);
+                assertTrue(m.path("accepted").asLong() >= 0 && m.path("mean_accept_prob").isNumber(), move + ": " + c);
+            }
+        }
+        CliRun summary = ok("summary", "--run", run.toString());
+        assertTrue(summary.out().contains("K move acceptance") && summary.out().contains("split/merge acceptance"),
+                summary.out());
+    }
+
     /** A fit stopped after sweep 170 (checkpoints every 40) and resumed gives the uninterrupted fit's draws. */
     @Test
     void aStoppedRunResumesToTheSameDraws() throws IOException {

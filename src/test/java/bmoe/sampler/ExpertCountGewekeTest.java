@@ -21,14 +21,16 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Geweke's (2004) joint-distribution test with K a parameter: the within-K sweep followed by the birth-or-death
- * move ({@link ExpertCountMove}) must leave p(K, theta, y) invariant. The marginal-conditional side draws K from its
+ * Geweke's (2004) joint-distribution test with K a parameter: the full sweep, the birth-or-death move
+ * ({@link ExpertCountMove}) and the split-or-merge move ({@link SplitMergeMove}) then the within-K sweep, must leave
+ * p(K, theta, y) invariant. The marginal-conditional side draws K from its
  * prior, theta | K from the priors, then z and y; the successive-conditional side alternates the sweep and the move
  * (given y) with a fresh (z, y) | theta. The move works with the allocations summed out, so z plays no part in the
  * chain's state, and y | theta is drawn through a fresh z.
@@ -37,8 +39,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * summaries of theta (sums over experts and gates) and of the data. Error budget as in {@link GewekeTest}: iid
  * standard errors on one side, batch means (100 batches) on the other, |z| &lt; 4.5 per functional (about 15 per
  * case, so a family-wise false alarm rate near 1e-4; at seed 21 the four cases' largest |z| were 1.63, 2.91, 2.47
- * and 1.84, at seeds 22 and 23 1.24 to 1.97). The negative control leaves the move-choice probabilities
- * d_{K+1} / b_K out of the ratio (a factor 2 at K = 1 and at K = KMAX - 1 here), and the other the death's choice
+ * and 1.84, at seeds 22 and 23 1.24 to 1.97, before the split-or-merge move joined the sweep; with it, at seed 21,
+ * 1.83, 2.23, 1.70 and 2.18). The negative controls break the birth-or-death move alone (SplitMergeGewekeTest has
+ * the split-or-merge move's): one leaves the move-choice probabilities d_{K+1} / b_K out of the ratio (a factor 2 at K = 1 and at K = KMAX - 1 here), and the other the death's choice
  * probability r_j (K + 1); each must give |z| &gt; 9.
  */
 @Tag("statistical")
@@ -61,9 +64,10 @@ class ExpertCountGewekeTest {
         Result r = run(method, kPrior, p, sampled ? SAMPLED : PRIORS, SEED, gateMoves, ExpertCountMove.Term.NONE);
         double worst = Arrays.stream(r.z()).map(Math::abs).max().orElseThrow();
         System.out.printf("Geweke with K sampled, %s, %s, KMAX = %d, p = %d%s: largest |z| = %.2f over %d functionals;"
-                        + " P(K) prior %s, chain %s; move acceptance %.3f%n", method, prior, kmax, p,
-                sampled ? ", b0 and s_w sampled" : "", worst, r.z().length, Arrays.toString(kPrior.probabilities()),
-                Arrays.toString(r.chainK()), r.acceptance());
+                        + " P(K) prior %s, chain %s; birth/death acceptance %.3f, split/merge %.3f%n", method, prior,
+                kmax, p, sampled ? ", b0 and s_w sampled" : "", worst, r.z().length,
+                Arrays.toString(kPrior.probabilities()), Arrays.toString(r.chainK()), r.acceptance(),
+                r.splitMergeAcceptance());
         assertTrue(worst < Z_MAX, "largest |z| = " + worst + ": " + Arrays.toString(r.z()));
         assertTrue(r.acceptance() > 0.05, "the move should mix K on this tiny data: acceptance " + r.acceptance());
     }
@@ -134,7 +138,17 @@ class ExpertCountGewekeTest {
         }
     }
 
-    record Result(double[] z, double[] chainK, double acceptance) {}
+    /**
+     * @param acceptance the birth-or-death move's accepted share (0 in a sweep without it)
+     * @param splitMergeAcceptance the split-or-merge move's (0 in a sweep without it)
+     */
+    record Result(double[] z, double[] chainK, double acceptance, double splitMergeAcceptance) {}
+
+    /** One sweep of the chain under test, given y (through the resident data and its workspaces). */
+    interface Sweep {
+        GibbsSweep.Result apply(Backend backend, IntFunction<Backend.Workspace> spaces, SweepState state, RngKey key,
+                                BirthProposal births);
+    }
 
     static Result run(GateMethod method, ExpertsPrior kPrior, int p, Priors priors, long seed, int gateMoves,
                       ExpertCountMove.Term omitted) {
@@ -143,6 +157,16 @@ class ExpertCountGewekeTest {
 
     static Result run(GateMethod method, ExpertsPrior kPrior, int p, Priors priors, long seed, int gateMoves,
                       ExpertCountMove.Term omitted, int iters) {
+        Sweep sweep = omitted == ExpertCountMove.Term.NONE
+                ? (backend, spaces, state, key, births) -> GibbsSweep.withExpertCount(method, gateMoves, backend,
+                        spaces, state, key, priors, kPrior, births)
+                : (backend, spaces, state, key, births) -> brokenSweep(method, backend, spaces, state, key, priors,
+                        kPrior, births, omitted);
+        return run(kPrior, p, priors, seed, sweep, iters);
+    }
+
+    /** The Geweke comparison for the chain {@code sweep} makes, on N points with p covariates. */
+    static Result run(ExpertsPrior kPrior, int p, Priors priors, long seed, Sweep sweep, int iters) {
         int d = p + 1;
         int kmax = kPrior.maxExperts();
         float[] x = new float[N * p];
@@ -171,6 +195,7 @@ class ExpertCountGewekeTest {
         Dataset data = Dataset.standardizedView(x, y, p);
         double[] chainK = new double[kmax];
         int accepted = 0;
+        int splitMerges = 0;
         try (Backend backend = new CpuBackend(1)) {
             SweepState state = new SweepState(first.params(), 0, StepSize.initial(), null, first.sigmaScale(),
                     first.gateSd());
@@ -179,13 +204,10 @@ class ExpertCountGewekeTest {
                     Map<Integer, Backend.Workspace> spaces = new HashMap<>();
                     try {
                         BirthProposal births = BirthProposal.build(data, kmax, priors, key);
-                        GibbsSweep.Result r = omitted == ExpertCountMove.Term.NONE
-                                ? GibbsSweep.withExpertCount(method, gateMoves, backend,
-                                        k -> spaces.computeIfAbsent(k, e -> backend.workspace(resident, e)), state, key,
-                                        priors, kPrior, births)
-                                : brokenSweep(method, backend, resident, spaces, state, key, priors, kPrior, births,
-                                        omitted);
-                        accepted += r.expertCount().accepted() ? 1 : 0;
+                        GibbsSweep.Result r = sweep.apply(backend,
+                                k -> spaces.computeIfAbsent(k, e -> backend.workspace(resident, e)), state, key, births);
+                        accepted += r.expertCount() != null && r.expertCount().accepted() ? 1 : 0;
+                        splitMerges += r.splitMerge() != null && r.splitMerge().accepted() ? 1 : 0;
                         state = r.state();
                     } finally {
                         spaces.values().forEach(Backend.Workspace::close);
@@ -205,22 +227,22 @@ class ExpertCountGewekeTest {
             double se2 = variance(a) / a.length + GewekeTest.batchMeansVariance(b) / b.length;
             z[j] = se2 > 0 ? (mean(a) - mean(b)) / Math.sqrt(se2) : 0.0;
         }
-        return new Result(z, chainK, accepted / (double) iters);
+        return new Result(z, chainK, accepted / (double) iters, splitMerges / (double) iters);
     }
 
-    /** GibbsSweep.withExpertCount with a move whose ratio leaves out {@code omitted}. */
-    private static GibbsSweep.Result brokenSweep(GateMethod method, Backend backend, Backend.Resident resident,
-                                                 Map<Integer, Backend.Workspace> spaces, SweepState state, RngKey key,
+    /** The birth-or-death move alone, its ratio without {@code omitted}, then the sweep at the K it leaves. */
+    private static GibbsSweep.Result brokenSweep(GateMethod method, Backend backend,
+                                                 IntFunction<Backend.Workspace> spaces, SweepState state, RngKey key,
                                                  Priors priors, ExpertsPrior kPrior, BirthProposal births,
                                                  ExpertCountMove.Term omitted) {
         ExpertCountMove.Result move = ExpertCountMove.step(state, kPrior, priors, births,
-                params -> backend.gateGradient(spaces.computeIfAbsent(params.experts(),
-                        k -> backend.workspace(resident, k)), ParamsBlock.of(params), null, false).logLikelihood(),
+                params -> backend.gateGradient(spaces.apply(params.experts()), ParamsBlock.of(params), null, false)
+                        .logLikelihood(),
                 key.stream(0, state.sweep() + 1, Step.EXPERT_COUNT), omitted);
         int k = move.params().experts();
-        GibbsSweep.Result r = GibbsSweep.step(method, backend, spaces.computeIfAbsent(k,
-                e -> backend.workspace(resident, e)), state.withParams(move.params()), key, priors);
-        return new GibbsSweep.Result(r.state(), r.info(), move);
+        GibbsSweep.Result r = GibbsSweep.step(method, backend, spaces.apply(k), state.withParams(move.params()), key,
+                priors);
+        return new GibbsSweep.Result(r.state(), r.info(), move, null);
     }
 
     private static int drawK(double[] pk, double u) {
