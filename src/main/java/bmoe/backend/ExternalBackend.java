@@ -15,6 +15,15 @@ public final class ExternalBackend {
 
         /** A new backend; {@code blockSize} null for its default. */
         Backend open(int threads, Integer blockSize);
+
+        /**
+         * A new backend that advances at most {@code chainsPerPass} chains' calls of one kernel in one pass over the
+         * data (--chains-per-pass; null for its default; see {@link Backend#chainsPerPass}). Default: the option is
+         * not the backend's to use, and it opens as {@link #open(int, Integer)}.
+         */
+        default Backend open(int threads, Integer blockSize, Integer chainsPerPass) {
+            return open(threads, blockSize);
+        }
     }
 
     private static volatile Factory installed;

@@ -316,7 +316,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
      */
     private Backend backend(String name, int threads, int blockSize) {
         if (ExternalBackend.provides(name)) { // a run of the backend another module installed (bmoe-spark's)
-            return ExternalBackend.installed().open(threads, blockSize);
+            return ExternalBackend.installed().open(threads, blockSize, backendOptions.chainsPerPass);
         }
         Backends.Choice choice = switch (name) {
             case "cpu" -> Backends.Choice.CPU;

@@ -23,7 +23,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  *
  * Options of its own: {@code --master M} (else spark-submit's, else {@code local[*]}), {@code --blocks-per-partition
  * N} (1: one block of --block-size rows a partition; more: fewer, larger tasks, the same draws) and
- * {@code --engine spark} (what scripts/bmoe passes; ignored). {@code --backend} and {@code --device} are refused. The data are read on
+ * {@code --engine spark} (what scripts/bmoe passes; ignored). bmoe's {@code --chains-per-pass N} (default 1) runs
+ * one call of each of up to N chains as one Spark job. {@code --backend} and {@code --device} are refused. The data are read on
  * the driver by bmoe's own reader and shipped to the executors. Any command but fit is bmoe's own, without Spark.
  */
 public final class SparkMain {
@@ -142,8 +143,13 @@ public final class SparkMain {
 
             @Override
             public Backend open(int threads, Integer blockSize) {
+                return open(threads, blockSize, null);
+            }
+
+            @Override
+            public Backend open(int threads, Integer blockSize, Integer chainsPerPass) {
                 SparkBackend backend = new SparkBackend(sc, blockSize == null ? CpuBackend.DEFAULT_BLOCK_SIZE : blockSize,
-                        blocksPerPartition);
+                        blocksPerPartition, chainsPerPass == null ? 1 : chainsPerPass);
                 opened.accept(backend);
                 return backend;
             }

@@ -132,6 +132,30 @@ class SparkFitTest {
     }
 
     /**
+     * --chains-per-pass 2: one job serves both chains' calls of a kernel (ChainBatch's passes), with the draws of
+     * the cpu backend and of a job per call; the Polya-Gamma sweep, so kernel (c) reads each chain's z in the
+     * shared jobs. Fewer jobs than a job per call (ChainBatch lets a chain that lags go alone, so not half).
+     */
+    @Test
+    void chainsInTheSameJobsGiveTheSameDraws() throws IOException {
+        Path alone = dir.resolve("spark-pg-alone");
+        Path together = dir.resolve("spark-pg-together");
+        List<SparkBackend> opened = new ArrayList<>();
+        run(true, opened::add, fit(alone, "--gates", "pg"));
+        run(true, opened::add, fit(together, "--gates", "pg", "--chains-per-pass", "2"));
+        assertEquals(2, opened.size());
+        assertEquals(1, opened.get(0).chainsPerPass());
+        assertEquals(2, opened.get(1).chainsPerPass());
+        assertTrue(opened.get(1).describe().contains("up to 2 chains a job"), opened.get(1).describe());
+        assertEquals(cpuDraws("--gates", "pg"), draws(together));
+        assertEquals(draws(alone), draws(together));
+        long jobsAlone = opened.get(0).jobs();
+        long jobsTogether = opened.get(1).jobs();
+        System.out.println("jobs: " + jobsAlone + " a job per call, " + jobsTogether + " with 2 chains a job");
+        assertTrue(jobsTogether < 0.75 * jobsAlone, jobsTogether + " jobs with 2 chains a job, " + jobsAlone + " alone");
+    }
+
+    /**
      * Tasks that fail once (after their kernel ran: its sums are lost, and for kernel (a) its z were already kept)
      * and are retried by Spark (master local[2,3]: 3 attempts a task) leave the draws as they were. Each kind of
      * kernel fails once, in the start search and during warm-up; Spark's listener sees each failure and a
