@@ -144,12 +144,32 @@ public final class SparkBackend implements Backend {
         ((Data) data).rows.foreach(RowBlock::forgetAll);
     }
 
+    /** Partitions of n rows in blocks of blockSize, perPartition blocks a partition (one when n = 0). */
+    static int partitions(int n, int blockSize, int perPartition) {
+        int blocks = Math.max(1, (int) ((n + (long) blockSize - 1) / blockSize));
+        return (blocks + perPartition - 1) / perPartition;
+    }
+
+    /**
+     * The data as resident row blocks: a data set that Spark read ({@link SparkData}: its row blocks are cached on
+     * the executors already, for this block size and blocks per partition), else the driver's rows shipped in one
+     * broadcast per partition.
+     */
     @Override
     public Resident upload(Dataset data) {
+        if (data.source() instanceof SparkData.SparkRows rows) {
+            if (rows.blockSize != blockSize || rows.perPartition != blocksPerPartition) {
+                throw new IllegalArgumentException("the data were cut into blocks of " + rows.blockSize + " rows, "
+                        + rows.perPartition + " a partition; this backend has " + blockSize + " and " + blocksPerPartition);
+            }
+            Data d = new Data(rows.n, rows.p, rows.blocks.getNumPartitions(), rows.blocks, List.of());
+            uploads.add(d);
+            return d;
+        }
         int n = data.n();
         int p = data.p();
         int blocks = Math.max(1, (int) ((n + (long) blockSize - 1) / blockSize));
-        int partitions = (blocks + blocksPerPartition - 1) / blocksPerPartition;
+        int partitions = partitions(n, blockSize, blocksPerPartition);
         long rowsPerPartition = (long) blockSize * blocksPerPartition;
         List<Broadcast<RowBlock>> shipped = new ArrayList<>(partitions);
         for (int q = 0; q < partitions; q++) {
