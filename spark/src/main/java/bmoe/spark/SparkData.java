@@ -83,6 +83,17 @@ final class SparkData {
                     throw new UserError(path + ": " + a.getSimpleMessage().lines().findFirst().orElse(""));
                 }
             }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SparkException) {
+                    // a file Spark's reader cannot parse (a malformed record, a corrupt Parquet page): its first line
+                    Throwable root = t;
+                    while (root.getCause() != null) {
+                        root = root.getCause();
+                    }
+                    String m = String.valueOf(root.getMessage());
+                    throw new UserError(path + ": Spark cannot read it: " + m.lines().findFirst().orElse(m));
+                }
+            }
             if (e instanceof RuntimeException r) {
                 throw r;
             }
@@ -93,7 +104,7 @@ final class SparkData {
     private static ExternalBackend.DataRead readChecked(JavaSparkContext sc, String path, Dialect dialect,
                                                         String yName, List<String> xNames, boolean standardize,
                                                         int blockSize, int perPartition) throws SparkException {
-        SparkSession spark = SparkSession.builder().config(sc.getConf()).getOrCreate();
+        SparkSession spark = session(sc);
         Format format = format(sc, path, dialect);
         // a folder: its .parquet files, in sub-folders too, as bmoe's reader takes them (Spark skips _ and . names)
         org.apache.spark.sql.Dataset<Row> df = format.parquet ? (format.folder ? spark.read()
@@ -202,7 +213,7 @@ final class SparkData {
                 .persist(StorageLevel.MEMORY_ONLY());
         List<float[]> ranges = blocks.map(SparkData::yRange).collect();
         assembled.unpersist(false);
-        offsets.destroy();
+        // offsets stay: a row block lost with the shuffle's files is cut again from a new read, which needs them
         float yMin = Float.POSITIVE_INFINITY;
         float yMax = Float.NEGATIVE_INFINITY;
         for (float[] r : ranges) {
@@ -227,6 +238,14 @@ final class SparkData {
      */
     private static String where(long i, Format format) {
         return "data row " + (i + 1) + (format.parquet ? "" : " (line " + (i + 2) + ")");
+    }
+
+    /**
+     * The SQL session on this context (its readers): the builder given the context itself, so that it neither
+     * applies a configuration to it nor warns that it cannot.
+     */
+    static SparkSession session(JavaSparkContext sc) {
+        return org.apache.spark.sql.classic.SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
     }
 
     /** A column name as Spark's col() takes it literally (dots and backticks in names). */

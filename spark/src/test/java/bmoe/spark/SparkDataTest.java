@@ -51,7 +51,7 @@ class SparkDataTest {
 
     /** Small splits: a 300 kB file is read by many tasks, and a task reads several files' splits in a row. */
     private static void smallSplits(boolean on) {
-        SparkSession spark = SparkSession.builder().config(sc.getConf()).getOrCreate();
+        SparkSession spark = SparkData.session(sc);
         if (on) {
             spark.conf().set("spark.sql.files.maxPartitionBytes", "20000");
             spark.conf().set("spark.sql.files.openCostInBytes", "1000");
@@ -217,6 +217,12 @@ class SparkDataTest {
         UserError column = org.junit.jupiter.api.Assertions.assertThrows(UserError.class, () -> SparkData.read(sc,
                 csv.toString(), Dialect.DEFAULT, "z", null, true, 64, 1));
         assertEquals(csv + ": no column 'z' (columns: a, b, y)", column.getMessage());
+        Path ragged = dir.resolve("ragged.csv");
+        Files.writeString(ragged, "a,b,y\n1,2,3\n4,5\n7,8,9\n");
+        UserError short_ = org.junit.jupiter.api.Assertions.assertThrows(UserError.class, () -> SparkData.read(sc,
+                ragged.toString(), Dialect.DEFAULT, "y", null, true, 64, 1));
+        assertTrue(short_.getMessage().startsWith(ragged + ": "), short_.getMessage());
+        assertEquals(1, short_.getMessage().lines().count(), short_.getMessage());
         Path missing = dir.resolve("nowhere.csv");
         UserError none = org.junit.jupiter.api.Assertions.assertThrows(UserError.class, () -> SparkData.read(sc,
                 missing.toString(), Dialect.DEFAULT, "y", null, true, 64, 1));
