@@ -246,6 +246,46 @@ class SparkDataTest {
         assertEquals(0, bmoe("summary", "--run", dir.resolve("read-by-spark").toString()));
     }
 
+    /**
+     * A folder of Parquet parts that Spark orders otherwise, and a CSV with rows dropped (--missing drop): fit through
+     * Spark's reader draws what fit --backend cpu draws, and run.json records the same (the data's path, size and
+     * SHA-256, columns, dialect, rows dropped), but for the backend's name.
+     */
+    @Test
+    void fitsOnSparksRowsDrawWhatTheCpuBackendDraws() throws IOException {
+        Path folder = dir.resolve("fit-parts");
+        Files.createDirectories(folder);
+        int[] sizes = {700, 2600, 1500};
+        for (int i = 0; i < sizes.length; i++) {
+            Files.move(simulate("fit-part-" + i + ".parquet", sizes[i], 20 + i), folder.resolve("part-" + i + ".parquet"));
+        }
+        Path holes = dir.resolve("fit-holes.csv");
+        StringBuilder sb = new StringBuilder("x1,y\n");
+        for (int i = 0; i < 3000; i++) {
+            sb.append(i % 97 == 3 ? "NA" : String.format(Locale.ROOT, "%.5f", Math.sin(0.01 * i) * 3)).append(',')
+                    .append(String.format(Locale.ROOT, "%.4f", Math.cos(0.013 * i) + (i % 7) * 0.1)).append('\n');
+        }
+        Files.writeString(holes, sb.toString());
+        smallSplits(true);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        for (Path data : List.of(folder, holes)) {
+            List<String> fit = new ArrayList<>(List.of("fit", "--data", data.toString(), "--experts", "2", "--chains", "2",
+                    "--warmup", "10", "--draws", "10", "--init-starts", "2", "--init-sweeps", "3", "--seed", "5",
+                    "--block-size", "1000", "--missing", "drop", "--quiet"));
+            Path spark = dir.resolve(data.getFileName() + "-spark");
+            Path cpu = dir.resolve(data.getFileName() + "-cpu");
+            assertEquals(0, SparkMain.run(fitArgs(fit, spark), quiet, quiet, sc));
+            List<String> onCpu = new ArrayList<>(fit);
+            onCpu.addAll(List.of("--backend", "cpu"));
+            assertEquals(0, bmoe(fitArgs(onCpu, cpu)));
+            assertEquals(SparkFitTest.draws(cpu), SparkFitTest.draws(spark), data.toString());
+            assertEquals(Files.readString(cpu.resolve("run.json")).replace("\"cpu\"", "\"spark\""),
+                    Files.readString(spark.resolve("run.json")), "run.json of " + data);
+        }
+        String run = Files.readString(dir.resolve("fit-holes.csv-spark").resolve("run.json"));
+        assertTrue(run.matches("(?s).*\"rows_dropped\"\\s*:\\s*31\\b.*"), run);
+    }
+
     private static String[] fitArgs(List<String> fit, Path out) {
         List<String> a = new ArrayList<>(fit);
         a.addAll(List.of("--out", out.toString()));
