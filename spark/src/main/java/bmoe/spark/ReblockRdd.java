@@ -94,6 +94,7 @@ final class ReblockRdd extends RDD<RowBlock> {
         }
         Dataset.standardise(x, y, p, 0, to - from, centre, scale);
         RowBlock block = new RowBlock(q, from, to - from, blockSize, p, x, y);
+        RowBlock.BUILT.incrementAndGet();
         return CollectionConverters.asScala(List.of(block).iterator());
     }
 

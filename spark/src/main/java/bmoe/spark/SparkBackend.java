@@ -137,6 +137,15 @@ public final class SparkBackend implements Backend {
     }
 
     /**
+     * Tests only: before the {@code nth} call (1-based) of {@code kernel}, every cached row block is dropped (as when
+     * every executor is lost), so that call's job rebuilds them from their lineage (their broadcasts, or Spark's
+     * read of the file) and every chain's z are drawn again.
+     */
+    public void loseBlocksBefore(Kernel kernel, long nth) {
+        faults.put(kernel + "#" + nth + "#lose", -1);
+    }
+
+    /**
      * Tests only: every block forgets every workspace's z, as blocks rebuilt on other executors would; the next
      * call that needs them draws them again.
      */
@@ -238,7 +247,7 @@ public final class SparkBackend implements Backend {
             ids[c] = w[c].id;
             sizes[c] = 1 + w[c].experts() * ExpertStats.stride(w[c].data.p + 1);
         }
-        List<ChainSums[]> parts = w[0].data.rows.map(new AllocateTask(failHere(Kernel.ALLOCATE), ids, draws, sizes))
+        List<ChainSums[]> parts = w[0].data.rows.map(new AllocateTask(failHere(Kernel.ALLOCATE, w[0].data), ids, draws, sizes))
                 .collect();
         List<Outcome<Allocation>> out = new ArrayList<>(calls.size());
         for (int c = 0; c < calls.size(); c++) {
@@ -280,7 +289,7 @@ public final class SparkBackend implements Backend {
             metrics[c] = call.metric();
             sizes[c] = GateGradient.size(w[c].experts(), w[c].data.p + 1, call.metric());
         }
-        List<ChainSums[]> parts = w[0].data.rows.map(new GradientTask(failHere(Kernel.GATE_GRADIENT), params,
+        List<ChainSums[]> parts = w[0].data.rows.map(new GradientTask(failHere(Kernel.GATE_GRADIENT, w[0].data), params,
                 references, metrics, sizes)).collect();
         List<Outcome<GateGradient>> out = new ArrayList<>(calls.size());
         for (int c = 0; c < calls.size(); c++) {
@@ -318,7 +327,7 @@ public final class SparkBackend implements Backend {
             chains[c] = call.key().chain();
             sweeps[c] = call.sweep();
         }
-        List<ChainSums[]> parts = w[0].data.rows.map(new GateStatsTask(failHere(Kernel.GATE_STATS), ids, lasts, params,
+        List<ChainSums[]> parts = w[0].data.rows.map(new GateStatsTask(failHere(Kernel.GATE_STATS, w[0].data), ids, lasts, params,
                 gates, seeds, chains, sweeps, size)).collect();
         List<Outcome<GateStats>> out = new ArrayList<>(calls.size());
         for (int c = 0; c < calls.size(); c++) {
@@ -376,11 +385,16 @@ public final class SparkBackend implements Backend {
     }
 
     /** Counts a kernel call (one job); the partition {@link #failOnce} made fail in it, or -1. */
-    private int failHere(Kernel kernel) {
+    private int failHere(Kernel kernel, Data data) {
         jobs.incrementAndGet();
         long nth = calls[kernel.ordinal()].incrementAndGet();
         if (faults.isEmpty()) {
             return -1;
+        }
+        if (faults.remove(kernel + "#" + nth + "#lose") != null) {
+            // every cached block gone, as with every executor lost: the job rebuilds them from their lineage
+            data.rows.unpersist(true);
+            data.rows.persist(StorageLevel.MEMORY_ONLY());
         }
         Integer partition = faults.remove(kernel + "#" + nth);
         return partition == null ? -1 : partition;

@@ -194,6 +194,32 @@ class SparkFitTest {
 
 
     /**
+     * Every cached row block lost twice mid-fit (as when every executor is lost): the next job rebuilds them from their
+     * lineage, the Spark-read blocks from the shuffle's output and the driver-read ones from their broadcasts, and
+     * kernel (c) draws the z again; the draws are as they were. The Polya-Gamma sweep, whose kernel (c) reads z.
+     */
+    @Test
+    void lostBlocksAreRebuiltWithTheSameDraws() throws IOException {
+        for (boolean onDriver : new boolean[] {false, true}) {
+            Path spark = dir.resolve("spark-pg-lost-" + onDriver);
+            List<SparkBackend> opened = new ArrayList<>();
+            String[] args = fit(spark, "--gates", "pg");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+            long built = RowBlock.BUILT.get();
+            int code = SparkMain.run(args, quiet, new PrintStream(err, true, StandardCharsets.UTF_8), sc, 1, onDriver, b -> {
+                opened.add(b);
+                b.loseBlocksBefore(SparkBackend.Kernel.GATE_STATS, 25);
+                b.loseBlocksBefore(SparkBackend.Kernel.ALLOCATE, 60);
+            });
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+            assertEquals(cpuDraws("--gates", "pg"), draws(spark), "read on the driver: " + onDriver);
+            // 4 partitions built when cached, and again after each loss
+            assertEquals(3 * 4, RowBlock.BUILT.get() - built, "row blocks built, read on the driver: " + onDriver);
+        }
+    }
+
+    /**
      * A driver killed mid-run (SIGKILL of a separate JVM running SparkMain, once a checkpoint is on disk) and the fit
      * resumed with fit --resume on this JVM's SparkContext: the draws of a fit that never stopped.
      */
