@@ -138,7 +138,7 @@ final class SparkData {
 
         // job 1: each split's rows, missing values, first bad value and first row
         List<Split> splits = new ArrayList<>(rows.mapPartitions(new CountSplits(parse)).collect());
-        splits.sort(Comparator.comparing(Split::file).thenComparingLong(Split::start));
+        splits.sort(Comparator.comparing((Split sp) -> decoded(sp.file())).thenComparingLong(Split::start));
         long total = 0;
         long kept = 0;
         long missing = 0;
@@ -246,6 +246,19 @@ final class SparkData {
      */
     static SparkSession session(JavaSparkContext sc) {
         return org.apache.spark.sql.classic.SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+    }
+
+    /**
+     * A file's path as bmoe's reader sorts part files (their paths, with the folder's common prefix): Spark's
+     * {@code file_path} is a URI, whose escapes ("%20" for a space) would sort otherwise.
+     */
+    static String decoded(String file) {
+        try {
+            String path = new java.net.URI(file).getPath();
+            return path != null ? path : file;
+        } catch (java.net.URISyntaxException e) {
+            return file;
+        }
     }
 
     /** A column name as Spark's col() takes it literally (dots and backticks in names). */

@@ -173,6 +173,19 @@ class SparkDataTest {
         assertSameData(folder, Dialect.DEFAULT, true, 1000, 1);
     }
 
+    /**
+     * Part names that sort otherwise as URIs: "p b" before "p!" by their names (a space is 0x20, '!' 0x21), after it
+     * as Spark's escaped file_path ("p%20b": '%' is 0x25).
+     */
+    @Test
+    void partNamesThatAUriEscapesAreInBmoesOrder() throws IOException {
+        Path folder = dir.resolve("escaped");
+        Files.createDirectories(folder);
+        Files.move(simulate("esc-0.parquet", 800, 30), folder.resolve("p b.parquet"));
+        Files.move(simulate("esc-1.parquet", 1200, 31), folder.resolve("p!.parquet"));
+        assertSameData(folder, Dialect.DEFAULT, true, 500, 1);
+    }
+
     /** A CSV with NA, an empty cell and NULL: fail names the count, the first and the fix; drop leaves them out. */
     @Test
     void missingValuesFailWithTheirCountOrAreDropped() throws IOException {
