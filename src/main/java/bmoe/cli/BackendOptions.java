@@ -79,7 +79,7 @@ final class BackendOptions {
     Backend open(boolean quiet, PrintWriter err) {
         validate();
         if (ExternalBackend.installed() != null) { // bmoe-spark's SparkMain installs its backend
-            return ExternalBackend.installed().open(threads(), blockSize);
+            return ExternalBackend.installed().open(threads(), blockSize, chainsPerPass);
         }
         try {
             return Backends.open(choice(), device, threads(), blockSize, chainsPerPass, msg -> {

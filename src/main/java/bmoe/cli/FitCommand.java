@@ -7,6 +7,7 @@ import bmoe.backend.Backends;
 import bmoe.backend.ExternalBackend;
 import bmoe.io.AtomicFiles;
 import bmoe.io.Checkpoint;
+import bmoe.io.Covariates;
 import bmoe.io.DataSource;
 import bmoe.io.Dialect;
 import bmoe.io.RawData;
@@ -221,7 +222,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         // Check the data and open the backend before touching the file system: bad input or a missing
         // device must not leave an empty run folder. The default noise prior's rate depends on the data.
         Dialect dialect = dataOptions.dialect();
-        Loaded loaded = read(data, dialect, y, x, !noStandardize, width);
+        Loaded loaded = read(data, dialect, y, x, !noStandardize, width, backendOptions.blockSize);
         Dataset dataset = loaded.dataset();
         RunConfig cfg = config(width, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
                 moves, initPlan(initStarts, initSweeps), kPrior, jointSteps(jointSteps, dataset.n()));
@@ -258,7 +259,8 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         run.checkDataUnchanged();
         backendOptions.validate();
         int nThreads = backendOptions.threads();
-        Loaded loaded = read(run.data(), run.dialect(), run.y(), run.x(), run.standardize(), run.config().experts());
+        Loaded loaded = read(run.data(), run.dialect(), run.y(), run.x(), run.standardize(), run.config().experts(),
+                run.blockSize());
         Dataset dataset = loaded.dataset();
         printDropped(loaded);
         List<Checkpoint> from = folder.checkpoints(run.config(), dataset.dim());
@@ -316,7 +318,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
      */
     private Backend backend(String name, int threads, int blockSize) {
         if (ExternalBackend.provides(name)) { // a run of the backend another module installed (bmoe-spark's)
-            return ExternalBackend.installed().open(threads, blockSize);
+            return ExternalBackend.installed().open(threads, blockSize, backendOptions.chainsPerPass);
         }
         Backends.Choice choice = switch (name) {
             case "cpu" -> Backends.Choice.CPU;
@@ -361,27 +363,28 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
      * names or index).
      */
     static Loaded read(Path file, Dialect dialect, String yName, List<String> xNames, boolean standardize, int experts) {
-        DataSource source = DataSource.open(file, dialect);
-        List<String> xs = new ArrayList<>();
-        if (xNames == null || xNames.isEmpty()) {
-            for (String h : source.columns()) {
-                if (!h.equals(yName) && !h.isEmpty()) {
-                    xs.add(h);
-                }
+        return read(file, dialect, yName, xNames, standardize, experts, null);
+    }
+
+    /**
+     * The same; where an installed external backend reads the data itself (bmoe-spark: its executors read the file),
+     * it does, for {@code blockSize} (null: its default), and the rows may stay there.
+     */
+    static Loaded read(Path file, Dialect dialect, String yName, List<String> xNames, boolean standardize, int experts,
+                       Integer blockSize) {
+        ExternalBackend.Factory external = ExternalBackend.installed();
+        ExternalBackend.DataRead elsewhere = external == null ? null
+                : external.read(file, dialect, yName, xNames, standardize, blockSize);
+        if (elsewhere != null) {
+            int n = elsewhere.dataset().n();
+            if (n < 2 * experts) {
+                throw new UserError(file + ": " + n + " rows is fewer than 2K = " + 2 * experts + (elsewhere.dropped() > 0
+                        ? " (after leaving out " + elsewhere.dropped() + " with missing values)" : ""));
             }
-        } else {
-            Set<String> seen = new HashSet<>();
-            for (String name : xNames) {
-                String n = name.strip();
-                if (!seen.add(n)) {
-                    throw new UserError("--x names column '" + n + "' twice");
-                }
-                if (n.equals(yName)) {
-                    throw new UserError("column '" + n + "' is both the response and a covariate");
-                }
-                xs.add(n);
-            }
+            return new Loaded(elsewhere.dataset(), elsewhere.dropped(), elsewhere.firstDropped());
         }
+        DataSource source = DataSource.open(file, dialect);
+        List<String> xs = Covariates.of(source.columns(), yName, xNames);
         source.requireColumn(yName);
         xs.forEach(source::requireColumn);
         if (source.rows() == 0) {

@@ -150,25 +150,8 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         if (!s.isIdentity()) {
             return PosteriorReport.points(s.xMean(), s.xSd());
         }
-        int p = data.p();
-        double[] mean = new double[p];
-        double[] sd = new double[p];
-        float[] x = data.x();
-        for (int j = 0; j < p; j++) {
-            double m = 0;
-            for (int i = 0; i < data.n(); i++) {
-                m += x[i * p + j];
-            }
-            m /= data.n();
-            double ss = 0;
-            for (int i = 0; i < data.n(); i++) {
-                double dx = x[i * p + j] - m;
-                ss += dx * dx;
-            }
-            mean[j] = m;
-            sd[j] = Math.sqrt(ss / Math.max(1, data.n() - 1));
-        }
-        return PosteriorReport.points(mean, sd);
+        double[][] moments = data.xMoments();
+        return PosteriorReport.points(moments[0], moments[1]);
     }
 
     void write(Path out, String source, PosteriorReport report) {

@@ -95,7 +95,7 @@ final class PriorOptions {
         double fixedB0 = sigmaScaleSampled() ? 1.0 : number("--prior-sigma-scale", sigmaScale);
         if (data != null && sigmaScaleSampled() && autoRate) {
             try {
-                h = Priors.defaultScaleRate(data.y());
+                h = Priors.defaultScaleRate(data.yRange()); // the range of y is that of its extremes
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage() + "; give --prior-scale-rate or a fixed --prior-sigma-scale");
             }

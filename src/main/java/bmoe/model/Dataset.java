@@ -5,6 +5,11 @@ import java.util.List;
 /**
  * Observations on the sampler's scale, validated once: x is float32 row-major n x p (the intercept is
  * implicit), y is float32 of length n. Per-observation maths widens to double; sums over n are double.
+ *
+ * <p>The rows are in this JVM ({@link #x()}, {@link #y()}), or held elsewhere ({@link #elsewhere}: a cluster's
+ * executors, which read the file and run the kernels there). Then this JVM has only what the sampler asks of the
+ * data besides its kernels: a few rows at a time ({@link #rows}, the start's subsample), the response's range
+ * ({@link #yRange}, the default prior's rate) and the x columns' moments ({@link #xMoments}).
  */
 public final class Dataset {
     private final float[] x;
@@ -14,8 +19,14 @@ public final class Dataset {
     private final List<String> xNames;
     private final String yName;
     private final Scaling scaling;
+    private final Elsewhere elsewhere;
 
     private Dataset(float[] x, float[] y, int n, int p, List<String> xNames, String yName, Scaling scaling) {
+        this(x, y, n, p, xNames, yName, scaling, null);
+    }
+
+    private Dataset(float[] x, float[] y, int n, int p, List<String> xNames, String yName, Scaling scaling,
+                    Elsewhere elsewhere) {
         this.x = x;
         this.y = y;
         this.n = n;
@@ -23,6 +34,102 @@ public final class Dataset {
         this.xNames = List.copyOf(xNames);
         this.yName = yName;
         this.scaling = scaling;
+        this.elsewhere = elsewhere;
+    }
+
+    /** Rows held outside this JVM: fetches some of them on the sampler's scale. */
+    public interface RowSource {
+        /** Rows {@code rows} (0-based, any order, repeats allowed) into x (row-major, rows.length x p) and y. */
+        void fetch(int[] rows, float[] x, float[] y);
+    }
+
+    /**
+     * What a data set held elsewhere keeps here: its rows' source, the response's smallest and largest value and
+     * each x column's mean and sample sd (all on the sampler's scale, as the holder computed them).
+     */
+    private record Elsewhere(RowSource rows, float yMin, float yMax, double[] xMean, double[] xSd) {}
+
+    /**
+     * A data set whose rows are held elsewhere (see the class comment), on the sampler's scale already: {@code
+     * scaling} is what maps it back to the original scale.
+     *
+     * @param yMin the smallest y on the sampler's scale; {@code yMax} the largest
+     * @param xMean each x column's mean on the sampler's scale; {@code xSd} its sample sd (divisor n - 1)
+     */
+    public static Dataset elsewhere(int n, int p, List<String> xNames, String yName, Scaling scaling, float yMin,
+                                    float yMax, double[] xMean, double[] xSd, RowSource rows) {
+        if (n < 1) {
+            throw new IllegalArgumentException("no observations");
+        }
+        if (xNames.size() != p || xMean.length != p || xSd.length != p) {
+            throw new IllegalArgumentException("expected " + p + " x names and moments");
+        }
+        return new Dataset(null, null, n, p, xNames, yName, scaling,
+                new Elsewhere(rows, yMin, yMax, xMean.clone(), xSd.clone()));
+    }
+
+    /** Where the rows are held when not here ({@link #elsewhere}); null when they are in this JVM. */
+    public RowSource source() {
+        return elsewhere == null ? null : elsewhere.rows();
+    }
+
+    /** Whether the rows are in this JVM ({@link #x()} and {@link #y()}); else see {@link #elsewhere}. */
+    public boolean isLocal() {
+        return elsewhere == null;
+    }
+
+    /** Rows {@code rows} (0-based) into x (row-major, rows.length x p) and y: copied, or fetched from elsewhere. */
+    public void rows(int[] rows, float[] xOut, float[] yOut) {
+        if (elsewhere != null) {
+            elsewhere.rows().fetch(rows, xOut, yOut);
+            return;
+        }
+        for (int s = 0; s < rows.length; s++) {
+            System.arraycopy(x, rows[s] * p, xOut, s * p, p);
+            yOut[s] = y[rows[s]];
+        }
+    }
+
+    /** The smallest and the largest y, on the sampler's scale. */
+    public float[] yRange() {
+        if (elsewhere != null) {
+            return new float[] {elsewhere.yMin(), elsewhere.yMax()};
+        }
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (float v : y) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        return new float[] {lo, hi};
+    }
+
+    /**
+     * Each x column's mean and sample sd on the sampler's scale: {mean, sd}. Here: two passes over the column in
+     * row order; elsewhere: as the holder computed them (block sums combined, so they may differ from these in
+     * the last bits).
+     */
+    public double[][] xMoments() {
+        if (elsewhere != null) {
+            return new double[][] {elsewhere.xMean().clone(), elsewhere.xSd().clone()};
+        }
+        double[] mean = new double[p];
+        double[] sd = new double[p];
+        for (int j = 0; j < p; j++) {
+            double m = 0;
+            for (int i = 0; i < n; i++) {
+                m += x[i * p + j];
+            }
+            m /= n;
+            double ss = 0;
+            for (int i = 0; i < n; i++) {
+                double dx = x[i * p + j] - m;
+                ss += dx * dx;
+            }
+            mean[j] = m;
+            sd[j] = Math.sqrt(ss / Math.max(1, n - 1));
+        }
+        return new double[][] {mean, sd};
     }
 
     /**
@@ -150,6 +257,41 @@ public final class Dataset {
                 moments[b] = blockMoments(x, y, p, b);
             }
         });
+        Standardisation st = standardisation(moments, n, p, xShift, yShift, xNames, yName, standardize);
+        double[] centre = st.centre();
+        double[] scale = st.scale();
+        Scaling scaling = st.scaling();
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> {
+            int from = b * MOMENT_BLOCK;
+            int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
+            for (int r = from; r < to; r += MOMENT_ROWS) {
+                standardise(x, y, p, r, Math.min(to, r + MOMENT_ROWS), centre, scale);
+            }
+        });
+        return new Dataset(x, y, n, p, xNames, yName, scaling);
+    }
+
+    /**
+     * What {@link #fromRaw} makes of the blocks' moments: the scaling, and how each stored value becomes the
+     * sampler's, {@code (float) ((v - centre[j]) / scale[j])} (x columns, then y at p). Public for readers that hold
+     * the rows elsewhere (bmoe-spark's executors compute each block's {@link #blockMoments} and apply this).
+     *
+     * @param centre stored values' centre per column; {@code scale} their divisor
+     * @param mean the stored values' mean per column (x, then y); {@code sd} their sample sd
+     */
+    public record Standardisation(Scaling scaling, double[] centre, double[] scale, double[] mean, double[] sd) {}
+
+    /**
+     * Combines the moments of the blocks of {@link #MOMENT_BLOCK} rows (each as {@link #blockMoments} gives it),
+     * in block order (Chan et al.'s merge), into the standardisation of n rows stored minus {@code xShift} and
+     * {@code yShift}; the checks and messages of {@link #fromRaw}.
+     */
+    public static Standardisation standardisation(double[][] moments, int n, int p, double[] xShift, double yShift,
+                                                  List<String> xNames, String yName, boolean standardize) {
+        int blocks = (n + MOMENT_BLOCK - 1) / MOMENT_BLOCK;
+        if (moments.length != blocks) {
+            throw new IllegalArgumentException(moments.length + " blocks' moments for " + blocks + " blocks");
+        }
         // Chan et al.'s merge of the blocks' means and squared deviations, in block order
         double[] mean = new double[p + 1];
         double[] m2 = new double[p + 1];
@@ -195,21 +337,15 @@ public final class Dataset {
             centre[j] = standardize ? mean[j] : -(j < p ? xShift[j] : yShift);
             scale[j] = standardize ? sd[j] : 1.0;
         }
-        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> {
-            int from = b * MOMENT_BLOCK;
-            int to = (int) Math.min(n, (long) from + MOMENT_BLOCK);
-            for (int r = from; r < to; r += MOMENT_ROWS) {
-                standardise(x, y, p, r, Math.min(to, r + MOMENT_ROWS), centre, scale);
-            }
-        });
-        return new Dataset(x, y, n, p, xNames, yName, scaling);
+        return new Standardisation(scaling, centre, scale, mean, sd);
     }
 
     /**
      * Rows [from, to) of x and y as (v - centre) / scale, in place: a method of its own, called for a few
      * thousand rows at a time, so that a fresh JVM compiles it once rather than as an OSR of the block loop too.
+     * Public for readers that hold the rows elsewhere, so that their values are these bits.
      */
-    private static void standardise(float[] x, float[] y, int p, int from, int to, double[] centre,
+    public static void standardise(float[] x, float[] y, int p, int from, int to, double[] centre,
                                     double[] scale) {
         for (int i = from; i < to; i++) {
             int base = i * p;
@@ -384,6 +520,7 @@ public final class Dataset {
 
     /** The same design with a new response (Geweke's successive-conditional simulator). */
     public Dataset withResponse(float[] newY) {
+        local();
         if (newY.length != n) {
             throw new IllegalArgumentException("response length " + newY.length + " != n " + n);
         }
@@ -409,12 +546,20 @@ public final class Dataset {
 
     /** Row-major n x p design without the intercept column; shared, not copied: do not modify. */
     public float[] x() {
-        return x;
+        return local().x;
     }
 
     /** Responses; shared, not copied: do not modify. */
     public float[] y() {
-        return y;
+        return local().y;
+    }
+
+    private Dataset local() {
+        if (elsewhere != null) {
+            throw new IllegalStateException("the rows of this data set are held elsewhere (" + n + " rows): only its "
+                    + "own backend reads them");
+        }
+        return this;
     }
 
     public int n() {
@@ -444,6 +589,7 @@ public final class Dataset {
 
     /** Design row x~_i = (1, x_i) as doubles. */
     public void designRow(int i, double[] row) {
+        local();
         row[0] = 1.0;
         int base = i * p;
         for (int j = 0; j < p; j++) {

@@ -109,10 +109,13 @@ public final class Initializer {
             float[] xs = new float[m * p];
             float[] ys = new float[m];
             List<Row> rows = new ArrayList<>(m);
+            int[] picked = new int[m];
             for (int s = 0; s < m; s++) {
-                int i = m == n ? s : (int) (rng.uniform() * n);
-                System.arraycopy(data.x(), i * p, xs, s * p, p);
-                ys[s] = data.y()[i];
+                picked[s] = m == n ? s : (int) (rng.uniform() * n);
+            }
+            // one request for all of them: rows held elsewhere (a cluster) come in one job
+            data.rows(picked, xs, ys);
+            for (int s = 0; s < m; s++) {
                 double[] point = new double[p + 1];
                 for (int j = 0; j < p; j++) {
                     point[j] = xs[s * p + j];

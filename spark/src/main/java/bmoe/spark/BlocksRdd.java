@@ -45,6 +45,7 @@ final class BlocksRdd extends RDD<RowBlock> {
     @Override
     public scala.collection.Iterator<RowBlock> compute(Partition split, TaskContext context) {
         RowBlock block = ((Block) split).rows.value();
+        RowBlock.BUILT.incrementAndGet();
         return scala.jdk.javaapi.CollectionConverters.asScala(List.of(block).iterator());
     }
 

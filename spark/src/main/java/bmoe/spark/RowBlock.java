@@ -27,6 +27,9 @@ final class RowBlock implements Serializable {
     final float[] y;
     private transient volatile Map<Long, Allocations> z;
 
+    /** Row blocks that tasks of this JVM have built (computed a partition of their RDD): tests, in local mode. */
+    static final java.util.concurrent.atomic.AtomicLong BUILT = new java.util.concurrent.atomic.AtomicLong();
+
     RowBlock(int index, int first, int rows, int blockSize, int p, float[] x, float[] y) {
         this.index = index;
         this.first = first;

@@ -44,7 +44,11 @@ import org.apache.spark.storage.StorageLevel;
  * sweep (collapsed gates) reads no z between calls.
  *
  * <p>One backend serves several chains from several threads at once: each call is its own job, and Spark runs
- * jobs from several threads side by side.
+ * jobs from several threads side by side. With {@code chainsPerPass} above 1 the sampler's {@link
+ * bmoe.backend.ChainBatch} hands it one call of each of several chains at once ({@link #allocateAll} and its kin),
+ * and they are one job: each task runs every chain's kernel on its blocks, each chain with its own parameters,
+ * random-number key and workspace, so each chain's sums are those of its own call. That saves a job's fixed cost
+ * (scheduling, task launch, the driver's wait for the slowest task) per chain but one.
  */
 public final class SparkBackend implements Backend {
     /** The name run.json and draws.csv record. */
@@ -53,6 +57,7 @@ public final class SparkBackend implements Backend {
     private final JavaSparkContext sc;
     private final int blockSize;
     private final int blocksPerPartition;
+    private final int chainsPerPass;
     private final AtomicLong workspaceIds = new AtomicLong();
     private final AtomicLong jobs = new AtomicLong();
     private final AtomicLong[] calls = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
@@ -64,6 +69,18 @@ public final class SparkBackend implements Backend {
      * the draws, and {@code blocksPerPartition} of them in each partition (speed only: the draws do not depend on it).
      */
     public SparkBackend(JavaSparkContext sc, int blockSize, int blocksPerPartition) {
+        this(sc, blockSize, blocksPerPartition, 1);
+    }
+
+    /**
+     * The same, advancing up to {@code chainsPerPass} chains' calls of one kernel in one job ({@link #allocateAll}
+     * and its kin, through {@link bmoe.backend.ChainBatch}; 1: a job per call). Speed only: the draws do not depend
+     * on it.
+     */
+    public SparkBackend(JavaSparkContext sc, int blockSize, int blocksPerPartition, int chainsPerPass) {
+        if (chainsPerPass < 1) {
+            throw new IllegalArgumentException("chains per pass must be >= 1, got " + chainsPerPass);
+        }
         if (blockSize < 1) {
             throw new IllegalArgumentException("block size must be >= 1, got " + blockSize);
         }
@@ -73,6 +90,7 @@ public final class SparkBackend implements Backend {
         this.sc = sc;
         this.blockSize = blockSize;
         this.blocksPerPartition = blocksPerPartition;
+        this.chainsPerPass = chainsPerPass;
     }
 
     /** One block a partition. */
@@ -92,7 +110,8 @@ public final class SparkBackend implements Backend {
     @Override
     public String describe() {
         return "spark (master " + sc.master() + ", default parallelism " + sc.defaultParallelism() + ", blocks of "
-                + blockSize + " rows, " + (blocksPerPartition == 1 ? "one" : "" + blocksPerPartition) + " per partition)";
+                + blockSize + " rows, " + (blocksPerPartition == 1 ? "one" : "" + blocksPerPartition) + " per partition"
+                + (chainsPerPass > 1 ? ", up to " + chainsPerPass + " chains a job" : "") + ")";
     }
 
     @Override
@@ -118,6 +137,15 @@ public final class SparkBackend implements Backend {
     }
 
     /**
+     * Tests only: before the {@code nth} call (1-based) of {@code kernel}, every cached row block is dropped (as when
+     * every executor is lost), so that call's job rebuilds them from their lineage (their broadcasts, or Spark's
+     * read of the file) and every chain's z are drawn again.
+     */
+    public void loseBlocksBefore(Kernel kernel, long nth) {
+        faults.put(kernel + "#" + nth + "#lose", -1);
+    }
+
+    /**
      * Tests only: every block forgets every workspace's z, as blocks rebuilt on other executors would; the next
      * call that needs them draws them again.
      */
@@ -125,12 +153,32 @@ public final class SparkBackend implements Backend {
         ((Data) data).rows.foreach(RowBlock::forgetAll);
     }
 
+    /** Partitions of n rows in blocks of blockSize, perPartition blocks a partition (one when n = 0). */
+    static int partitions(int n, int blockSize, int perPartition) {
+        int blocks = Math.max(1, (int) ((n + (long) blockSize - 1) / blockSize));
+        return (blocks + perPartition - 1) / perPartition;
+    }
+
+    /**
+     * The data as resident row blocks: a data set that Spark read ({@link SparkData}: its row blocks are cached on
+     * the executors already, for this block size and blocks per partition), else the driver's rows shipped in one
+     * broadcast per partition.
+     */
     @Override
     public Resident upload(Dataset data) {
+        if (data.source() instanceof SparkData.SparkRows rows) {
+            if (rows.blockSize != blockSize || rows.perPartition != blocksPerPartition) {
+                throw new IllegalArgumentException("the data were cut into blocks of " + rows.blockSize + " rows, "
+                        + rows.perPartition + " a partition; this backend has " + blockSize + " and " + blocksPerPartition);
+            }
+            Data d = new Data(rows.n, rows.p, rows.blocks.getNumPartitions(), rows.blocks, List.of());
+            uploads.add(d);
+            return d;
+        }
         int n = data.n();
         int p = data.p();
         int blocks = Math.max(1, (int) ((n + (long) blockSize - 1) / blockSize));
-        int partitions = (blocks + blocksPerPartition - 1) / blocksPerPartition;
+        int partitions = partitions(n, blockSize, blocksPerPartition);
         long rowsPerPartition = (long) blockSize * blocksPerPartition;
         List<Broadcast<RowBlock>> shipped = new ArrayList<>(partitions);
         for (int q = 0; q < partitions; q++) {
@@ -160,47 +208,159 @@ public final class SparkBackend implements Backend {
     }
 
     @Override
+    public int chainsPerPass() {
+        return chainsPerPass;
+    }
+
+    @Override
     public Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
-        Space w = (Space) ws;
-        int size = w.experts() * ExpertStats.stride(w.data.p + 1);
-        Draw call;
-        synchronized (w) {
-            call = new Draw(w.version + 1, Shipped.of(params), key.seed(), key.chain(), sweep);
-        }
-        List<double[]> parts = w.data.rows.map(new AllocateTask(failHere(Kernel.ALLOCATE), w.id, call, size)).collect();
-        synchronized (w) {
-            w.version = call.version;
-            w.last = call;
-        }
-        double total = 0;
-        for (double[] part : parts) {
-            for (int at = 0; at < part.length; at += 1 + size) {
-                total += part[at];
-            }
-        }
-        ExpertStats stats = ExpertStats.zeros(w.experts(), w.data.p + 1);
-        addInOrder(parts, 1 + size, 1, stats.flat());
-        return new Allocation(total, stats);
+        return allocateAll(List.of(new AllocateCall(ws, params, key, sweep))).get(0).get();
     }
 
     @Override
     public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
-        Space w = (Space) ws;
-        GateGradient out = GateGradient.zeros(w.experts(), w.data.p + 1, metric);
-        List<double[]> parts = w.data.rows.map(new GradientTask(failHere(Kernel.GATE_GRADIENT), Shipped.of(params),
-                referenceGates == null ? null : referenceGates.clone(), metric, out.flat().length)).collect();
-        addInOrder(parts, out.flat().length, 0, out.flat());
-        return out;
+        return gateGradientAll(List.of(new GradientCall(ws, params, referenceGates, metric))).get(0).get();
     }
 
     @Override
     public GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {
-        Space w = (Space) ws;
-        GateStats out = GateStats.zeros(w.data.p + 1);
-        List<double[]> parts = w.data.rows.map(new GateStatsTask(failHere(Kernel.GATE_STATS), w.id, w.last(), Shipped.of(params), gate,
-                key.seed(), key.chain(), sweep, out.flat().length)).collect();
-        addInOrder(parts, out.flat().length, 0, out.flat());
+        return gateStatsAll(List.of(new GateStatsCall(ws, params, gate, key, sweep))).get(0).get();
+    }
+
+    /**
+     * Kernel (a) of every call in one job: each task runs the chains one after another on each of its blocks (its
+     * rows in cache), and each chain's block sums are added in block order, as a call of its own adds them. Any K
+     * per call; the workspaces must be distinct and on the same upload.
+     */
+    @Override
+    public List<Outcome<Allocation>> allocateAll(List<AllocateCall> calls) {
+        Space[] w = spaces(calls.stream().map(AllocateCall::ws).toList());
+        Draw[] draws = new Draw[calls.size()];
+        long[] ids = new long[calls.size()];
+        int[] sizes = new int[calls.size()];
+        for (int c = 0; c < calls.size(); c++) {
+            AllocateCall call = calls.get(c);
+            synchronized (w[c]) {
+                draws[c] = new Draw(w[c].version + 1, Shipped.of(call.params()), call.key().seed(), call.key().chain(),
+                        call.sweep());
+            }
+            ids[c] = w[c].id;
+            sizes[c] = 1 + w[c].experts() * ExpertStats.stride(w[c].data.p + 1);
+        }
+        List<ChainSums[]> parts = w[0].data.rows.map(new AllocateTask(failHere(Kernel.ALLOCATE, w[0].data), ids, draws, sizes))
+                .collect();
+        List<Outcome<Allocation>> out = new ArrayList<>(calls.size());
+        for (int c = 0; c < calls.size(); c++) {
+            RuntimeException failed = firstFailure(parts, c);
+            if (failed != null) {
+                out.add(Outcome.failed(failed));
+                continue;
+            }
+            synchronized (w[c]) {
+                w[c].version = draws[c].version();
+                w[c].last = draws[c];
+            }
+            double total = 0;
+            for (ChainSums[] part : parts) {
+                double[] sums = part[c].sums();
+                for (int at = 0; at < sums.length; at += sizes[c]) {
+                    total += sums[at];
+                }
+            }
+            ExpertStats stats = ExpertStats.zeros(w[c].experts(), w[c].data.p + 1);
+            addInOrder(parts, c, sizes[c], 1, stats.flat());
+            out.add(Outcome.of(new Allocation(total, stats)));
+        }
         return out;
+    }
+
+    /** Kernel (b) of every call in one job, as {@link #allocateAll}; any K and metric per call. */
+    @Override
+    public List<Outcome<GateGradient>> gateGradientAll(List<GradientCall> calls) {
+        Space[] w = spaces(calls.stream().map(GradientCall::ws).toList());
+        Shipped[] params = new Shipped[calls.size()];
+        double[][] references = new double[calls.size()][];
+        boolean[] metrics = new boolean[calls.size()];
+        int[] sizes = new int[calls.size()];
+        for (int c = 0; c < calls.size(); c++) {
+            GradientCall call = calls.get(c);
+            params[c] = Shipped.of(call.params());
+            references[c] = call.referenceGates() == null ? null : call.referenceGates().clone();
+            metrics[c] = call.metric();
+            sizes[c] = GateGradient.size(w[c].experts(), w[c].data.p + 1, call.metric());
+        }
+        List<ChainSums[]> parts = w[0].data.rows.map(new GradientTask(failHere(Kernel.GATE_GRADIENT, w[0].data), params,
+                references, metrics, sizes)).collect();
+        List<Outcome<GateGradient>> out = new ArrayList<>(calls.size());
+        for (int c = 0; c < calls.size(); c++) {
+            RuntimeException failed = firstFailure(parts, c);
+            if (failed != null) {
+                out.add(Outcome.failed(failed));
+                continue;
+            }
+            GateGradient g = GateGradient.zeros(w[c].experts(), w[c].data.p + 1, metrics[c]);
+            addInOrder(parts, c, sizes[c], 0, g.flat());
+            out.add(Outcome.of(g));
+        }
+        return out;
+    }
+
+    /** Kernel (c) of every call in one job (each its own gate), as {@link #allocateAll}. */
+    @Override
+    public List<Outcome<GateStats>> gateStatsAll(List<GateStatsCall> calls) {
+        Space[] w = spaces(calls.stream().map(GateStatsCall::ws).toList());
+        long[] ids = new long[calls.size()];
+        Draw[] lasts = new Draw[calls.size()];
+        Shipped[] params = new Shipped[calls.size()];
+        int[] gates = new int[calls.size()];
+        long[] seeds = new long[calls.size()];
+        int[] chains = new int[calls.size()];
+        int[] sweeps = new int[calls.size()];
+        int size = GateStats.size(w[0].data.p + 1);
+        for (int c = 0; c < calls.size(); c++) {
+            GateStatsCall call = calls.get(c);
+            ids[c] = w[c].id;
+            lasts[c] = w[c].last();
+            params[c] = Shipped.of(call.params());
+            gates[c] = call.gate();
+            seeds[c] = call.key().seed();
+            chains[c] = call.key().chain();
+            sweeps[c] = call.sweep();
+        }
+        List<ChainSums[]> parts = w[0].data.rows.map(new GateStatsTask(failHere(Kernel.GATE_STATS, w[0].data), ids, lasts, params,
+                gates, seeds, chains, sweeps, size)).collect();
+        List<Outcome<GateStats>> out = new ArrayList<>(calls.size());
+        for (int c = 0; c < calls.size(); c++) {
+            RuntimeException failed = firstFailure(parts, c);
+            if (failed != null) {
+                out.add(Outcome.failed(failed));
+                continue;
+            }
+            GateStats g = GateStats.zeros(w[c].data.p + 1);
+            addInOrder(parts, c, size, 0, g.flat());
+            out.add(Outcome.of(g));
+        }
+        return out;
+    }
+
+    /** The calls' workspaces: distinct, and on one upload (one job reads one RDD). */
+    private static Space[] spaces(List<Workspace> list) {
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("no calls");
+        }
+        Space[] w = new Space[list.size()];
+        for (int c = 0; c < w.length; c++) {
+            w[c] = (Space) list.get(c);
+            if (w[c].data != w[0].data) {
+                throw new IllegalArgumentException("a pass's workspaces must share one upload");
+            }
+            for (int e = 0; e < c; e++) {
+                if (w[e] == w[c]) {
+                    throw new IllegalArgumentException("a pass's workspaces must be distinct");
+                }
+            }
+        }
+        return w;
     }
 
     @Override
@@ -225,28 +385,44 @@ public final class SparkBackend implements Backend {
     }
 
     /** Counts a kernel call (one job); the partition {@link #failOnce} made fail in it, or -1. */
-    private int failHere(Kernel kernel) {
+    private int failHere(Kernel kernel, Data data) {
         jobs.incrementAndGet();
         long nth = calls[kernel.ordinal()].incrementAndGet();
         if (faults.isEmpty()) {
             return -1;
+        }
+        if (faults.remove(kernel + "#" + nth + "#lose") != null) {
+            // every cached block gone, as with every executor lost: the job rebuilds them from their lineage
+            data.rows.unpersist(true);
+            data.rows.persist(StorageLevel.MEMORY_ONLY());
         }
         Integer partition = faults.remove(kernel + "#" + nth);
         return partition == null ? -1 : partition;
     }
 
     /**
-     * Adds the blocks' sums in block order, as CpuBackend does: partitions in order, and in each its blocks' sums,
-     * {@code stride} doubles a block, the sums from offset {@code skip}.
+     * Adds chain c's block sums in block order, as CpuBackend does: partitions in order, and in each its blocks'
+     * sums, {@code stride} doubles a block, the sums from offset {@code skip}.
      */
-    private static void addInOrder(List<double[]> parts, int stride, int skip, double[] out) {
-        for (double[] part : parts) {
-            for (int at = 0; at < part.length; at += stride) {
+    private static void addInOrder(List<ChainSums[]> parts, int c, int stride, int skip, double[] out) {
+        for (ChainSums[] part : parts) {
+            double[] sums = part[c].sums();
+            for (int at = 0; at < sums.length; at += stride) {
                 for (int j = 0; j < out.length; j++) {
-                    out[j] += part[at + skip + j];
+                    out[j] += sums[at + skip + j];
                 }
             }
         }
+    }
+
+    /** Chain c's failure on its first block that failed (block order, as a call of its own meets it), or null. */
+    private static RuntimeException firstFailure(List<ChainSums[]> parts, int c) {
+        for (ChainSums[] part : parts) {
+            if (part[c].failure() != null) {
+                return part[c].failure();
+            }
+        }
+        return null;
     }
 
     /** The resident data: the cached blocks and the broadcasts they are rebuilt from. */
@@ -409,102 +585,183 @@ public final class SparkBackend implements Backend {
         }
     }
 
-    static final class AllocateTask extends Task<double[]> {
-        private static final long serialVersionUID = 1L;
-        private final long ws;
-        private final Draw call;
-        private final int size;
+    /** One chain's sums from one task: {@code sums} per block in block order, or the kernel's failure. */
+    record ChainSums(double[] sums, RuntimeException failure) implements Serializable {}
 
-        AllocateTask(int failPartition, long ws, Draw call, int size) {
+    /**
+     * A kernel of several chains over a partition's blocks: block-major (every chain on a block while its rows are in
+     * cache), each chain its own {@code sizes[c]} sums per block; a chain whose kernel throws on a block stops there
+     * with that failure (as its own call would), the others go on.
+     *
+     * @param <S> what the task prepares once for its partition (the parameters unpacked, the new z)
+     */
+    abstract static class ChainsTask<S> extends Task<ChainSums[]> {
+        private static final long serialVersionUID = 1L;
+        private final int[] sizes;
+
+        ChainsTask(int failPartition, int[] sizes) {
             super(failPartition);
-            this.ws = ws;
-            this.call = call;
-            this.size = size;
+            this.sizes = sizes;
         }
 
+        abstract S begin(RowBlock b);
+
+        /** Chain c's kernel on block j of b, its sums into {@code sums} (zeros, {@code sizes[c]} long). */
+        abstract void kernel(S state, int c, RowBlock b, int j, double[] sums);
+
+        /** After chain c's kernel ran on every block of b without failing. */
+        void finish(S state, int c, RowBlock b) {}
+
         @Override
-        double[] run(RowBlock b) {
-            byte[] z = new byte[b.rows];
-            ParamsBlock block = call.params().block();
-            RngKey key = new RngKey(call.seed(), call.chain());
-            double[] out = new double[b.blocks() * (1 + size)];
-            for (int j = 0; j < b.blocks(); j++) {
-                double[] stats = new double[size];
-                out[j * (1 + size)] = CpuKernels.allocate(b.x, b.y, b.p, z, b.first, b.from(j), b.to(j), block, key,
-                        call.sweep(), stats);
-                System.arraycopy(stats, 0, out, j * (1 + size) + 1, size);
+        final ChainSums[] run(RowBlock b) {
+            int chains = sizes.length;
+            int blocks = b.blocks();
+            S state = begin(b);
+            double[][] sums = new double[chains][];
+            RuntimeException[] failed = new RuntimeException[chains];
+            for (int c = 0; c < chains; c++) {
+                sums[c] = new double[blocks * sizes[c]];
             }
-            b.keep(ws, call.version(), z);
+            for (int j = 0; j < blocks; j++) {
+                for (int c = 0; c < chains; c++) {
+                    if (failed[c] != null) {
+                        continue;
+                    }
+                    double[] one = new double[sizes[c]];
+                    try {
+                        kernel(state, c, b, j, one);
+                    } catch (RuntimeException e) {
+                        failed[c] = e;
+                        continue;
+                    }
+                    System.arraycopy(one, 0, sums[c], j * sizes[c], sizes[c]);
+                }
+            }
+            ChainSums[] out = new ChainSums[chains];
+            for (int c = 0; c < chains; c++) {
+                if (failed[c] == null) {
+                    finish(state, c, b);
+                }
+                out[c] = failed[c] == null ? new ChainSums(sums[c], null) : new ChainSums(null, failed[c]);
+            }
             return out;
         }
     }
 
-    static final class GradientTask extends Task<double[]> {
+    /** Kernel (a) of each chain: per block its log-likelihood, then its experts' statistics. */
+    static final class AllocateTask extends ChainsTask<AllocateTask.State> {
         private static final long serialVersionUID = 1L;
-        private final Shipped params;
-        private final double[] reference;
-        private final boolean metric;
-        private final int size;
+        private final long[] ws;
+        private final Draw[] calls;
 
-        GradientTask(int failPartition, Shipped params, double[] reference, boolean metric, int size) {
-            super(failPartition);
-            this.params = params;
-            this.reference = reference;
-            this.metric = metric;
-            this.size = size;
+        record State(ParamsBlock[] params, RngKey[] keys, byte[][] z) {}
+
+        AllocateTask(int failPartition, long[] ws, Draw[] calls, int[] sizes) {
+            super(failPartition, sizes);
+            this.ws = ws;
+            this.calls = calls;
         }
 
         @Override
-        double[] run(RowBlock b) {
-            ParamsBlock block = params.block();
-            double[] out = new double[b.blocks() * size];
-            for (int j = 0; j < b.blocks(); j++) {
-                double[] sums = new double[size];
-                // kernel (b) draws nothing: the partition's own row numbering serves
-                CpuKernels.gateGradient(b.x, b.y, b.p, b.from(j) - b.first, b.to(j) - b.first, block, reference, metric,
-                        sums);
-                System.arraycopy(sums, 0, out, j * size, size);
+        State begin(RowBlock b) {
+            int chains = calls.length;
+            State s = new State(new ParamsBlock[chains], new RngKey[chains], new byte[chains][]);
+            for (int c = 0; c < chains; c++) {
+                s.params()[c] = calls[c].params().block();
+                s.keys()[c] = new RngKey(calls[c].seed(), calls[c].chain());
+                s.z()[c] = new byte[b.rows];
             }
-            return out;
+            return s;
+        }
+
+        @Override
+        void kernel(State s, int c, RowBlock b, int j, double[] sums) {
+            double[] stats = new double[sums.length - 1];
+            sums[0] = CpuKernels.allocate(b.x, b.y, b.p, s.z()[c], b.first, b.from(j), b.to(j), s.params()[c],
+                    s.keys()[c], calls[c].sweep(), stats);
+            System.arraycopy(stats, 0, sums, 1, stats.length);
+        }
+
+        @Override
+        void finish(State s, int c, RowBlock b) {
+            b.keep(ws[c], calls[c].version(), s.z()[c]);
         }
     }
 
-    static final class GateStatsTask extends Task<double[]> {
+    /** Kernel (b) of each chain. */
+    static final class GradientTask extends ChainsTask<ParamsBlock[]> {
         private static final long serialVersionUID = 1L;
-        private final long ws;
-        private final Draw last;
-        private final Shipped params;
-        private final int gate;
-        private final long seed;
-        private final int chain;
-        private final int sweep;
-        private final int size;
+        private final Shipped[] params;
+        private final double[][] references;
+        private final boolean[] metrics;
 
-        GateStatsTask(int failPartition, long ws, Draw last, Shipped params, int gate, long seed, int chain, int sweep,
-                      int size) {
-            super(failPartition);
-            this.ws = ws;
-            this.last = last;
+        GradientTask(int failPartition, Shipped[] params, double[][] references, boolean[] metrics, int[] sizes) {
+            super(failPartition, sizes);
             this.params = params;
-            this.gate = gate;
-            this.seed = seed;
-            this.chain = chain;
-            this.sweep = sweep;
-            this.size = size;
+            this.references = references;
+            this.metrics = metrics;
         }
 
         @Override
-        double[] run(RowBlock b) {
-            byte[] z = allocationsOf(b, ws, last);
-            ParamsBlock block = params.block();
-            RngKey key = new RngKey(seed, chain);
-            double[] out = new double[b.blocks() * size];
-            for (int j = 0; j < b.blocks(); j++) {
-                double[] sums = new double[size];
-                CpuKernels.gateStats(b.x, b.p, z, b.first, b.from(j), b.to(j), block, gate, key, sweep, sums);
-                System.arraycopy(sums, 0, out, j * size, size);
+        ParamsBlock[] begin(RowBlock b) {
+            return Arrays.stream(params).map(Shipped::block).toArray(ParamsBlock[]::new);
+        }
+
+        @Override
+        void kernel(ParamsBlock[] blocks, int c, RowBlock b, int j, double[] sums) {
+            // kernel (b) draws nothing: the partition's own row numbering serves
+            CpuKernels.gateGradient(b.x, b.y, b.p, b.from(j) - b.first, b.to(j) - b.first, blocks[c], references[c],
+                    metrics[c], sums);
+        }
+    }
+
+    /** Kernel (c) of each chain, on the z of its last kernel (a) call (kept, or drawn again). */
+    static final class GateStatsTask extends ChainsTask<GateStatsTask.State> {
+        private static final long serialVersionUID = 1L;
+        private final long[] ws;
+        private final Draw[] lasts;
+        private final Shipped[] params;
+        private final int[] gates;
+        private final long[] seeds;
+        private final int[] chains;
+        private final int[] sweeps;
+
+        record State(ParamsBlock[] params, RngKey[] keys, byte[][] z) {}
+
+        GateStatsTask(int failPartition, long[] ws, Draw[] lasts, Shipped[] params, int[] gates, long[] seeds,
+                      int[] chains, int[] sweeps, int size) {
+            super(failPartition, filled(ws.length, size));
+            this.ws = ws;
+            this.lasts = lasts;
+            this.params = params;
+            this.gates = gates;
+            this.seeds = seeds;
+            this.chains = chains;
+            this.sweeps = sweeps;
+        }
+
+        private static int[] filled(int length, int value) {
+            int[] a = new int[length];
+            Arrays.fill(a, value);
+            return a;
+        }
+
+        @Override
+        State begin(RowBlock b) {
+            int n = ws.length;
+            State s = new State(new ParamsBlock[n], new RngKey[n], new byte[n][]);
+            for (int c = 0; c < n; c++) {
+                s.params()[c] = params[c].block();
+                s.keys()[c] = new RngKey(seeds[c], chains[c]);
+                s.z()[c] = allocationsOf(b, ws[c], lasts[c]);
             }
-            return out;
+            return s;
+        }
+
+        @Override
+        void kernel(State s, int c, RowBlock b, int j, double[] sums) {
+            CpuKernels.gateStats(b.x, b.p, s.z()[c], b.first, b.from(j), b.to(j), s.params()[c], gates[c], s.keys()[c],
+                    sweeps[c], sums);
         }
     }
 

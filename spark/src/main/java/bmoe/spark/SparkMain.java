@@ -4,6 +4,8 @@ import bmoe.backend.Backend;
 import bmoe.backend.ExternalBackend;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.cli.Main;
+import bmoe.io.Dialect;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +24,11 @@ import org.apache.spark.api.java.JavaSparkContext;
  * </pre>
  *
  * Options of its own: {@code --master M} (else spark-submit's, else {@code local[*]}), {@code --blocks-per-partition
- * N} (1: one block of --block-size rows a partition; more: fewer, larger tasks, the same draws) and
- * {@code --engine spark} (what scripts/bmoe passes; ignored). {@code --backend} and {@code --device} are refused. The data are read on
- * the driver by bmoe's own reader and shipped to the executors. Any command but fit is bmoe's own, without Spark.
+ * N} (1: one block of --block-size rows a partition; more: fewer, larger tasks, the same draws),
+ * {@code --read-on-driver} (the fallback: bmoe's own reader on the driver, the rows shipped to the executors in
+ * broadcasts; by default Spark's readers read the data on the executors, see {@link SparkData}) and
+ * {@code --engine spark} (what scripts/bmoe passes; ignored). bmoe's {@code --chains-per-pass N} (default 1) runs
+ * one call of each of up to N chains as one Spark job. {@code --backend} and {@code --device} are refused. Any command but fit is bmoe's own, without Spark.
  */
 public final class SparkMain {
     private SparkMain() {}
@@ -41,11 +45,16 @@ public final class SparkMain {
         List<String> rest = new ArrayList<>();
         String master = null;
         int blocksPerPartition = 1;
+        boolean readOnDriver = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("--blocks-per-partition=")) {
                 args = splice(args, i, "--blocks-per-partition", a.substring(a.indexOf('=') + 1));
                 a = args[i];
+            }
+            if (a.equals("--read-on-driver")) {
+                readOnDriver = true;
+                continue;
             }
             if (a.equals("--master") || a.equals("--engine") || a.equals("--blocks-per-partition")) {
                 if (i + 1 >= args.length) {
@@ -100,8 +109,7 @@ public final class SparkMain {
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             sc.setLogLevel("WARN");
-            int perPartition = blocksPerPartition;
-            return run(command, out, err, sc, perPartition, backend -> { });
+            return run(command, out, err, sc, blocksPerPartition, readOnDriver, backend -> { });
         }
     }
 
@@ -115,7 +123,7 @@ public final class SparkMain {
 
     /** Runs a bmoe command line with the spark backend on {@code sc} (left open); returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err, JavaSparkContext sc) {
-        return run(args, out, err, sc, 1, backend -> { });
+        return run(args, out, err, sc, 1, false, backend -> { });
     }
 
     /**
@@ -124,7 +132,13 @@ public final class SparkMain {
      */
     static int run(String[] args, PrintStream out, PrintStream err, JavaSparkContext sc, int blocksPerPartition,
                    Consumer<SparkBackend> opened) {
-        ExternalBackend.Factory before = ExternalBackend.install(factory(sc, blocksPerPartition, opened));
+        return run(args, out, err, sc, blocksPerPartition, false, opened);
+    }
+
+    /** The same; with {@code readOnDriver}, bmoe's own reader reads the data on the driver and ships the rows. */
+    static int run(String[] args, PrintStream out, PrintStream err, JavaSparkContext sc, int blocksPerPartition,
+                   boolean readOnDriver, Consumer<SparkBackend> opened) {
+        ExternalBackend.Factory before = ExternalBackend.install(factory(sc, blocksPerPartition, readOnDriver, opened));
         try {
             return Main.run(args, out, err);
         } finally {
@@ -133,7 +147,8 @@ public final class SparkMain {
     }
 
     /** What {@code fit} opens: a {@link SparkBackend} on {@code sc}. */
-    static ExternalBackend.Factory factory(JavaSparkContext sc, int blocksPerPartition, Consumer<SparkBackend> opened) {
+    static ExternalBackend.Factory factory(JavaSparkContext sc, int blocksPerPartition, boolean readOnDriver,
+                                           Consumer<SparkBackend> opened) {
         return new ExternalBackend.Factory() {
             @Override
             public String name() {
@@ -142,8 +157,24 @@ public final class SparkMain {
 
             @Override
             public Backend open(int threads, Integer blockSize) {
+                return open(threads, blockSize, null);
+            }
+
+            /** Spark's readers on the executors ({@link SparkData}); null (bmoe's reader on the driver) when asked. */
+            @Override
+            public ExternalBackend.DataRead read(Path file, Dialect dialect, String yName, List<String> xNames,
+                                                 boolean standardize, Integer blockSize) {
+                if (readOnDriver) {
+                    return null;
+                }
+                return SparkData.read(sc, file.toAbsolutePath().normalize().toString(), dialect, yName, xNames,
+                        standardize, blockSize == null ? CpuBackend.DEFAULT_BLOCK_SIZE : blockSize, blocksPerPartition);
+            }
+
+            @Override
+            public Backend open(int threads, Integer blockSize, Integer chainsPerPass) {
                 SparkBackend backend = new SparkBackend(sc, blockSize == null ? CpuBackend.DEFAULT_BLOCK_SIZE : blockSize,
-                        blocksPerPartition);
+                        blocksPerPartition, chainsPerPass == null ? 1 : chainsPerPass);
                 opened.accept(backend);
                 return backend;
             }

@@ -2,10 +2,13 @@ package bmoe.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
 import bmoe.backend.GateGradient;
+import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.model.Dataset;
@@ -14,6 +17,8 @@ import bmoe.model.Priors;
 import bmoe.rng.RngKey;
 import bmoe.rng.RngStream;
 import bmoe.sampler.PriorSampler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,6 +154,110 @@ class SparkBackendTwinTest {
                     spark.gateStats(s1, a, 1, new RngKey(1, 0), 1).flat());
             s2.close();
             assertArrayEquals(cpu.allocations(c2), spark.allocations(s2), "a closed workspace's z are drawn again");
+        }
+    }
+
+    /**
+     * Several chains' calls in one job (allocateAll, gateStatsAll, gateGradientAll: what ChainBatch issues with
+     * --chains-per-pass): each chain's sums and z bit-identical to the CPU backend's call of that chain alone,
+     * chains of different K (1 among them: no gates) in one job, with one block a partition and with several, and
+     * one job per batched call.
+     */
+    @ParameterizedTest(name = "{0} blocks a partition")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void chainsInOneJobGetTheSumsOfTheirOwnCalls(int perPartition) {
+        int n = 3 * BLOCK + 5;
+        int p = 2;
+        Dataset data = data(n, p, 31);
+        int[] ks = {3, 3, 1, 2, 4};
+        int chains = ks.length;
+        ParamsBlock[] params = new ParamsBlock[chains];
+        RngKey[] keys = new RngKey[chains];
+        for (int c = 0; c < chains; c++) {
+            params[c] = ParamsBlock.of(params(ks[c], p + 1, 40 + c));
+            keys[c] = new RngKey(32, c);
+        }
+        try (Backend cpu = new CpuBackend(2, BLOCK, 1); SparkBackend spark = new SparkBackend(sc, BLOCK, perPartition, 4)) {
+            assertEquals(4, spark.chainsPerPass());
+            Backend.Resident cd = cpu.upload(data);
+            Backend.Resident sd = spark.upload(data, chains);
+            Backend.Workspace[] one = new Backend.Workspace[chains];
+            Backend.Workspace[] all = new Backend.Workspace[chains];
+            for (int c = 0; c < chains; c++) {
+                one[c] = cpu.workspace(cd, ks[c]);
+                all[c] = spark.workspace(sd, ks[c]);
+            }
+            for (int sweep = 1; sweep <= 2; sweep++) {
+                List<Backend.AllocateCall> allocate = new ArrayList<>();
+                for (int c = 0; c < chains; c++) {
+                    allocate.add(new Backend.AllocateCall(all[c], params[c], keys[c], sweep + c));
+                }
+                long jobs = spark.jobs();
+                List<Backend.Outcome<Allocation>> a = spark.allocateAll(allocate);
+                assertEquals(jobs + 1, spark.jobs(), "one job for every chain's kernel (a)");
+                for (int c = 0; c < chains; c++) {
+                    assertArrayEquals(flat(cpu.allocate(one[c], params[c], keys[c], sweep + c)), flat(a.get(c).get()),
+                            "kernel (a) of chain " + c + ", sweep " + sweep);
+                    assertArrayEquals(cpu.allocations(one[c]), spark.allocations(all[c]), "z of chain " + c);
+                }
+                List<Backend.GateStatsCall> stats = new ArrayList<>();
+                List<Integer> withGates = new ArrayList<>();
+                for (int c = 0; c < chains; c++) {
+                    if (ks[c] > 1) {
+                        stats.add(new Backend.GateStatsCall(all[c], params[c], c % (ks[c] - 1), keys[c], sweep + c));
+                        withGates.add(c);
+                    }
+                }
+                if (sweep == 2) {
+                    spark.forgetAllocations(sd); // kernel (c) then draws each chain's z again, in the same job
+                }
+                List<Backend.Outcome<GateStats>> g = spark.gateStatsAll(stats);
+                for (int i = 0; i < withGates.size(); i++) {
+                    int c = withGates.get(i);
+                    assertArrayEquals(cpu.gateStats(one[c], params[c], c % (ks[c] - 1), keys[c], sweep + c).flat(),
+                            g.get(i).get().flat(), "kernel (c) of chain " + c + ", sweep " + sweep);
+                }
+            }
+            for (boolean metric : new boolean[] {true, false}) {
+                List<Backend.GradientCall> gradient = new ArrayList<>();
+                double[][] refs = new double[chains][];
+                for (int c = 0; c < chains; c++) {
+                    refs[c] = c % 2 == 0 ? null : ParamsBlock.of(params(ks[c], p + 1, 60 + c)).w();
+                    gradient.add(new Backend.GradientCall(all[c], params[c], refs[c], metric));
+                }
+                List<Backend.Outcome<GateGradient>> b = spark.gateGradientAll(gradient);
+                for (int c = 0; c < chains; c++) {
+                    assertArrayEquals(cpu.gateGradient(one[c], params[c], refs[c], metric).flat(), b.get(c).get().flat(),
+                            "kernel (b) of chain " + c + ", metric " + metric);
+                }
+            }
+        }
+    }
+
+    /** A chain whose Polya-Gamma argument is not finite fails alone, with the kernel's own exception. */
+    @Test
+    void aFailingChainInAJobFailsAlone() {
+        Dataset data = data(2 * BLOCK, 1, 33);
+        Params fine = params(2, 2, 34);
+        Params overflowing = new Params(new double[][] {{0.0, Double.MAX_VALUE}}, fine.beta(), fine.s2());
+        RngKey key = new RngKey(35, 0);
+        try (Backend cpu = new CpuBackend(1, BLOCK); SparkBackend spark = new SparkBackend(sc, BLOCK, 1, 2)) {
+            Backend.Resident cd = cpu.upload(data);
+            Backend.Resident sd = spark.upload(data, 2);
+            Backend.Workspace c = cpu.workspace(cd, 2);
+            Backend.Workspace a = spark.workspace(sd, 2);
+            Backend.Workspace b = spark.workspace(sd, 2);
+            cpu.allocate(c, ParamsBlock.of(fine), key, 1);
+            spark.allocateAll(List.of(new Backend.AllocateCall(a, ParamsBlock.of(fine), key, 1),
+                    new Backend.AllocateCall(b, ParamsBlock.of(fine), key, 1)));
+            List<Backend.Outcome<GateStats>> out = spark.gateStatsAll(List.of(
+                    new Backend.GateStatsCall(a, ParamsBlock.of(overflowing), 0, key, 1),
+                    new Backend.GateStatsCall(b, ParamsBlock.of(fine), 0, key, 1)));
+            assertTrue(out.get(0).failure() instanceof IllegalStateException, String.valueOf(out.get(0)));
+            assertTrue(out.get(0).failure().getMessage().contains("Polya-Gamma argument is not finite"),
+                    out.get(0).failure().getMessage());
+            assertNull(out.get(1).failure());
+            assertArrayEquals(cpu.gateStats(c, ParamsBlock.of(fine), 0, key, 1).flat(), out.get(1).get().flat());
         }
     }
 }

@@ -132,6 +132,30 @@ class SparkFitTest {
     }
 
     /**
+     * --chains-per-pass 2: one job serves both chains' calls of a kernel (ChainBatch's passes), with the draws of
+     * the cpu backend and of a job per call; the Polya-Gamma sweep, so kernel (c) reads each chain's z in the
+     * shared jobs. Fewer jobs than a job per call (ChainBatch lets a chain that lags go alone, so not half).
+     */
+    @Test
+    void chainsInTheSameJobsGiveTheSameDraws() throws IOException {
+        Path alone = dir.resolve("spark-pg-alone");
+        Path together = dir.resolve("spark-pg-together");
+        List<SparkBackend> opened = new ArrayList<>();
+        run(true, opened::add, fit(alone, "--gates", "pg"));
+        run(true, opened::add, fit(together, "--gates", "pg", "--chains-per-pass", "2"));
+        assertEquals(2, opened.size());
+        assertEquals(1, opened.get(0).chainsPerPass());
+        assertEquals(2, opened.get(1).chainsPerPass());
+        assertTrue(opened.get(1).describe().contains("up to 2 chains a job"), opened.get(1).describe());
+        assertEquals(cpuDraws("--gates", "pg"), draws(together));
+        assertEquals(draws(alone), draws(together));
+        long jobsAlone = opened.get(0).jobs();
+        long jobsTogether = opened.get(1).jobs();
+        System.out.println("jobs: " + jobsAlone + " a job per call, " + jobsTogether + " with 2 chains a job");
+        assertTrue(jobsTogether < 0.75 * jobsAlone, jobsTogether + " jobs with 2 chains a job, " + jobsAlone + " alone");
+    }
+
+    /**
      * Tasks that fail once (after their kernel ran: its sums are lost, and for kernel (a) its z were already kept)
      * and are retried by Spark (master local[2,3]: 3 attempts a task) leave the draws as they were. Each kind of
      * kernel fails once, in the start search and during warm-up; Spark's listener sees each failure and a
@@ -168,6 +192,32 @@ class SparkFitTest {
         assertEquals(failed + 2, SparkTesting.await(SparkTesting.INJECTED_FAILURES, failed + 2), "failed tasks");
     }
 
+
+    /**
+     * Every cached row block lost twice mid-fit (as when every executor is lost): the next job rebuilds them from their
+     * lineage, the Spark-read blocks from the shuffle's output and the driver-read ones from their broadcasts, and
+     * kernel (c) draws the z again; the draws are as they were. The Polya-Gamma sweep, whose kernel (c) reads z.
+     */
+    @Test
+    void lostBlocksAreRebuiltWithTheSameDraws() throws IOException {
+        for (boolean onDriver : new boolean[] {false, true}) {
+            Path spark = dir.resolve("spark-pg-lost-" + onDriver);
+            List<SparkBackend> opened = new ArrayList<>();
+            String[] args = fit(spark, "--gates", "pg");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+            long built = RowBlock.BUILT.get();
+            int code = SparkMain.run(args, quiet, new PrintStream(err, true, StandardCharsets.UTF_8), sc, 1, onDriver, b -> {
+                opened.add(b);
+                b.loseBlocksBefore(SparkBackend.Kernel.GATE_STATS, 25);
+                b.loseBlocksBefore(SparkBackend.Kernel.ALLOCATE, 60);
+            });
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+            assertEquals(cpuDraws("--gates", "pg"), draws(spark), "read on the driver: " + onDriver);
+            // 4 partitions built when cached, and again after each loss
+            assertEquals(3 * 4, RowBlock.BUILT.get() - built, "row blocks built, read on the driver: " + onDriver);
+        }
+    }
 
     /**
      * A driver killed mid-run (SIGKILL of a separate JVM running SparkMain, once a checkpoint is on disk) and the fit
