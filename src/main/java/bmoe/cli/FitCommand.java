@@ -10,6 +10,7 @@ import bmoe.io.Checkpoint;
 import bmoe.io.Covariates;
 import bmoe.io.DataSource;
 import bmoe.io.Dialect;
+import bmoe.io.ExternalData;
 import bmoe.io.RawData;
 import bmoe.model.Dataset;
 import bmoe.model.ExpertsPrior;
@@ -372,9 +373,8 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
      */
     static Loaded read(Path file, Dialect dialect, String yName, List<String> xNames, boolean standardize, int experts,
                        Integer blockSize) {
-        ExternalBackend.Factory external = ExternalBackend.installed();
-        ExternalBackend.DataRead elsewhere = external == null ? null
-                : external.read(file, dialect, yName, xNames, standardize, blockSize);
+        ExternalData.DataRead elsewhere = ExternalBackend.installed() instanceof ExternalData reader
+                ? reader.read(file, dialect, yName, xNames, standardize, blockSize) : null;
         if (elsewhere != null) {
             int n = elsewhere.dataset().n();
             if (n < 2 * experts) {

@@ -1,8 +1,8 @@
 package bmoe.spark;
 
-import bmoe.backend.ExternalBackend;
 import bmoe.io.Covariates;
 import bmoe.io.Dialect;
+import bmoe.io.ExternalData;
 import bmoe.io.UserError;
 import bmoe.model.Dataset;
 import java.io.IOException;
@@ -65,7 +65,7 @@ final class SparkData {
     static final String ERROR_MARK = "bmoe data error: ";
 
     /** Reads {@code path} (see the class comment); the checks and messages of bmoe's reader, as UserErrors. */
-    static ExternalBackend.DataRead read(JavaSparkContext sc, String path, Dialect dialect, String yName,
+    static ExternalData.DataRead read(JavaSparkContext sc, String path, Dialect dialect, String yName,
                                          List<String> xNames, boolean standardize, int blockSize, int perPartition) {
         try {
             return readChecked(sc, path, dialect, yName, xNames, standardize, blockSize, perPartition);
@@ -101,7 +101,7 @@ final class SparkData {
         }
     }
 
-    private static ExternalBackend.DataRead readChecked(JavaSparkContext sc, String path, Dialect dialect,
+    private static ExternalData.DataRead readChecked(JavaSparkContext sc, String path, Dialect dialect,
                                                         String yName, List<String> xNames, boolean standardize,
                                                         int blockSize, int perPartition) throws SparkException {
         SparkSession spark = session(sc);
@@ -228,7 +228,7 @@ final class SparkData {
         }
         SparkRows source = new SparkRows(blocks, n, p, blockSize, perPartition);
         Dataset data = Dataset.elsewhere(n, p, xs, yName, st.scaling(), yMin, yMax, xMean, xSd, source);
-        return new ExternalBackend.DataRead(data, missing, missing > 0 ? firstMissing : null);
+        return new ExternalData.DataRead(data, missing, missing > 0 ? firstMissing : null);
     }
 
     /**

@@ -5,6 +5,7 @@ import bmoe.backend.ExternalBackend;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.cli.Main;
 import bmoe.io.Dialect;
+import bmoe.io.ExternalData;
 import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -146,10 +147,13 @@ public final class SparkMain {
         }
     }
 
+    /** A backend factory that reads the data too (Spark's readers on the executors). */
+    private interface SparkFactory extends ExternalBackend.Factory, ExternalData {}
+
     /** What {@code fit} opens: a {@link SparkBackend} on {@code sc}. */
     static ExternalBackend.Factory factory(JavaSparkContext sc, int blocksPerPartition, boolean readOnDriver,
                                            Consumer<SparkBackend> opened) {
-        return new ExternalBackend.Factory() {
+        return new SparkFactory() {
             @Override
             public String name() {
                 return SparkBackend.NAME;
@@ -162,7 +166,7 @@ public final class SparkMain {
 
             /** Spark's readers on the executors ({@link SparkData}); null (bmoe's reader on the driver) when asked. */
             @Override
-            public ExternalBackend.DataRead read(Path file, Dialect dialect, String yName, List<String> xNames,
+            public ExternalData.DataRead read(Path file, Dialect dialect, String yName, List<String> xNames,
                                                  boolean standardize, Integer blockSize) {
                 if (readOnDriver) {
                     return null;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import bmoe.backend.ExternalBackend;
 import bmoe.cli.Main;
 import bmoe.io.Covariates;
 import bmoe.io.DataSource;
 import bmoe.io.Dialect;
+import bmoe.io.ExternalData;
 import bmoe.io.RawData;
 import bmoe.io.UserError;
 import bmoe.model.Dataset;
@@ -105,7 +105,7 @@ class SparkDataTest {
     static void assertSameData(Path path, Dialect dialect, boolean standardize, int blockSize, int perPartition) {
         Object[] expected = cpu(path, dialect, standardize);
         Dataset cpu = (Dataset) expected[0];
-        ExternalBackend.DataRead read = SparkData.read(sc, path.toString(), dialect, "y", null, standardize, blockSize,
+        ExternalData.DataRead read = SparkData.read(sc, path.toString(), dialect, "y", null, standardize, blockSize,
                 perPartition);
         Dataset spark = read.dataset();
         assertFalse(spark.isLocal(), "the rows stay on the executors");
@@ -204,7 +204,7 @@ class SparkDataTest {
                 + "at data row 5 (line 6), column 'x2'; give --missing drop to leave them out", e.getMessage());
         Dialect drop = new Dialect(null, '.', Dialect.Missing.DROP);
         assertSameData(csv, drop, true, 64, 1);
-        ExternalBackend.DataRead read = SparkData.read(sc, csv.toString(), drop, "y", null, true, 64, 1);
+        ExternalData.DataRead read = SparkData.read(sc, csv.toString(), drop, "y", null, true, 64, 1);
         assertEquals(3, read.dropped());
         assertEquals("data row 5 (line 6), column 'x2'", read.firstDropped());
 
