@@ -2,6 +2,7 @@ package bmoe.spark;
 
 import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
+import bmoe.backend.BatchedBackend;
 import bmoe.backend.ExpertStats;
 import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
@@ -50,7 +51,7 @@ import org.apache.spark.storage.StorageLevel;
  * random-number key and workspace, so each chain's sums are those of its own call. That saves a job's fixed cost
  * (scheduling, task launch, the driver's wait for the slowest task) per chain but one.
  */
-public final class SparkBackend implements Backend {
+public final class SparkBackend implements BatchedBackend {
     /** The name run.json and draws.csv record. */
     public static final String NAME = "spark";
 
@@ -210,21 +211,6 @@ public final class SparkBackend implements Backend {
     @Override
     public int chainsPerPass() {
         return chainsPerPass;
-    }
-
-    @Override
-    public Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
-        return allocateAll(List.of(new AllocateCall(ws, params, key, sweep))).get(0).get();
-    }
-
-    @Override
-    public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
-        return gateGradientAll(List.of(new GradientCall(ws, params, referenceGates, metric))).get(0).get();
-    }
-
-    @Override
-    public GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {
-        return gateStatsAll(List.of(new GateStatsCall(ws, params, gate, key, sweep))).get(0).get();
     }
 
     /**

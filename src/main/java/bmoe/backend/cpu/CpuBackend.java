@@ -2,12 +2,11 @@ package bmoe.backend.cpu;
 
 import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
+import bmoe.backend.BatchedBackend;
 import bmoe.backend.ExpertStats;
 import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
-import bmoe.backend.ParamsBlock;
 import bmoe.model.Dataset;
-import bmoe.rng.RngKey;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -26,7 +25,7 @@ import java.util.stream.IntStream;
  * order, so the chains of a block run one after another while its rows are in cache, and each chain's block sums are
  * added in block order as in a call of its own, so every chain gets the bits of its own call.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend implements BatchedBackend {
     /** Rows per block: large enough to amortise task overhead, small enough to balance two cores. */
     public static final int DEFAULT_BLOCK_SIZE = 16384;
 
@@ -94,21 +93,6 @@ public final class CpuBackend implements Backend {
         HostData host = (HostData) data;
         int blocks = Math.max(1, (host.n() + blockSize - 1) / blockSize);
         return new HostWorkspace(host, experts, new byte[host.n()], blocks);
-    }
-
-    @Override
-    public Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
-        return allocateAll(List.of(new AllocateCall(ws, params, key, sweep))).get(0).get();
-    }
-
-    @Override
-    public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
-        return gateGradientAll(List.of(new GradientCall(ws, params, referenceGates, metric))).get(0).get();
-    }
-
-    @Override
-    public GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {
-        return gateStatsAll(List.of(new GateStatsCall(ws, params, gate, key, sweep))).get(0).get();
     }
 
     /**

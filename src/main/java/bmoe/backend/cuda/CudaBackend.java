@@ -2,13 +2,13 @@ package bmoe.backend.cuda;
 
 import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
+import bmoe.backend.BatchedBackend;
 import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.ExpertStats;
 import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.model.Dataset;
-import bmoe.rng.RngKey;
 import com.sun.jna.Memory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +45,7 @@ import java.util.function.IntPredicate;
  * used under the slab's monitor (a workspace of its own slab is a chain's own stream, as before slabs), and every
  * call makes the device's primary context current on the calling thread first.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements BatchedBackend {
     /** Rows per block, as OpenCL's work groups. */
     public static final int DEFAULT_CHUNK = 4096;
     /** Chains per launch by default: all of a run's (see {@link #chainsPerPass}). */
@@ -204,21 +204,6 @@ public final class CudaBackend implements Backend {
         }
         Slab own = new Slab(dd, experts, 1);
         return hold(new DeviceWorkspace(this, dd, own, own.take(), experts, true));
-    }
-
-    @Override
-    public Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
-        return allocateAll(List.of(new AllocateCall(ws, params, key, sweep))).get(0).get();
-    }
-
-    @Override
-    public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
-        return gateGradientAll(List.of(new GradientCall(ws, params, referenceGates, metric))).get(0).get();
-    }
-
-    @Override
-    public GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {
-        return gateStatsAll(List.of(new GateStatsCall(ws, params, gate, key, sweep))).get(0).get();
     }
 
     /** Kernel (a): one launch per slab and K, each chain's sums bit-identical to a launch of its own. */

@@ -7,13 +7,13 @@ import static org.jocl.CL.CL_TRUE;
 
 import bmoe.backend.Allocation;
 import bmoe.backend.Backend;
+import bmoe.backend.BatchedBackend;
 import bmoe.backend.BackendUnavailableException;
 import bmoe.backend.ExpertStats;
 import bmoe.backend.GateGradient;
 import bmoe.backend.GateStats;
 import bmoe.backend.ParamsBlock;
 import bmoe.model.Dataset;
-import bmoe.rng.RngKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -63,7 +63,7 @@ import org.jocl.cl_program;
  * workspace of its own slab is thus a chain's own queue and kernel objects, as before slabs.
  * The data and the programs are shared read-only.
  */
-public final class OpenClBackend implements Backend {
+public final class OpenClBackend implements BatchedBackend {
     /** Work-items per group: a power of two that every OpenCL 1.2 device accepts. */
     public static final int DEFAULT_LOCAL_SIZE = 64;
     /** Rows per work group: enough groups to fill a GPU at n = 1e5, few enough partial sums at n = 1e8. */
@@ -209,21 +209,6 @@ public final class OpenClBackend implements Backend {
         }
         Slab own = new Slab(dd, experts, 1);
         return hold(new DeviceWorkspace(this, dd, own, own.take(), experts, true));
-    }
-
-    @Override
-    public Allocation allocate(Workspace ws, ParamsBlock params, RngKey key, int sweep) {
-        return allocateAll(List.of(new AllocateCall(ws, params, key, sweep))).get(0).get();
-    }
-
-    @Override
-    public GateGradient gateGradient(Workspace ws, ParamsBlock params, double[] referenceGates, boolean metric) {
-        return gateGradientAll(List.of(new GradientCall(ws, params, referenceGates, metric))).get(0).get();
-    }
-
-    @Override
-    public GateStats gateStats(Workspace ws, ParamsBlock params, int gate, RngKey key, int sweep) {
-        return gateStatsAll(List.of(new GateStatsCall(ws, params, gate, key, sweep))).get(0).get();
     }
 
     /** Kernel (a): one launch per slab and K, each chain's sums bit-identical to a launch of its own. */
