@@ -127,8 +127,8 @@ public final class ExpertCountMove {
         return k >= kmax ? 0.0 : k == 1 ? 1.0 : 0.5;
     }
 
-    /** The gates of every expert, the reference's 0 included (K rows of d). */
-    private static double[][] fullGates(Params params) {
+    /** The gates of every expert, the reference's 0 included (K rows of d; the split/merge move's too). */
+    static double[][] fullGates(Params params) {
         int k = params.experts();
         double[][] g = new double[k][];
         for (int i = 0; i < k - 1; i++) {

@@ -229,17 +229,6 @@ public final class SplitMergeMove {
         return last;
     }
 
-    /** The gates of every expert, the reference's 0 included (K rows of d). */
-    private static double[][] fullGates(Params params) {
-        int k = params.experts();
-        double[][] g = new double[k][];
-        for (int i = 0; i < k - 1; i++) {
-            g[i] = params.w()[i];
-        }
-        g[k - 1] = new double[params.dim()];
-        return g;
-    }
-
     /** Experts with full gates {@code gates}, the last the reference (every gate shifted by minus its own). */
     private static Params relativeToLast(double[][] gates, double[][] beta, double[] s2) {
         int k = gates.length;
@@ -261,7 +250,7 @@ public final class SplitMergeMove {
     static Params split(Params params, int parent, int inserted, Aux u) {
         int k = params.experts();
         int d = params.dim();
-        double[][] g = fullGates(params);
+        double[][] g = ExpertCountMove.fullGates(params);
         double[] ga = new double[d];
         double[] gb = new double[d];
         double[] ba = new double[d];
@@ -305,7 +294,7 @@ public final class SplitMergeMove {
     static Merged merge(Params params, int kept, int removed) {
         int k = params.experts();
         int d = params.dim();
-        double[][] g = fullGates(params);
+        double[][] g = ExpertCountMove.fullGates(params);
         double[] gj = new double[d];
         double[] bj = new double[d];
         double[] ug = new double[d];
