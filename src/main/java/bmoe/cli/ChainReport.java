@@ -90,14 +90,17 @@ record ChainReport(int chain, int keptDraws, double meanLogLik, double meanNonEm
             s.append(", ").append(jointLine(jointMove));
         }
         if (expertCount != null) {
-            s.append(String.format(Locale.ROOT, ", K move acceptance %s",
-                    Double.isNaN(expertCount.rate()) ? "-" : String.format(Locale.ROOT, "%.3f", expertCount.rate())));
+            s.append(", K move acceptance ").append(rate(expertCount));
         }
         if (splitMerge != null) {
-            s.append(String.format(Locale.ROOT, ", split/merge acceptance %s",
-                    Double.isNaN(splitMerge.rate()) ? "-" : String.format(Locale.ROOT, "%.3f", splitMerge.rate())));
+            s.append(", split/merge acceptance ").append(rate(splitMerge));
         }
         return s.toString();
+    }
+
+    /** A K move's post-warm-up acceptance rate to three places (these are rare moves), "-" before any proposal. */
+    private static String rate(Acceptance a) {
+        return Double.isNaN(a.rate()) ? "-" : String.format(Locale.ROOT, "%.3f", a.rate());
     }
 
     /** "gate step 0.83, acceptance 0.71": the frozen step size and the post-warm-up share of moves accepted. */
