@@ -10,6 +10,7 @@ import bmoe.io.Checkpoint;
 import bmoe.io.Covariates;
 import bmoe.io.DataSource;
 import bmoe.io.Dialect;
+import bmoe.io.DataFingerprint;
 import bmoe.io.ExternalData;
 import bmoe.io.RawData;
 import bmoe.model.Dataset;
@@ -46,8 +47,8 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
 
     // --data, --experts and --out are required unless --resume is given: checked in call()
     @Option(names = "--data", description = "Data with a header row (required): CSV or other delimited text, a Parquet "
-            + "file, or a folder of Parquet part files.")
-    Path data;
+            + "file, or a folder of Parquet part files (with the spark engine also an hdfs:// or s3a:// URI).")
+    String data;
 
     @CommandLine.Mixin
     DataOptions dataOptions = new DataOptions();
@@ -223,14 +224,15 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         // Check the data and open the backend before touching the file system: bad input or a missing
         // device must not leave an empty run folder. The default noise prior's rate depends on the data.
         Dialect dialect = dataOptions.dialect();
-        Loaded loaded = read(data, dialect, y, x, !noStandardize, width, backendOptions.blockSize);
+        String location = location(data);
+        Loaded loaded = read(location, dialect, y, x, !noStandardize, width, backendOptions.blockSize);
         Dataset dataset = loaded.dataset();
         RunConfig cfg = config(width, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
                 moves, initPlan(initStarts, initSweeps), kPrior, jointSteps(jointSteps, dataset.n()));
         try (Backend backend = backendOptions.open(quiet, spec.commandLine().getErr())) {
             AtomicFiles.prepareFolder(out);
-            RunSpec.Fingerprint fp = RunSpec.fingerprint(data);
-            RunSpec run = new RunSpec(data.toAbsolutePath().normalize(), data.toString(), fp.size(), fp.sha256(), y,
+            DataFingerprint fp = RunSpec.fingerprint(location);
+            RunSpec run = new RunSpec(location, data, fp.size(), fp.sha256(), y,
                     x, !noStandardize, cfg, backend.name(), backend.blockSize(), checkpointEvery, dialect,
                     loaded.dropped());
             printDropped(loaded);
@@ -359,30 +361,54 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
     }
 
     /**
-     * Reads the columns a fit uses from the data file straight into float32 and builds the data set. The x
-     * columns are --x in its order, else every column but y and those without a name (R's and pandas' row
-     * names or index).
+     * --data as a fit records it: a URI of another file system (hdfs://, s3a://) as it is, a local path absolute
+     * (a file:// URI as its path), so that a resume works from any working folder.
      */
-    static Loaded read(Path file, Dialect dialect, String yName, List<String> xNames, boolean standardize, int experts) {
-        return read(file, dialect, yName, xNames, standardize, experts, null);
+    static String location(String data) {
+        if (ExternalData.isUri(data)) {
+            return data;
+        }
+        Path local;
+        try {
+            local = data.regionMatches(true, 0, "file:", 0, 5) ? Path.of(java.net.URI.create(data)) : Path.of(data);
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            throw new UserError("--data " + data + ": not a path or URI I can read (" + Main.oneLine(e.getMessage())
+                    + ")");
+        }
+        return local.toAbsolutePath().normalize().toString();
     }
 
     /**
-     * The same; where an installed external backend reads the data itself (bmoe-spark: its executors read the file),
-     * it does, for {@code blockSize} (null: its default), and the rows may stay there.
+     * Reads the columns a fit uses from the data at {@code location} (see {@link #location}) straight into float32
+     * and builds the data set. The x columns are --x in its order, else every column but y and those without a name
+     * (R's and pandas' row names or index). Where an installed external backend reads the
+     * data itself (bmoe-spark: its executors read the file), it does, for {@code blockSize} (null: its default), and
+     * the rows may stay there. Only such a reader reads a URI.
      */
-    static Loaded read(Path file, Dialect dialect, String yName, List<String> xNames, boolean standardize, int experts,
-                       Integer blockSize) {
-        ExternalData.DataRead elsewhere = ExternalBackend.installed() instanceof ExternalData reader
-                ? reader.read(file, dialect, yName, xNames, standardize, blockSize) : null;
+    static Loaded read(String location, Dialect dialect, String yName, List<String> xNames, boolean standardize,
+                       int experts, Integer blockSize) {
+        boolean uri = ExternalData.isUri(location);
+        ExternalData reader = uri ? RunSpec.uriReader(location)
+                : ExternalBackend.installed() instanceof ExternalData installed ? installed : null;
+        ExternalData.DataRead elsewhere = reader == null ? null
+                : reader.read(location, dialect, yName, xNames, standardize, blockSize);
+        if (elsewhere == null && uri) {
+            throw new IllegalStateException("the reader of " + location + " read nothing");
+        }
         if (elsewhere != null) {
             int n = elsewhere.dataset().n();
             if (n < 2 * experts) {
-                throw new UserError(file + ": " + n + " rows is fewer than 2K = " + 2 * experts + (elsewhere.dropped() > 0
-                        ? " (after leaving out " + elsewhere.dropped() + " with missing values)" : ""));
+                throw new UserError(location + ": " + n + " rows is fewer than 2K = " + 2 * experts
+                        + (elsewhere.dropped() > 0 ? " (after leaving out " + elsewhere.dropped() + " with missing values)"
+                        : ""));
             }
             return new Loaded(elsewhere.dataset(), elsewhere.dropped(), elsewhere.firstDropped());
         }
+        return read(Path.of(location), dialect, yName, xNames, standardize, experts);
+    }
+
+    /** bmoe's own reader, in this JVM. */
+    static Loaded read(Path file, Dialect dialect, String yName, List<String> xNames, boolean standardize, int experts) {
         DataSource source = DataSource.open(file, dialect);
         List<String> xs = Covariates.of(source.columns(), yName, xNames);
         source.requireColumn(yName);

@@ -3,6 +3,7 @@ package bmoe.cli;
 import bmoe.io.UserError;
 import bmoe.io.Dialect;
 import bmoe.io.DrawsFile;
+import bmoe.io.ExternalData;
 import bmoe.io.Table;
 import bmoe.model.Params;
 import bmoe.sampler.DrawColumns;
@@ -43,6 +44,10 @@ final class RunInputs {
         String recorded = fit.config().get("data");
         if (recorded == null) {
             throw new UserError("the fit's data file is not recorded; give it with --data");
+        }
+        if (ExternalData.isUri(recorded)) {
+            throw new UserError("the fit's data " + recorded + " lies on a cluster file system, which only the spark "
+                    + "engine's fit reads; give a local copy with --data");
         }
         Path typed = Path.of(recorded);
         // a Parquet folder is data as a file is

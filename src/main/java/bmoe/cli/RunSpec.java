@@ -2,7 +2,9 @@ package bmoe.cli;
 
 import bmoe.io.UserError;
 import bmoe.io.AtomicFiles;
-import bmoe.io.DataSource;
+import bmoe.backend.ExternalBackend;
+import bmoe.io.DataFingerprint;
+import bmoe.io.ExternalData;
 import bmoe.io.Dialect;
 import bmoe.io.Json;
 import bmoe.model.ExpertsPrior;
@@ -15,15 +17,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,11 +28,12 @@ import java.util.Optional;
  * {@code fit --resume RUN} can redo exactly that fit. The thread count is not among them (draws do not depend
  * on it), nor anything about timing.
  *
- * @param data the data file, absolute, so a resume works from any working folder
+ * @param data the data: an absolute local path, so a resume works from any working folder, or a URI that an
+ *     external reader reads (hdfs://, s3a://: bmoe-spark)
  * @param dataAsGiven the data path as it was typed, which draws.csv records (so a resumed run's draws.csv is
  *     the same, byte for byte, as an uninterrupted one's)
  * @param dataSize the data file's length in bytes when the fit started
- * @param dataSha256 its SHA-256, hexadecimal
+ * @param dataSha256 its SHA-256, hexadecimal ({@link DataFingerprint})
  * @param x the --x columns as given, or null for "every column but y"
  * @param backend the backend's short name; with the block size, it is part of what defines the draws
  * @param checkpointEvery sweeps between checkpoints (0: none)
@@ -44,78 +41,14 @@ import java.util.Optional;
  *     the analysis commands read the same rows
  * @param rowsDropped rows --missing drop left out
  */
-record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, String y, List<String> x,
+record RunSpec(String data, String dataAsGiven, long dataSize, String dataSha256, String y, List<String> x,
                boolean standardize, RunConfig config, String backend, int blockSize, int checkpointEvery,
                Dialect dialect, long rowsDropped) {
     static final String FILE = "run.json";
     private static final String FORMAT = "bmoe run 1";
 
-    /** A file's identity for a resume: its length and SHA-256. */
-    record Fingerprint(long size, String sha256) {}
-
     RunSpec {
         x = x == null ? null : List.copyOf(x);
-    }
-
-    /**
-     * Fingerprints the data file. Hashing reads the whole file (about a second per GB), so it runs once when
-     * a fit starts and once when it resumes, never per checkpoint. A hash rather than a modification time:
-     * copies and restores change times but not content, and an edit that keeps the length and time
-     * (rare, but a silent one would make the resumed draws belong to no data set) still changes the hash.
-     */
-    static Fingerprint fingerprint(Path file) {
-        if (Files.isDirectory(file)) {
-            return folderFingerprint(file);
-        }
-        MessageDigest digest = sha256();
-        long size = hash(file, digest);
-        return new Fingerprint(size, HexFormat.of().formatHex(digest.digest()));
-    }
-
-    /**
-     * A folder of Parquet part files: the total size of its parts, and the SHA-256 over the parts in the order
-     * they are read (their paths relative to the folder, sorted), each as its relative path, a zero byte, its
-     * length in 8 bytes and its content; so a part added, removed, renamed or edited changes it.
-     */
-    private static Fingerprint folderFingerprint(Path folder) {
-        MessageDigest digest = sha256();
-        long total = 0;
-        for (Path part : DataSource.files(folder)) {
-            digest.update(folder.relativize(part).toString().getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
-            long length;
-            try {
-                length = Files.size(part);
-            } catch (IOException e) {
-                throw new UserError("cannot read data file " + part + ": " + e.getMessage());
-            }
-            digest.update(java.nio.ByteBuffer.allocate(8).putLong(length).array());
-            total += hash(part, digest);
-        }
-        return new Fingerprint(total, HexFormat.of().formatHex(digest.digest()));
-    }
-
-    /** Feeds a file's bytes to the digest; returns its length. */
-    private static long hash(Path file, MessageDigest digest) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            byte[] buffer = new byte[1 << 16];
-            long size = 0;
-            int read;
-            while ((read = in.read(buffer)) > 0) {
-                size += read;
-            }
-            return size;
-        } catch (IOException e) {
-            throw new UserError("cannot read data file " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 
     /**
@@ -123,20 +56,55 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
      * belong to other data. The length is compared first, so a changed length fails without reading the file.
      */
     void checkDataUnchanged() {
-        if (!Files.isRegularFile(data) && !Files.isDirectory(data)) {
-            throw new UserError("data file " + data + " of the run is missing; resume needs the same data");
+        boolean uri = ExternalData.isUri(data);
+        if (!uri) {
+            Path local = Path.of(data);
+            if (!Files.isRegularFile(local) && !Files.isDirectory(local)) {
+                throw new UserError("data file " + data + " of the run is missing; resume needs the same data");
+            }
+            if (Files.isRegularFile(local)) {
+                try {
+                    long size = Files.size(local);
+                    if (size != dataSize) {
+                        throw changed(dataSize + " bytes then, " + size + " now");
+                    }
+                } catch (IOException e) {
+                    throw new UserError("cannot read data file " + data + ": " + e.getMessage());
+                }
+            }
         }
-        long size;
-        try {
-            size = Files.isDirectory(data) ? fingerprint(data).size() : Files.size(data);
-        } catch (IOException e) {
-            throw new UserError("cannot read data file " + data + ": " + e.getMessage());
+        DataFingerprint now = fingerprint(data);
+        if (now.size() != dataSize) {
+            throw changed(dataSize + " bytes then, " + now.size() + " now");
         }
-        if (size != dataSize || !fingerprint(data).sha256().equals(dataSha256)) {
-            throw new UserError("data file " + data + " changed since the run started ("
-                    + (size != dataSize ? dataSize + " bytes then, " + size + " now" : "same size, other content")
-                    + "); resume needs the same data");
+        if (!now.sha256().equals(dataSha256)) {
+            throw changed("same size, other content");
         }
+    }
+
+    private UserError changed(String how) {
+        return new UserError("data file " + data + " changed since the run started (" + how
+                + "); resume needs the same data");
+    }
+
+    /**
+     * The fingerprint of the data at {@code location}: a local path, or a URI that the installed external reader
+     * reads (bmoe-spark's, through Hadoop's file systems).
+     */
+    static DataFingerprint fingerprint(String location) {
+        return ExternalData.isUri(location) ? uriReader(location).fingerprint(location)
+                : DataFingerprint.of(Path.of(location));
+    }
+
+    /** The installed reader of data at {@code uri}; none is a one-line error that says which engine reads it. */
+    static ExternalData uriReader(String uri) {
+        if (ExternalBackend.installed() instanceof ExternalData reader && reader.reads(uri)) {
+            return reader;
+        }
+        String scheme = uri.substring(0, uri.indexOf(':'));
+        throw new UserError("--data " + uri + ": data on " + scheme + ":// is read by the spark engine only "
+                + "(bmoe-spark.jar through spark-submit, or scripts/bmoe fit --engine spark); give a local file or "
+                + "folder here");
     }
 
     void write(Path runFolder) {
@@ -145,7 +113,7 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         root.put("format", FORMAT);
         root.put("note", "the settings of this fit, for 'bmoe fit --resume'; do not edit");
         ObjectNode d = root.putObject("data");
-        d.put("path", data.toString());
+        d.put("path", data);
         d.put("as_given", dataAsGiven);
         d.put("size", dataSize);
         d.put("sha256", dataSha256);
@@ -236,7 +204,7 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
             if (blockSize < 1 || every < 0) {
                 throw new IllegalArgumentException("bad block_size or checkpoint_every");
             }
-            return new RunSpec(Path.of(text(d, "path")), text(d, "as_given"), d.path("size").asLong(-1),
+            return new RunSpec(text(d, "path"), text(d, "as_given"), d.path("size").asLong(-1),
                     text(d, "sha256"), text(root, "y"), x, root.path("standardize").asBoolean(), cfg,
                     text(root, "backend"), blockSize, every, dialect, d.path("rows_dropped").asLong(0));
         } catch (JsonProcessingException e) {
@@ -259,8 +227,8 @@ record RunSpec(Path data, String dataAsGiven, long dataSize, String dataSha256, 
         }
         try {
             JsonNode path = Json.MAPPER.readTree(file.toFile()).path("data").path("path");
-            return path.isTextual() && Path.of(path.asText()).isAbsolute() ? Optional.of(Path.of(path.asText()))
-                    : Optional.empty();
+            return path.isTextual() && !ExternalData.isUri(path.asText()) && Path.of(path.asText()).isAbsolute()
+                    ? Optional.of(Path.of(path.asText())) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // then draws.csv's record is all there is
         }

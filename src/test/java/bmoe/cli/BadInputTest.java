@@ -256,6 +256,8 @@ class BadInputTest {
             // data file and columns
             bad("missing data file", Kind.FIT, f -> fit(f, "--data", f.dir.resolve("nope.csv").toString()),
                 "nope.csv", "not found"),
+            bad("data on a cluster file system, without the spark engine", Kind.FIT,
+                f -> fit(f, "--data", "hdfs://namenode:8020/data/planes.parquet"), "hdfs://", "spark engine"),
             bad("data path is a folder", Kind.FIT, f -> fit(f, "--data", f.dir.toString()), "data file"),
             bad("missing --y column", Kind.FIT, f -> fit(f, "--y", "target"), "data.csv", "'target'"),
             bad("--x column not in the file", Kind.FIT, f -> fit(f, "--x", "x1,zz"), "data.csv", "'zz'"),

@@ -1,6 +1,7 @@
 package bmoe.spark;
 
 import bmoe.io.Covariates;
+import bmoe.io.DataFingerprint;
 import bmoe.io.Dialect;
 import bmoe.io.ExternalData;
 import bmoe.io.UserError;
@@ -342,6 +343,58 @@ final class SparkData {
         } catch (IOException e) {
             throw new UserError(path + ": cannot read: " + e.getMessage());
         }
+    }
+
+    /**
+     * The data's fingerprint at {@code path} (any path Hadoop reads), as {@link DataFingerprint#of} makes a local
+     * one: a file's bytes, or a folder's .parquet parts (in sub-folders too, none under a _ or . name) by their
+     * relative paths, sorted; so a folder copied to HDFS keeps its fingerprint. The driver reads the data once for
+     * it (as a local fit does), when a fit starts and when it resumes.
+     */
+    static DataFingerprint fingerprint(JavaSparkContext sc, String path) {
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(path);
+        try {
+            FileSystem fs = root.getFileSystem(sc.hadoopConfiguration());
+            if (!fs.exists(root)) {
+                throw new UserError("data file not found: " + path);
+            }
+            DataFingerprint.Digest digest = new DataFingerprint.Digest();
+            if (!fs.getFileStatus(root).isDirectory()) {
+                try (InputStream in = fs.open(root)) {
+                    digest.file(in);
+                }
+                return digest.done();
+            }
+            String prefix = fs.getFileStatus(root).getPath().toUri().getPath();
+            List<FileStatus> parts = new ArrayList<>();
+            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> all = fs.listFiles(root, true);
+            while (all.hasNext()) {
+                FileStatus f = all.next();
+                String relative = relative(prefix, f.getPath().toUri().getPath());
+                boolean hidden = false;
+                for (String step : relative.split("/")) {
+                    hidden |= step.startsWith("_") || step.startsWith(".");
+                }
+                if (!hidden && relative.endsWith(".parquet")) {
+                    parts.add(f);
+                }
+            }
+            parts.sort(Comparator.comparing(f -> relative(prefix, f.getPath().toUri().getPath())));
+            for (FileStatus part : parts) {
+                try (InputStream in = fs.open(part.getPath())) {
+                    digest.part(relative(prefix, part.getPath().toUri().getPath()), part.getLen(), in);
+                }
+            }
+            return digest.done();
+        } catch (IOException e) {
+            throw new UserError(path + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /** {@code path} below the folder {@code prefix}, without the leading '/'. */
+    private static String relative(String prefix, String path) {
+        String p = path.substring(Math.min(prefix.length(), path.length()));
+        return p.startsWith("/") ? p.substring(1) : p;
     }
 
     /** How a used column's cell becomes a double: NaN for a missing one; null with the reason for a bad one. */

@@ -4,9 +4,9 @@ import bmoe.backend.Backend;
 import bmoe.backend.ExternalBackend;
 import bmoe.backend.cpu.CpuBackend;
 import bmoe.cli.Main;
+import bmoe.io.DataFingerprint;
 import bmoe.io.Dialect;
 import bmoe.io.ExternalData;
-import java.nio.file.Path;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,14 +20,14 @@ import org.apache.spark.api.java.JavaSparkContext;
  * system) as {@code bmoe fit}; only the backend differs ({@link SparkBackend}, recorded as {@code spark}).
  *
  * <pre>
- *   spark-submit --class bmoe.spark.SparkMain bmoe-spark.jar fit --data data.csv --experts 3 --out run/
+ *   spark-submit --class bmoe.spark.SparkMain bmoe-spark.jar fit --data hdfs://nn/data.parquet --experts 3 --out run/
  *   scripts/bmoe fit --engine spark --master local[2] --data data.csv --experts 3 --out run/
  * </pre>
  *
  * Options of its own: {@code --master M} (else spark-submit's, else {@code local[*]}), {@code --blocks-per-partition
  * N} (1: one block of --block-size rows a partition; more: fewer, larger tasks, the same draws),
- * {@code --read-on-driver} (the fallback: bmoe's own reader on the driver, the rows shipped to the executors in
- * broadcasts; by default Spark's readers read the data on the executors, see {@link SparkData}) and
+ * {@code --read-on-driver} (the fallback for local data: bmoe's own reader on the driver, the rows shipped to the
+ * executors in broadcasts; by default Spark's readers read the data on the executors, see {@link SparkData}) and
  * {@code --engine spark} (what scripts/bmoe passes; ignored). bmoe's {@code --chains-per-pass N} (default 1) runs
  * one call of each of up to N chains as one Spark job. {@code --backend} and {@code --device} are refused. Any command but fit is bmoe's own, without Spark.
  */
@@ -164,15 +164,29 @@ public final class SparkMain {
                 return open(threads, blockSize, null);
             }
 
-            /** Spark's readers on the executors ({@link SparkData}); null (bmoe's reader on the driver) when asked. */
+            /**
+             * Spark's readers on the executors ({@link SparkData}); null (bmoe's reader on the driver) when asked,
+             * except for a URI, which only Hadoop's file systems read.
+             */
             @Override
-            public ExternalData.DataRead read(Path file, Dialect dialect, String yName, List<String> xNames,
-                                                 boolean standardize, Integer blockSize) {
-                if (readOnDriver) {
+            public ExternalData.DataRead read(String location, Dialect dialect, String yName, List<String> xNames,
+                                              boolean standardize, Integer blockSize) {
+                if (readOnDriver && !ExternalData.isUri(location)) {
                     return null;
                 }
-                return SparkData.read(sc, file.toAbsolutePath().normalize().toString(), dialect, yName, xNames,
-                        standardize, blockSize == null ? CpuBackend.DEFAULT_BLOCK_SIZE : blockSize, blocksPerPartition);
+                return SparkData.read(sc, location, dialect, yName, xNames, standardize,
+                        blockSize == null ? CpuBackend.DEFAULT_BLOCK_SIZE : blockSize, blocksPerPartition);
+            }
+
+            /** Any URI: Hadoop's file systems take it, or say in one line that none has its scheme. */
+            @Override
+            public boolean reads(String uri) {
+                return true;
+            }
+
+            @Override
+            public DataFingerprint fingerprint(String uri) {
+                return SparkData.fingerprint(sc, uri);
             }
 
             @Override
