@@ -2,7 +2,6 @@ package bmoe.io;
 
 import bmoe.model.Dataset;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * A reader that an external backend brings (see {@code bmoe.backend.ExternalBackend}; bmoe-spark's reads with
@@ -33,14 +32,12 @@ public interface ExternalData {
     /** A data set read by {@link #read}, and the rows --missing drop left out (the first: where, or null). */
     record DataRead(Dataset dataset, long dropped, String firstDropped) {}
 
-    /** scheme://..., the scheme as RFC 3986 spells one; two letters at least, so that C:/... is a path. */
-    Pattern URI = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+://.*", Pattern.DOTALL);
-
     /**
      * Whether --data names a location on another file system (hdfs://nn/data.parquet, s3a://bucket/part/) rather
-     * than a local path; file:// URIs are local paths.
+     * than a local path: scheme://..., the scheme as RFC 3986 spells one, two letters at least (so that C:/... is a
+     * path); file:// URIs are local paths.
      */
     static boolean isUri(String data) {
-        return URI.matcher(data).matches() && !data.regionMatches(true, 0, "file://", 0, 7);
+        return data.matches("(?s)[A-Za-z][A-Za-z0-9+.-]+://.*") && !data.regionMatches(true, 0, "file://", 0, 7);
     }
 }
