@@ -114,6 +114,20 @@ public final class Criteria {
      * observations and {@link #merge} them in block order: observation numbers are then global, the result is
      * bit-identical for a fixed block layout, and differs between layouts only by rounding in the last digits.
      */
+    /**
+     * Each observation's terms, in data order: for comparing models observation by observation, and for finding
+     * the observations whose PSIS estimate is unreliable (k_i above {@link ParetoKSummary#threshold}).
+     *
+     * @param elpdLoo elpd_loo_i; {@code elpdWaic} elpd_waic_i = lpd_i - p_waic_i; {@code lpd} lpd_i, the log of the
+     *     posterior mean of p(y_i | theta) (so p_loo_i = lpd_i - elpd_loo_i); {@code paretoK} k-hat_i
+     */
+    public record Terms(double[] elpdLoo, double[] elpdWaic, double[] lpd, double[] paretoK) {
+        /** Room for n observations' terms. */
+        public static Terms of(int n) {
+            return new Terms(new double[n], new double[n], new double[n], new double[n]);
+        }
+    }
+
     /** Observations per work block of {@link #evaluate}: blocks are merged in order, so results do not depend on threads. */
     public static final int BLOCK = 4096;
 
@@ -125,11 +139,10 @@ public final class Criteria {
      * @param chains 0: the draws are taken as independent (r_eff = 1); else they are this many chains' draws of
      *     equal length, chain by chain, and each observation's r_eff comes from them
      * @param x p columns of n values; not modified
-     * @param looTerms where elpd_loo_i goes for each observation, in data order; null for none
-     * @param waicTerms where elpd_waic_i goes likewise; null for none
+     * @param terms where the pointwise terms go, in data order; null for none
      */
     public static Result evaluate(List<Params> draws, int chains, double[][] x, double[] y, int threads,
-                                  double[] looTerms, double[] waicTerms) {
+                                  Terms terms) {
         int n = y.length;
         int s = draws.size();
         int blocks = (n + BLOCK - 1) / BLOCK;
@@ -147,11 +160,11 @@ public final class Criteria {
                     logLik[d] = draws.get(d).logDensity(row, y[i]);
                 }
                 acc.add(logLik);
-                if (looTerms != null) {
-                    looTerms[i] = acc.lastElpdLoo();
-                }
-                if (waicTerms != null) {
-                    waicTerms[i] = acc.lastElpdWaic();
+                if (terms != null) {
+                    terms.elpdLoo()[i] = acc.lastElpdLoo();
+                    terms.elpdWaic()[i] = acc.lastElpdWaic();
+                    terms.lpd()[i] = acc.lastLpd();
+                    terms.paretoK()[i] = acc.lastParetoK();
                 }
             }
             parts[b] = acc;
@@ -199,6 +212,8 @@ public final class Criteria {
         private double[] relativeEfficiencies = new double[0];
         private double lastElpdLoo = Double.NaN;
         private double lastElpdWaic = Double.NaN;
+        private double lastLpd = Double.NaN;
+        private double lastParetoK = Double.NaN;
         private double minRelativeEfficiency = Double.POSITIVE_INFINITY;
         private double maxRelativeEfficiency = Double.NEGATIVE_INFINITY;
         private long undefinedRelativeEfficiency;
@@ -262,6 +277,16 @@ public final class Criteria {
         /** elpd_waic_i = lpd_i - p_waic_i of the observation {@link #add} took last (NaN before any). */
         public double lastElpdWaic() {
             return lastElpdWaic;
+        }
+
+        /** lpd_i of the observation {@link #add} took last (NaN before any). */
+        public double lastLpd() {
+            return lastLpd;
+        }
+
+        /** k-hat_i of the observation {@link #add} took last (NaN before any; +Infinity where no tail was fitted). */
+        public double lastParetoK() {
+            return lastParetoK;
         }
 
         /**
@@ -362,6 +387,8 @@ public final class Criteria {
 
             lastElpdLoo = elpdLooI;
             lastElpdWaic = lpdI - pWaicI;
+            lastLpd = lpdI;
+            lastParetoK = k;
             lpd.add(lpdI);
             elpdWaic.add(lpdI - pWaicI);
             pWaic.add(pWaicI);

@@ -19,10 +19,68 @@ public final class ModelComparison {
     /**
      * One model's criteria over n observations and their pointwise terms.
      *
-     * @param elpdLoo elpd_loo_i for each observation, in data order
-     * @param elpdWaic elpd_waic_i likewise
+     * @param totals the criteria; after {@link #withExactLoo} its elpd_loo, p_loo and looic are those of the
+     *     pointwise terms here, the rest (Pareto k table included) PSIS's
+     * @param terms elpd_loo_i, elpd_waic_i, lpd_i and k-hat_i for each observation, in data order
+     * @param exact the observations whose elpd_loo_i is exact (from a fit without them), in increasing order
      */
-    public record Pointwise(Criteria.Result totals, double[] elpdLoo, double[] elpdWaic) {}
+    public record Pointwise(Criteria.Result totals, Criteria.Terms terms, int[] exact) {
+        public double[] elpdLoo() {
+            return terms.elpdLoo();
+        }
+
+        public double[] elpdWaic() {
+            return terms.elpdWaic();
+        }
+
+        /**
+         * The observations whose k-hat is above the PSIS threshold (unreliable estimates), in increasing order,
+         * those already exact left out.
+         */
+        public int[] unreliable() {
+            double threshold = totals.paretoK().threshold();
+            double[] k = terms.paretoK();
+            return java.util.stream.IntStream.range(0, k.length)
+                    .filter(i -> !(k[i] <= threshold) && java.util.Arrays.binarySearch(exact, i) < 0).toArray();
+        }
+
+        /**
+         * These criteria with elpd_loo_i of {@code rows} replaced by {@code elpd}, exact leave-one-out terms
+         * log p(y_i | y_-i) (as loo's {@code reloo}): elpd_loo, p_loo = sum_i (lpd_i - elpd_loo_i) and looic
+         * summed again from the pointwise terms.
+         */
+        public Pointwise withExactLoo(int[] rows, double[] elpd) {
+            if (rows.length != elpd.length) {
+                throw new IllegalArgumentException(rows.length + " rows, " + elpd.length + " terms");
+            }
+            double[] loo = terms.elpdLoo().clone();
+            java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
+            for (int i : exact) {
+                all.add(i);
+            }
+            for (int r = 0; r < rows.length; r++) {
+                if (!Double.isFinite(elpd[r])) {
+                    throw new IllegalArgumentException("exact elpd_loo of observation " + rows[r] + " is " + elpd[r]);
+                }
+                loo[rows[r]] = elpd[r];
+                all.add(rows[r]);
+            }
+            RunningMoments elpdLoo = new RunningMoments();
+            RunningMoments pLoo = new RunningMoments();
+            for (int i = 0; i < loo.length; i++) {
+                elpdLoo.add(loo[i]);
+                pLoo.add(terms.lpd()[i] - loo[i]);
+            }
+            Criteria.Estimate e = new Criteria.Estimate(elpdLoo.sum(), elpdLoo.standardErrorOfSum());
+            Criteria.Result t = totals;
+            Criteria.Result updated = new Criteria.Result(t.n(), t.draws(), t.lppd(), t.elpdWaic(), t.pWaic(), t.waic(),
+                    t.pWaicAboveWarningLevel(), e, t.mcseElpdLoo(),
+                    new Criteria.Estimate(pLoo.sum(), pLoo.standardErrorOfSum()), e.scaled(-2.0), t.paretoK(),
+                    t.relativeEfficiency());
+            return new Pointwise(updated, new Criteria.Terms(loo, terms.elpdWaic(), terms.lpd(), terms.paretoK()),
+                    all.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
 
     /** A difference to the best model: elpd_diff and se_diff of the class doc. */
     public record Difference(double elpdDiff, double se) {}
@@ -37,10 +95,9 @@ public final class ModelComparison {
      * @param x p columns of n values; not modified
      */
     public static Pointwise pointwise(List<Params> draws, int chains, double[][] x, double[] y, int threads) {
-        double[] loo = new double[y.length];
-        double[] waic = new double[y.length];
-        Criteria.Result totals = Criteria.evaluate(draws, chains, x, y, threads, loo, waic);
-        return new Pointwise(totals, loo, waic);
+        Criteria.Terms terms = Criteria.Terms.of(y.length);
+        Criteria.Result totals = Criteria.evaluate(draws, chains, x, y, threads, terms);
+        return new Pointwise(totals, terms, new int[0]);
     }
 
     /**

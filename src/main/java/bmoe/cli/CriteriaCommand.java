@@ -118,7 +118,7 @@ final class CriteriaCommand implements Callable<Integer> {
 
     /** The criteria of the selected draws on the data ({@link Criteria#evaluate}). */
     static Criteria.Result compute(Selection selection, double[][] x, double[] y, int threads) {
-        return Criteria.evaluate(selection.draws(), selection.chains(), x, y, threads, null, null);
+        return Criteria.evaluate(selection.draws(), selection.chains(), x, y, threads, null);
     }
 
     static void print(PrintWriter o, Criteria.Result r, Selection selection, Path file, int totalDraws) {

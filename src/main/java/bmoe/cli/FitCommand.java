@@ -196,6 +196,17 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         if (resume != null) {
             return resume();
         }
+        return run(prepare());
+    }
+
+    /**
+     * A new fit's inputs, checked before anything is written: the data read (and standardised) and the
+     * configuration, whose default priors depend on the data.
+     */
+    record Prepared(String location, Dialect dialect, Loaded loaded, RunConfig config) {}
+
+    /** The options checked, the data read and the configuration built; no file written yet. */
+    Prepared prepare() {
         requireOption(data, "--data=<data>");
         ExpertsPrior kPrior = expertsPrior();
         if (kPrior == null) {
@@ -216,7 +227,7 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
         int moves = gateMoves(gateMoves);
         backendOptions.validate();
-        int nThreads = backendOptions.threads();
+        backendOptions.threads(); // checked here, before the data is read
         if (checkpointEvery < 0) {
             throw new UserError("--checkpoint-every must be >= 0 (0: no checkpoints), got " + checkpointEvery);
         }
@@ -229,6 +240,17 @@ final class FitCommand implements Callable<Integer>, Main.LoadsOpenCl {
         Dataset dataset = loaded.dataset();
         RunConfig cfg = config(width, chains, warmup, draws, thin, s, priorOptions.priors(dataset), method, metric,
                 moves, initPlan(initStarts, initSweeps), kPrior, jointSteps(jointSteps, dataset.n()));
+        return new Prepared(location, dialect, loaded, cfg);
+    }
+
+    /** The prepared fit, into its new run folder. */
+    Integer run(Prepared prepared) {
+        String location = prepared.location();
+        Dialect dialect = prepared.dialect();
+        Loaded loaded = prepared.loaded();
+        Dataset dataset = loaded.dataset();
+        RunConfig cfg = prepared.config();
+        int nThreads = backendOptions.threads();
         try (Backend backend = backendOptions.open(quiet, spec.commandLine().getErr())) {
             AtomicFiles.prepareFolder(out);
             DataFingerprint fp = RunSpec.fingerprint(location);

@@ -31,6 +31,8 @@ import picocli.CommandLine.Option;
         customSynopsis = "bmoe select --data=FILE --experts=FROM..TO|K,K,... --out=DIR [--max-draws=N] [fit options]",
         description = {"Fit each number of experts K in --experts and rank the fits by PSIS-LOO, as loo_compare does "
                 + "(elpd, its difference to the best and that difference's standard error), and by WAIC.",
+            "Observations whose Pareto k is above loo's threshold (PSIS-LOO unreliable for them, and optimistic) get "
+                + "their exact elpd_loo_i from a fit without them, as loo's reloo does (see --reloo-max).",
             "Writes one run folder per K (OUT/K1, OUT/K2, ...) and OUT/select.json; best is the K with the highest "
                 + "elpd_loo. Every option of 'bmoe fit' but --experts, --out, --resume and --force is passed to each "
                 + "fit (see 'bmoe fit --help'), the same for every K; without --seed one seed is drawn for all."})
@@ -58,6 +60,12 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
             description = "Draws per fit for PSIS-LOO and WAIC, evenly spaced over its chains (default ${DEFAULT-VALUE}).")
     int maxDraws;
 
+    @Option(names = "--reloo-max", defaultValue = "10", paramLabel = "N",
+            description = "Refit a K without each observation whose Pareto k is above the threshold, up to N "
+                    + "observations per K (default ${DEFAULT-VALUE}; each is one more fit of that K, with the same "
+                    + "priors, scaling and seed); a K with more keeps PSIS's estimates and is flagged. 0: no refits.")
+    int relooMax;
+
     @CommandLine.Unmatched
     List<String> fitOptions = new ArrayList<>();
 
@@ -70,14 +78,26 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
         }
     }
 
-    /** One K's fit: its run and what the comparison needs of it. */
-    private record Model(int experts, Path run, int draws, ModelComparison.Pointwise pointwise, List<String> warnings) {}
+    /**
+     * One K's fit: its run and what the comparison needs of it.
+     *
+     * @param refits the observations given their exact elpd_loo_i by a fit without them
+     * @param unreliable observations still with a PSIS estimate above the k threshold
+     */
+    private record Model(int experts, Path run, int draws, ModelComparison.Pointwise pointwise, List<String> warnings,
+                         List<Refit> refits, int unreliable) {}
+
+    /** An observation refitted out: its k-hat, PSIS's elpd_loo_i and the exact one (0-based observation). */
+    record Refit(int observation, double paretoK, double psis, double exact) {}
 
     @Override
     public Integer call() {
         List<Integer> ks = parseExperts(experts);
         if (maxDraws < 2) {
             throw new UserError("--max-draws must be >= 2, got " + maxDraws);
+        }
+        if (relooMax < 0) {
+            throw new UserError("--reloo-max must be >= 0 (0: no refits), got " + relooMax);
         }
         checkNewFolder(out);
         for (String option : fitOptions) {
@@ -108,7 +128,9 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
         for (int k : ks) {
             Path run = out.resolve("K" + k);
             long t0 = System.nanoTime();
-            runFit(fitArguments(k, run, seed));
+            FitCommand fitCommand = parseFit(fitArguments(k, run, seed));
+            FitCommand.Prepared prepared = fitCommand.prepare();
+            fitCommand.run(prepared);
             double seconds = (System.nanoTime() - t0) * 1e-9;
             DrawsFile.Contents fit = DrawsFile.read(run);
             if (obs == null) {
@@ -122,7 +144,25 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
             }
             ModelComparison.Pointwise pw = ModelComparison.pointwise(draws, selection.chains(), obs.x(), obs.y(),
                     threads);
-            Model m = new Model(k, run, draws.size(), pw, warnings(run));
+            int[] unreliable = pw.unreliable();
+            List<Refit> refits = new ArrayList<>();
+            boolean local = prepared.loaded().dataset().isLocal();
+            if (unreliable.length > 0 && unreliable.length <= relooMax && local) {
+                long r0 = System.nanoTime();
+                double[] exact = new double[unreliable.length];
+                for (int r = 0; r < unreliable.length; r++) {
+                    int i = unreliable[r];
+                    exact[r] = exactLoo(fitCommand, prepared, i, obs, threads);
+                    refits.add(new Refit(i, pw.terms().paretoK()[i], pw.elpdLoo()[i], exact[r]));
+                }
+                pw = pw.withExactLoo(unreliable, exact);
+                if (!quiet) {
+                    o.printf(Locale.ROOT, "K = %d: %d observation%s with Pareto k > %.2f refitted out in %.1f s%n", k,
+                            unreliable.length, unreliable.length == 1 ? "" : "s", pw.totals().paretoK().threshold(),
+                            (System.nanoTime() - r0) * 1e-9);
+                }
+            }
+            Model m = new Model(k, run, draws.size(), pw, warnings(run), refits, pw.unreliable().length);
             models.add(m);
             if (!quiet) {
                 o.printf(Locale.ROOT, "K = %d: fitted in %.1f s, elpd_loo %.2f (se %.2f)%n", k, seconds,
@@ -239,10 +279,40 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
         return fit;
     }
 
-    /** Runs one fit as 'bmoe fit' would; its bad input ends select with the fit's one-line message. */
-    private void runFit(List<String> args) {
-        FitCommand fit = parseFit(args);
-        fit.call();
+    /**
+     * The exact elpd_loo_i = log p(y_i | y_-i) of observation i: the same fit (options, seed, priors and scaling, all
+     * of the full data's: the model is the same, only row i is left out) of the other rows, then
+     * log((1/S) sum_s p(y_i | x_i, theta_s)) over its draws, thinned as the criteria's (at most --max-draws, evenly
+     * spaced in each chain). The draws are i.i.d. from p(theta | y_-i) only up to MCMC error, which for a mean of
+     * densities is small beside PSIS's bias when k > 0.7.
+     */
+    private double exactLoo(FitCommand fit, FitCommand.Prepared prepared, int i, RunInputs.Observed obs, int threads) {
+        bmoe.model.Dataset without = prepared.loaded().dataset().withoutRows(new int[] {i});
+        bmoe.sampler.RunConfig cfg = prepared.config();
+        FitRun refit;
+        try (bmoe.backend.Backend backend = fit.backendOptions.open(true, spec.commandLine().getErr())) {
+            refit = FitRun.fit(backend, backend.blockSize(), threads, without, cfg,
+                    java.util.Collections.nCopies(cfg.chains(), null), null);
+        }
+        int p = obs.x().length;
+        double[] row = new double[p + 1];
+        row[0] = 1.0;
+        for (int j = 0; j < p; j++) {
+            row[j + 1] = obs.x()[j][i];
+        }
+        int perChain = Math.max(1, maxDraws / cfg.chains());
+        List<Double> logLik = new ArrayList<>();
+        for (bmoe.sampler.Chain.Result chain : refit.chains()) {
+            int length = chain.draws().length;
+            int take = Math.min(length, perChain);
+            for (int t = 0; t < take; t++) {
+                double[] draw = chain.draws()[(int) ((long) t * length / take)];
+                logLik.add(bmoe.sampler.DrawColumns.unflatten(draw, cfg.experts(), p).logDensity(row, obs.y()[i]));
+            }
+        }
+        double max = logLik.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double sum = logLik.stream().mapToDouble(v -> Math.exp(v - max)).sum();
+        return max + Math.log(sum / logLik.size());
     }
 
     /** The fit's warnings (summary.json's diagnostics.warnings); none when it cannot be read. */
@@ -262,16 +332,17 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
         Model best = ranked.get(0);
         o.printf(Locale.ROOT, "%d observations of %s; ranked by PSIS-LOO (diff and se_diff as loo_compare: against the "
                 + "best, from the pointwise differences)%n", n, data);
-        o.printf(Locale.ROOT, "  %3s %11s %8s %10s %8s %7s %11s %10s %8s %6s%n", "K", "elpd_loo", "se", "elpd_diff",
-                "se_diff", "p_loo", "elpd_waic", "waic_diff", "se_diff", "bad_k");
+        o.printf(Locale.ROOT, "  %3s %11s %8s %10s %8s %7s %11s %10s %8s %6s %6s%n", "K", "elpd_loo", "se",
+                "elpd_diff", "se_diff", "p_loo", "elpd_waic", "waic_diff", "se_diff", "bad_k", "refit");
         for (Model m : ranked) {
             Criteria.Result r = m.pointwise().totals();
             ModelComparison.Difference loo = ModelComparison.difference(m.pointwise().elpdLoo(), best.pointwise().elpdLoo());
             ModelComparison.Difference waic = ModelComparison.difference(m.pointwise().elpdWaic(),
                     best.pointwise().elpdWaic());
-            o.printf(Locale.ROOT, "  %3d %11.2f %8.2f %10.2f %8.2f %7.2f %11.2f %10.2f %8.2f %6d%n", m.experts(),
-                    r.elpdLoo().estimate(), r.elpdLoo().se(), loo.elpdDiff(), loo.se(), r.pLoo().estimate(),
-                    r.elpdWaic().estimate(), waic.elpdDiff(), waic.se(), r.paretoK().bad() + r.paretoK().veryBad());
+            o.printf(Locale.ROOT, "  %3d %11.2f %8.2f %10.2f %8.2f %7.2f %11.2f %10.2f %8.2f %6d %6d%n",
+                    m.experts(), r.elpdLoo().estimate(), r.elpdLoo().se(), loo.elpdDiff(), loo.se(),
+                    r.pLoo().estimate(), r.elpdWaic().estimate(), waic.elpdDiff(), waic.se(),
+                    r.paretoK().bad() + r.paretoK().veryBad(), m.refits().size());
         }
         o.printf(Locale.ROOT, "best: K = %d (highest elpd_loo)%n", best.experts());
         List<String> close = new ArrayList<>();
@@ -286,11 +357,15 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
                     String.join(", ", close));
             o.printf(Locale.ROOT, "fewest experts within 2 se_diff of the best: K = %d%n", parsimonious(ranked));
         }
-        long unreliable = ranked.stream().filter(m -> m.pointwise().totals().paretoK().bad()
-                + m.pointwise().totals().paretoK().veryBad() > 0).count();
+        if (ranked.stream().anyMatch(m -> !m.refits().isEmpty())) {
+            o.printf(Locale.ROOT, "observations with Pareto k above loo's threshold (bad_k) have their exact elpd_loo "
+                    + "from a fit without them (refit), as loo's reloo%n");
+        }
+        long unreliable = ranked.stream().filter(m -> m.unreliable() > 0).count();
         if (unreliable > 0) {
-            o.printf(Locale.ROOT, "warning: %d fit%s observations with Pareto k above loo's threshold (column bad_k; "
-                    + "'bmoe criteria --run' on its run shows them): PSIS-LOO is unreliable for those%n", unreliable,
+            o.printf(Locale.ROOT, "warning: %d fit%s observations with Pareto k above loo's threshold that were not "
+                    + "refitted (more than --reloo-max, or refits off): PSIS-LOO is unreliable for those; 'bmoe criteria "
+                    + "--run' on the run shows them, and a larger --reloo-max refits them%n", unreliable,
                     unreliable == 1 ? " has" : "s have");
         }
     }
@@ -341,11 +416,23 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
             estimate(e, "p_waic", r.pWaic());
             estimate(e, "waic", r.waic());
             CriteriaCommand.paretoK(e, r.paretoK());
+            ArrayNode refits = e.putArray("refits");
+            for (Refit f : m.refits()) {
+                ObjectNode one = refits.addObject();
+                one.put("observation", f.observation() + 1);
+                number(one, "pareto_k", f.paretoK());
+                one.put("psis_elpd_loo", f.psis());
+                one.put("elpd_loo", f.exact());
+            }
+            e.put("unreliable_not_refitted", m.unreliable());
             m.warnings().forEach(e.putArray("warnings")::add);
         }
         root.put("method", "each K fitted with the same fit options and seed; PSIS-LOO and WAIC as 'bmoe criteria' "
                 + "(r_eff from the chains where criteria has it); elpd_diff = sum_i (elpd_i(K) - elpd_i(best)) and "
-                + "se_diff = sqrt(n) sd_i of those differences, as loo_compare; best = the K with the highest elpd_loo");
+                + "se_diff = sqrt(n) sd_i of those differences, as loo_compare; observations with Pareto k above the "
+                + "threshold (at most reloo_max per K) have elpd_loo_i = log mean_s p(y_i | theta_s) over the draws of "
+                + "the same fit without them (refits), as loo's reloo; best = the K with the highest elpd_loo");
+        root.put("reloo_max", relooMax);
         return root;
     }
 

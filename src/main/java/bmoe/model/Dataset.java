@@ -518,6 +518,36 @@ public final class Dataset {
         return new Dataset(x.clone(), y.clone(), n, p, names, "y", Scaling.identity(p));
     }
 
+    /**
+     * This data set without the given rows, on the same scale (the same scaling, not one recomputed from the
+     * rows left): the model of a leave-out refit is the full data's, only the rows differ. Arrays are copied.
+     *
+     * @param rows distinct rows to leave out, in increasing order
+     */
+    public Dataset withoutRows(int[] rows) {
+        local();
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r] < 0 || rows[r] >= n || r > 0 && rows[r] <= rows[r - 1]) {
+                throw new IllegalArgumentException("rows to leave out must be distinct, increasing and in [0, " + n
+                        + "), got " + java.util.Arrays.toString(rows));
+            }
+        }
+        int m = n - rows.length;
+        float[] keptX = new float[m * p];
+        float[] keptY = new float[m];
+        int to = 0;
+        int next = 0;
+        for (int i = 0; i < n; i++) {
+            if (next < rows.length && rows[next] == i) {
+                next++;
+                continue;
+            }
+            System.arraycopy(x, i * p, keptX, to * p, p);
+            keptY[to++] = y[i];
+        }
+        return new Dataset(keptX, keptY, m, p, xNames, yName, scaling);
+    }
+
     /** The same design with a new response (Geweke's successive-conditional simulator). */
     public Dataset withResponse(float[] newY) {
         local();

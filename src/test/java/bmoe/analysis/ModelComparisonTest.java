@@ -1,5 +1,6 @@
 package bmoe.analysis;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,6 +96,41 @@ class ModelComparisonTest {
         assertEquals(r.elpdWaic().estimate(), waic, 1e-10 * scale);
         assertEquals(n, pw.totals().n());
         assertEquals(r.paretoK().good(), pw.totals().paretoK().good());
+    }
+
+    /**
+     * Exact terms put in by {@link ModelComparison.Pointwise#withExactLoo}: elpd_loo, its se, p_loo and looic are
+     * those of the new pointwise terms (here n = 4, by hand), the rest unchanged; the replaced observations are no
+     * longer listed as unreliable, and a second replacement keeps the first's.
+     */
+    @Test
+    void exactTermsReplacePsisOnesAndTheTotalsFollow() {
+        Criteria.Terms terms = new Criteria.Terms(new double[] {-1, -2, -3, -4}, new double[] {-1, -2, -3, -4},
+                new double[] {-0.5, -1.5, -2.5, -3.0}, new double[] {0.1, 0.9, 0.2, Double.POSITIVE_INFINITY});
+        Criteria.Estimate e = new Criteria.Estimate(-10, 1);
+        Criteria.Result totals = new Criteria.Result(4, 100, -7.5, e, e, e, 0, e, Double.NaN, e, e,
+                new Criteria.ParetoKSummary(0.7, 2, 1, 1, Double.POSITIVE_INFINITY, 3, 50),
+                new Criteria.RelativeEfficiencySummary(0, 0, 1, 1, 1, 0));
+        ModelComparison.Pointwise pw = new ModelComparison.Pointwise(totals, terms, new int[0]);
+        assertArrayEquals(new int[] {1, 3}, pw.unreliable());
+
+        ModelComparison.Pointwise one = pw.withExactLoo(new int[] {1}, new double[] {-6});
+        assertArrayEquals(new int[] {3}, one.unreliable());
+        assertArrayEquals(new double[] {-1, -6, -3, -4}, one.elpdLoo());
+        assertEquals(-2.0, pw.elpdLoo()[1], "the original is not modified");
+        ModelComparison.Pointwise both = one.withExactLoo(new int[] {3}, new double[] {-5});
+        assertArrayEquals(new int[0], both.unreliable());
+        assertArrayEquals(new int[] {1, 3}, both.exact());
+        // terms -1, -6, -3, -5: sum -15, mean -3.75, sample var (7.5625 + 5.0625 + 0.5625 + 1.5625) / 3
+        assertEquals(-15.0, both.totals().elpdLoo().estimate(), 1e-12);
+        assertEquals(Math.sqrt(4 * 14.75 / 3), both.totals().elpdLoo().se(), 1e-12);
+        assertEquals(30.0, both.totals().looic().estimate(), 1e-12);
+        // p_loo = sum lpd_i - elpd_loo_i = -7.5 + 15
+        assertEquals(7.5, both.totals().pLoo().estimate(), 1e-12);
+        assertEquals(e, both.totals().elpdWaic());
+        assertEquals(totals.paretoK(), both.totals().paretoK());
+        assertThrows(IllegalArgumentException.class, () -> pw.withExactLoo(new int[] {1}, new double[] {Double.NaN}));
+        assertThrows(IllegalArgumentException.class, () -> pw.withExactLoo(new int[] {1, 2}, new double[] {-1}));
     }
 
     private static double sumCos(int n) {
