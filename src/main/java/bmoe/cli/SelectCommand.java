@@ -2,10 +2,15 @@ package bmoe.cli;
 
 import bmoe.analysis.Criteria;
 import bmoe.analysis.ModelComparison;
+import bmoe.backend.Backend;
 import bmoe.io.DrawsFile;
 import bmoe.io.Json;
 import bmoe.io.UserError;
+import bmoe.model.Dataset;
 import bmoe.model.Params;
+import bmoe.sampler.Chain;
+import bmoe.sampler.DrawColumns;
+import bmoe.sampler.RunConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -146,6 +152,7 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
                     threads);
             int[] unreliable = pw.unreliable();
             List<Refit> refits = new ArrayList<>();
+            double relooSeconds = 0;
             boolean local = prepared.loaded().dataset().isLocal();
             if (unreliable.length > 0 && unreliable.length <= relooMax && local) {
                 long r0 = System.nanoTime();
@@ -156,17 +163,18 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
                     refits.add(new Refit(i, pw.terms().paretoK()[i], pw.elpdLoo()[i], exact[r]));
                 }
                 pw = pw.withExactLoo(unreliable, exact);
-                if (!quiet) {
-                    o.printf(Locale.ROOT, "K = %d: %d observation%s with Pareto k > %.2f refitted out in %.1f s%n", k,
-                            unreliable.length, unreliable.length == 1 ? "" : "s", pw.totals().paretoK().threshold(),
-                            (System.nanoTime() - r0) * 1e-9);
-                }
+                relooSeconds = (System.nanoTime() - r0) * 1e-9;
             }
             Model m = new Model(k, run, draws.size(), pw, warnings(run), refits, pw.unreliable().length);
             models.add(m);
             if (!quiet) {
                 o.printf(Locale.ROOT, "K = %d: fitted in %.1f s, elpd_loo %.2f (se %.2f)%n", k, seconds,
                         pw.totals().elpdLoo().estimate(), pw.totals().elpdLoo().se());
+                if (!refits.isEmpty()) {
+                    o.printf(Locale.ROOT, "  %d observation%s with Pareto k > %.2f refitted out (%.1f s), their exact "
+                            + "elpd_loo in it%n", refits.size(), refits.size() == 1 ? "" : "s",
+                            pw.totals().paretoK().threshold(), relooSeconds);
+                }
                 if (!m.warnings().isEmpty()) {
                     o.printf(Locale.ROOT, "  %d warning%s: 'bmoe summary --run %s' lists %s%n",
                             m.warnings().size(), m.warnings().size() == 1 ? "" : "s", run,
@@ -287,12 +295,12 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
      * densities is small beside PSIS's bias when k > 0.7.
      */
     private double exactLoo(FitCommand fit, FitCommand.Prepared prepared, int i, RunInputs.Observed obs, int threads) {
-        bmoe.model.Dataset without = prepared.loaded().dataset().withoutRows(new int[] {i});
-        bmoe.sampler.RunConfig cfg = prepared.config();
+        Dataset without = prepared.loaded().dataset().withoutRows(new int[] {i});
+        RunConfig cfg = prepared.config();
         FitRun refit;
-        try (bmoe.backend.Backend backend = fit.backendOptions.open(true, spec.commandLine().getErr())) {
+        try (Backend backend = fit.backendOptions.open(true, spec.commandLine().getErr())) {
             refit = FitRun.fit(backend, backend.blockSize(), threads, without, cfg,
-                    java.util.Collections.nCopies(cfg.chains(), null), null);
+                    Collections.nCopies(cfg.chains(), null), null);
         }
         int p = obs.x().length;
         double[] row = new double[p + 1];
@@ -301,18 +309,17 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
             row[j + 1] = obs.x()[j][i];
         }
         int perChain = Math.max(1, maxDraws / cfg.chains());
-        List<Double> logLik = new ArrayList<>();
-        for (bmoe.sampler.Chain.Result chain : refit.chains()) {
+        double[] logLik = new double[perChain * cfg.chains()];
+        int s = 0;
+        for (Chain.Result chain : refit.chains()) {
             int length = chain.draws().length;
             int take = Math.min(length, perChain);
             for (int t = 0; t < take; t++) {
                 double[] draw = chain.draws()[(int) ((long) t * length / take)];
-                logLik.add(bmoe.sampler.DrawColumns.unflatten(draw, cfg.experts(), p).logDensity(row, obs.y()[i]));
+                logLik[s++] = DrawColumns.unflatten(draw, cfg.experts(), p).logDensity(row, obs.y()[i]);
             }
         }
-        double max = logLik.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        double sum = logLik.stream().mapToDouble(v -> Math.exp(v - max)).sum();
-        return max + Math.log(sum / logLik.size());
+        return Params.logSumExp(logLik, s) - Math.log(s);
     }
 
     /** The fit's warnings (summary.json's diagnostics.warnings); none when it cannot be read. */
@@ -364,8 +371,9 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
         long unreliable = ranked.stream().filter(m -> m.unreliable() > 0).count();
         if (unreliable > 0) {
             o.printf(Locale.ROOT, "warning: %d fit%s observations with Pareto k above loo's threshold that were not "
-                    + "refitted (more than --reloo-max, or refits off): PSIS-LOO is unreliable for those; 'bmoe criteria "
-                    + "--run' on the run shows them, and a larger --reloo-max refits them%n", unreliable,
+                    + "refitted (more than --reloo-max, refits off, or rows held by another engine): PSIS-LOO is "
+                    + "unreliable for those; 'bmoe criteria --run' on the run shows them, and a larger --reloo-max "
+                    + "refits them%n", unreliable,
                     unreliable == 1 ? " has" : "s have");
         }
     }
