@@ -157,10 +157,13 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
             if (unreliable.length > 0 && unreliable.length <= relooMax && local) {
                 long r0 = System.nanoTime();
                 double[] exact = new double[unreliable.length];
-                for (int r = 0; r < unreliable.length; r++) {
-                    int i = unreliable[r];
-                    exact[r] = exactLoo(fitCommand, prepared, i, obs, threads);
-                    refits.add(new Refit(i, pw.terms().paretoK()[i], pw.elpdLoo()[i], exact[r]));
+                // one backend for this K's refits (a device is set up once, not per observation)
+                try (Backend backend = fitCommand.backendOptions.open(true, spec.commandLine().getErr())) {
+                    for (int r = 0; r < unreliable.length; r++) {
+                        int i = unreliable[r];
+                        exact[r] = exactLoo(backend, prepared, i, obs, threads);
+                        refits.add(new Refit(i, pw.terms().paretoK()[i], pw.elpdLoo()[i], exact[r]));
+                    }
                 }
                 pw = pw.withExactLoo(unreliable, exact);
                 relooSeconds = (System.nanoTime() - r0) * 1e-9;
@@ -294,14 +297,12 @@ final class SelectCommand implements Callable<Integer>, Main.LoadsOpenCl {
      * spaced in each chain). The draws are i.i.d. from p(theta | y_-i) only up to MCMC error, which for a mean of
      * densities is small beside PSIS's bias when k > 0.7.
      */
-    private double exactLoo(FitCommand fit, FitCommand.Prepared prepared, int i, RunInputs.Observed obs, int threads) {
+    private double exactLoo(Backend backend, FitCommand.Prepared prepared, int i, RunInputs.Observed obs,
+                            int threads) {
         Dataset without = prepared.loaded().dataset().withoutRows(new int[] {i});
         RunConfig cfg = prepared.config();
-        FitRun refit;
-        try (Backend backend = fit.backendOptions.open(true, spec.commandLine().getErr())) {
-            refit = FitRun.fit(backend, backend.blockSize(), threads, without, cfg,
-                    Collections.nCopies(cfg.chains(), null), null);
-        }
+        FitRun refit = FitRun.fit(backend, backend.blockSize(), threads, without, cfg,
+                Collections.nCopies(cfg.chains(), null), null);
         int p = obs.x().length;
         double[] row = new double[p + 1];
         row[0] = 1.0;

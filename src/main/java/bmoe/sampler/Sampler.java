@@ -89,6 +89,9 @@ public final class Sampler {
             throw new IllegalStateException(cause);
         } finally {
             stop(pool);
+            // the run's data leaves the backend with it: a backend that serves several runs (select's refits)
+            // holds one data set at a time, not all of them until it closes
+            resident.close();
         }
     }
 

@@ -360,6 +360,40 @@ public abstract class BackendContractTest {
     }
 
     /**
+     * One backend serves successive runs (select's refits: the full data, then the data without a row, then the
+     * full data again), each with the draws a fresh backend gives it: a run's data and workspaces leave the
+     * backend when the run ends ({@link bmoe.sampler.Sampler#run} closes them), and nothing of one run reaches
+     * the next.
+     */
+    @Test
+    void oneBackendServesSuccessiveRunsAsFreshOnesWould() {
+        Dataset full = data(300, 2, 21);
+        Dataset without = full.withoutRows(new int[] {17});
+        bmoe.sampler.RunConfig cfg = new bmoe.sampler.RunConfig(3, 2, 5, 5, 1, 9, Priors.DEFAULT);
+        List<List<bmoe.sampler.Chain.Result>> fresh = new ArrayList<>();
+        for (Dataset d : List.of(full, without, full)) {
+            try (Backend backend = createBackend(BLOCK)) {
+                fresh.add(bmoe.sampler.Sampler.run(backend, d, cfg, 1, null));
+            }
+        }
+        try (Backend backend = createBackend(BLOCK)) {
+            int run = 0;
+            for (Dataset d : List.of(full, without, full)) {
+                List<bmoe.sampler.Chain.Result> reused = bmoe.sampler.Sampler.run(backend, d, cfg, 1, null);
+                for (int c = 0; c < reused.size(); c++) {
+                    double[][] expected = fresh.get(run).get(c).draws();
+                    for (int r = 0; r < expected.length; r++) {
+                        assertArrayEquals(expected[r], reused.get(c).draws()[r], 0.0, "run " + run + " chain " + c);
+                    }
+                }
+                run++;
+            }
+        }
+        assertTrue(!java.util.Arrays.equals(fresh.get(0).get(0).draws()[4], fresh.get(1).get(0).draws()[4]),
+                "leaving out a row changes the draws");
+    }
+
+    /**
      * Several chains' calls in one pass give each chain the bits of its own call: five chains of K = 3, 3, 1, 2, 3
      * (so one pass meets several shapes) over one resident data set with room for one chain (a device's buffer of
      * allocations for K = 3 then grows twice), each with its own parameters, key and sweep; kernel (a), then two
