@@ -34,7 +34,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "select", mixinStandardHelpOptions = true, sortOptions = false,
-        customSynopsis = "bmoe select --data=FILE --experts=FROM..TO|K,K,... --out=DIR [--max-draws=N] [fit options]",
+        customSynopsis = "bmoe select --data=FILE --experts=FROM..TO|K,K,... --out=DIR [--max-draws=N] [--reloo-max=N] [fit options]",
         description = {"Fit each number of experts K in --experts and rank the fits by PSIS-LOO, as loo_compare does "
                 + "(elpd, its difference to the best and that difference's standard error), and by WAIC.",
             "Observations whose Pareto k is above loo's threshold (PSIS-LOO unreliable for them, and optimistic) get "
