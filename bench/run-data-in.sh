@@ -2,7 +2,8 @@
 # Data in (bench/RESULTS.md): simulates wide7 data (p = 7) as CSV and Parquet, then loads each into the
 # sampler's float32 columns with bmoe's reader, three times, under /usr/bin/time for the resident peak;
 # at n = 1e6 also with the CSV libraries bmoe could have used (one thread each, so bmoe once more with one).
-# Parquet also as fit reads it today (load-fromraw: no block moments from the reader) and as FLOAT columns.
+# 'load' reads as fit does (the block moments computed when standardising); Parquet also with the reader computing
+# them while the rows are in cache (load-fused, not what fit does) and as FLOAT columns.
 # Usage: bench/run-data-in.sh [N ...]   (default: 1000000 10000000); data go to bench/target/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ for n in ${sizes[@]}; do
     ff="$data/wide7-$n-float.parquet"
     [ -f "$ff" ] || java -Xmx$(( n * 64 / 1048576 + 512 ))m -cp $jar bmoe.bench.DataIn to-float "$f" "$ff"
     for run in 1 2 3; do
-        /usr/bin/time -f "  peak RSS %M KB" java -Xmx$heap -cp $jar bmoe.bench.DataIn load-fromraw "$f"
+        /usr/bin/time -f "  peak RSS %M KB" java -Xmx$heap -cp $jar bmoe.bench.DataIn load-fused "$f"
         /usr/bin/time -f "  peak RSS %M KB" java -Xmx$heap -cp $jar bmoe.bench.DataIn load "$ff"
     done
     if [ "$n" -le 1000000 ]; then

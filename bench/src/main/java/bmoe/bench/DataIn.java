@@ -50,16 +50,17 @@ public final class DataIn {
         String detail;
         long floatBytes;
         switch (mode) {
-            case "load", "load-fromraw" -> {
+            case "load", "load-fused" -> {
                 DataSource source = DataSource.open(file, Dialect.DEFAULT);
                 long counted = System.nanoTime();
                 List<String> columns = source.columns();
                 List<String> x = columns.stream().filter(c -> !c.equals("y") && !c.isEmpty()).toList();
-                RawData raw = RawData.read(source, x, "y", Dialect.Missing.FAIL, mode.equals("load"));
+                boolean fused = mode.equals("load-fused");
+                RawData raw = RawData.read(source, x, "y", Dialect.Missing.FAIL, fused);
                 long read = System.nanoTime();
-                // load: the reader computes the block moments while the rows are in cache and RawData.dataset
-                // passes them on; load-fromraw: the standardising computes them all (Dataset.fromRaw, as fit does)
-                Dataset data = mode.equals("load") ? raw.dataset(x, "y", true)
+                // load: the standardising computes the block moments (Dataset.fromRaw), as fit does; load-fused:
+                // the reader computes them while the rows are in cache and RawData.dataset passes them on
+                Dataset data = fused ? raw.dataset(x, "y", true)
                         : Dataset.fromRaw(raw.x(), raw.y(), raw.p(), raw.xShift(), raw.yShift(), x, "y", true);
                 long standardised = System.nanoTime();
                 floatBytes = 4L * data.n() * (data.p() + 1);
@@ -105,7 +106,7 @@ public final class DataIn {
                 floatBytes = 4 * cells;
                 detail = "cells " + cells + " sum " + sum;
             }
-            default -> throw new IllegalArgumentException("mode: load, load-fromraw, commons-csv, fastcsv or fastcsv-fdp");
+            default -> throw new IllegalArgumentException("mode: load, load-fused, commons-csv, fastcsv or fastcsv-fdp");
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
         long heapPeak = 0;
