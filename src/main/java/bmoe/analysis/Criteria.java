@@ -103,18 +103,6 @@ public final class Criteria {
             RelativeEfficiencySummary relativeEfficiency) {}
 
     /**
-     * Takes one observation's S log-likelihood draws at a time and keeps only running sums: O(S) memory,
-     * whatever n, plus one double per observation for the median r_eff when the chains are known (as
-     * much as one column of the data). Per
-     * observation the cost is O(S): a few passes of S exponentials, a selection of the M + 1 largest ratios,
-     * (30 + sqrt(M)) M logarithms for the GPD fit, M ~ 3 sqrt(S / r_eff) (190 for S = 4000 and r_eff = 1), and
-     * with chains the ESS (an FFT per chain).
-     *
-     * <p>Not thread-safe. For parallel use give each thread its own accumulator over a contiguous block of
-     * observations and {@link #merge} them in block order: observation numbers are then global, the result is
-     * bit-identical for a fixed block layout, and differs between layouts only by rounding in the last digits.
-     */
-    /**
      * Each observation's terms, in data order: for comparing models observation by observation, and for finding
      * the observations whose PSIS estimate is unreliable (k_i above {@link ParetoKSummary#threshold}).
      *
@@ -182,6 +170,18 @@ public final class Criteria {
         return all.result();
     }
 
+    /**
+     * Takes one observation's S log-likelihood draws at a time and keeps only running sums: O(S) memory,
+     * whatever n, plus one double per observation for the median r_eff when the chains are known (as
+     * much as one column of the data). Per
+     * observation the cost is O(S): a few passes of S exponentials, a selection of the M + 1 largest ratios,
+     * (30 + sqrt(M)) M logarithms for the GPD fit, M ~ 3 sqrt(S / r_eff) (190 for S = 4000 and r_eff = 1), and
+     * with chains the ESS (an FFT per chain).
+     *
+     * <p>Not thread-safe. For parallel use give each thread its own accumulator over a contiguous block of
+     * observations and {@link #merge} them in block order: observation numbers are then global, the result is
+     * bit-identical for a fixed block layout, and differs between layouts only by rounding in the last digits.
+     */
     public static final class Accumulator {
         private final int draws;
         /** 0: the draws are taken as independent (r_eff = 1); else r_eff_i comes from this many chains. */

@@ -1,7 +1,9 @@
 package bmoe.analysis;
 
 import bmoe.model.Params;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Comparing fits of the same data by their expected log predictive density, as the R package loo's
@@ -40,8 +42,8 @@ public final class ModelComparison {
         public int[] unreliable() {
             double threshold = totals.paretoK().threshold();
             double[] k = terms.paretoK();
-            return java.util.stream.IntStream.range(0, k.length)
-                    .filter(i -> !(k[i] <= threshold) && java.util.Arrays.binarySearch(exact, i) < 0).toArray();
+            return IntStream.range(0, k.length)
+                    .filter(i -> !(k[i] <= threshold) && Arrays.binarySearch(exact, i) < 0).toArray();
         }
 
         /**
@@ -54,16 +56,11 @@ public final class ModelComparison {
                 throw new IllegalArgumentException(rows.length + " rows, " + elpd.length + " terms");
             }
             double[] loo = terms.elpdLoo().clone();
-            java.util.TreeSet<Integer> all = new java.util.TreeSet<>();
-            for (int i : exact) {
-                all.add(i);
-            }
             for (int r = 0; r < rows.length; r++) {
                 if (!Double.isFinite(elpd[r])) {
                     throw new IllegalArgumentException("exact elpd_loo of observation " + rows[r] + " is " + elpd[r]);
                 }
                 loo[rows[r]] = elpd[r];
-                all.add(rows[r]);
             }
             RunningMoments elpdLoo = new RunningMoments();
             RunningMoments pLoo = new RunningMoments();
@@ -78,7 +75,7 @@ public final class ModelComparison {
                     new Criteria.Estimate(pLoo.sum(), pLoo.standardErrorOfSum()), e.scaled(-2.0), t.paretoK(),
                     t.relativeEfficiency());
             return new Pointwise(updated, new Criteria.Terms(loo, terms.elpdWaic(), terms.lpd(), terms.paretoK()),
-                    all.stream().mapToInt(Integer::intValue).toArray());
+                    IntStream.concat(Arrays.stream(exact), Arrays.stream(rows)).distinct().sorted().toArray());
         }
     }
 
