@@ -56,7 +56,8 @@ final class DemoCommand implements Callable<Integer>, Main.LoadsOpenCl {
         RunConfig cfg = FitCommand.config(2, 2, 500, 500, 1, seed, new PriorOptions().priors(data),
                 GateMethod.MALA,
                 GateMetric.FROZEN, RunConfig.AUTO_MOVES,
-                FitCommand.initPlan(FitCommand.DEFAULT_INIT_STARTS, FitCommand.DEFAULT_INIT_SWEEPS), null,
+                FitCommand.initPlan(FitCommand.DEFAULT_INIT_STARTS, FitCommand.DEFAULT_INIT_SWEEPS,
+                        FitCommand.DEFAULT_INIT_ROWS), null,
                 FitCommand.jointSteps("auto", n)); // fit's default: the joint move up to n = 1024
         out.printf(Locale.ROOT, "simulated %d observations from preset %s (K = 2, x ~ U[0,1]), seed %d%n", n,
                 preset.id(), seed);

@@ -154,6 +154,7 @@ record RunSpec(String data, String dataAsGiven, long dataSize, String dataSha256
         root.put("joint_steps", c.jointSteps());
         root.put("init_starts", c.init().starts());
         root.put("init_sweeps", c.init().sweeps());
+        root.put("init_rows", c.init().rows());
         root.put("backend", backend);
         root.put("block_size", blockSize);
         root.put("checkpoint_every", checkpointEvery);
@@ -190,8 +191,10 @@ record RunSpec(String data, String dataAsGiven, long dataSize, String dataSha256
                     integer(root, "draws"), integer(root, "thin"), root.path("seed").asLong(-1), priors, gates, metric,
                     root.has("gate_moves") ? integer(root, "gate_moves") : 1,
                     // run folders written before the start search existed started each chain once
+                    // and before its subsample, searched on all rows
                     root.has("init_starts") ? new StartSearch.Plan(integer(root, "init_starts"),
-                            integer(root, "init_sweeps")) : StartSearch.Plan.SINGLE,
+                            integer(root, "init_sweeps"), root.has("init_rows") ? integer(root, "init_rows") : 0)
+                            : StartSearch.Plan.SINGLE,
                     root.has("experts_prior") ? ExpertsPrior.parse(text(root, "experts_prior"), integer(root, "experts"))
                             : null,
                     // run folders written before the joint move existed made none

@@ -548,6 +548,22 @@ public final class Dataset {
         return new Dataset(keptX, keptY, m, p, xNames, yName, scaling);
     }
 
+    /**
+     * Rows {@code rows} (0-based, any order, repeats allowed) as a data set of their own, here, on this data set's
+     * scale (the same scaling, not one recomputed from the rows): rows held elsewhere come in one request.
+     */
+    public Dataset ofRows(int[] rows) {
+        for (int r : rows) {
+            if (r < 0 || r >= n) {
+                throw new IllegalArgumentException("row " + r + " is not in [0, " + n + ")");
+            }
+        }
+        float[] xs = new float[rows.length * p];
+        float[] ys = new float[rows.length];
+        rows(rows, xs, ys);
+        return new Dataset(xs, ys, rows.length, p, xNames, yName, scaling);
+    }
+
     /** The same design with a new response (Geweke's successive-conditional simulator). */
     public Dataset withResponse(float[] newY) {
         local();

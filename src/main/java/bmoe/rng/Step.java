@@ -48,6 +48,11 @@ public final class Step {
      * merge, the expert and position (or the pair), the auxiliary draws, then the MH uniform.
      */
     public static final int SPLIT_MERGE = 14 << 16;
+    /**
+     * The rows a chain's start search runs on when the data have more than the plan's rows, under the key of the
+     * chain's first start candidate: counter (0, 0, START_ROWS, draw), one draw a row.
+     */
+    public static final int START_ROWS = 15 << 16;
 
     private Step() {}
 

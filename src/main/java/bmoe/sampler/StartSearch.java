@@ -5,6 +5,9 @@ import bmoe.model.Dataset;
 import bmoe.model.Params;
 import bmoe.model.Priors;
 import bmoe.rng.RngKey;
+import bmoe.rng.RngStream;
+import bmoe.rng.Step;
+import java.util.BitSet;
 import java.util.concurrent.CancellationException;
 import org.apache.commons.math3.special.Gamma;
 
@@ -24,10 +27,15 @@ import org.apache.commons.math3.special.Gamma;
 public final class StartSearch {
     private StartSearch() {}
 
-    /** How a chain starts: from {@code starts} candidates of {@code sweeps} sweeps each; (1, 0) is one k-means++ start. */
-    public record Plan(int starts, int sweeps) {
+    /**
+     * How a chain starts: from {@code starts} candidates of {@code sweeps} sweeps each, run on {@code rows} rows of
+     * the data drawn at random when it has more (0: on all rows); (1, 0) is one k-means++ start.
+     */
+    public record Plan(int starts, int sweeps, int rows) {
         /** One k-means++ start from the chain's own key, no search. */
         public static final Plan SINGLE = new Plan(1, 0);
+        /** The fewest rows a search may run on (0 aside): the k-means++ start alone takes up to 2000. */
+        public static final int MIN_ROWS = 1000;
 
         public Plan {
             if (starts < 1 || starts > RngKey.MAX_START_CANDIDATES) {
@@ -40,6 +48,14 @@ public final class StartSearch {
             if (starts > 1 && sweeps == 0) {
                 throw new IllegalArgumentException("init-sweeps must be >= 1 to compare " + starts + " starts");
             }
+            if (rows != 0 && rows < MIN_ROWS) {
+                throw new IllegalArgumentException("init-rows must be 0 (all rows) or >= " + MIN_ROWS + ", got " + rows);
+            }
+        }
+
+        /** A search on all rows, as runs made before the search had a subsample. */
+        public Plan(int starts, int sweeps) {
+            this(starts, sweeps, 0);
         }
 
         /** Whether the chain's start is searched for (else it is the k-means++ start from the chain's key). */
@@ -47,7 +63,15 @@ public final class StartSearch {
             return sweeps > 0;
         }
 
-        /** Sweeps per chain the search costs. */
+        /**
+         * Whether the search on {@code data} runs on a subsample: when it has more than {@link #rows} rows and they
+         * are here (rows held elsewhere are searched where they are).
+         */
+        public boolean subsamples(Dataset data) {
+            return rows > 0 && data.n() > rows && data.isLocal();
+        }
+
+        /** Sweeps per chain the search costs (each over {@link #rows} rows where it {@link #subsamples}). */
         public int cost() {
             return searches() ? starts * sweeps : 0;
         }
@@ -64,7 +88,16 @@ public final class StartSearch {
         return choose(backend, ws, data, cfg, cfg.experts(), key);
     }
 
-    /** The start at K = {@code experts} (a chain's start K when K is a parameter), {@code ws} a workspace for it. */
+    /**
+     * The start at K = {@code experts} (a chain's start K when K is a parameter), {@code ws} a workspace for it.
+     *
+     * <p>On data with more rows than the plan's m, the candidates run on m rows drawn at random, and a state's score
+     * is its log-likelihood there times n / m plus its log prior: an estimate of its log posterior on all n rows.
+     * Why: the search is for the mode a chain should start in, which a random sample of many thousand rows already
+     * shows, while on all rows it cost starts x sweeps full passes per chain (400 by default), more than a short
+     * fit at large n itself. The draws stay exact: a chain may start anywhere, and the rows come from the
+     * candidates' key, not the chain's. Warm-up then moves the chain to the full data's narrower posterior.
+     */
     public static Choice choose(Backend backend, Backend.Workspace ws, Dataset data, RunConfig cfg, int experts,
                                 RngKey key) {
         Plan plan = cfg.init();
@@ -72,6 +105,38 @@ public final class StartSearch {
         if (!plan.searches() || experts == 1) {
             return new Choice(Initializer.initialState(data, experts, cfg.priors(), key), 0, new double[0]);
         }
+        if (!plan.subsamples(data)) {
+            return search(backend, ws, data, cfg, experts, key, 1.0);
+        }
+        Dataset rows = data.ofRows(searchRows(data.n(), plan.rows(), key));
+        try (Backend.Resident resident = backend.upload(rows);
+             Backend.Workspace sub = backend.workspace(resident, experts)) {
+            return search(backend, sub, rows, cfg, experts, key, (double) data.n() / rows.n());
+        }
+    }
+
+    /**
+     * The rows of chain {@code key.chain()}'s search: m distinct rows of [0, n), each m-subset equally likely
+     * (Floyd's algorithm: for j = n - m .. n - 1 take t uniform on [0, j], or j itself if t is taken), in increasing
+     * order, from the stream {@link Step#START_ROWS} of its first candidate's key.
+     */
+    static int[] searchRows(int n, int m, RngKey key) {
+        if (m < 1 || m > n) {
+            throw new IllegalArgumentException(m + " rows of " + n);
+        }
+        RngStream rng = key.startCandidate(0).stream(0, 0, Step.START_ROWS);
+        BitSet taken = new BitSet(n);
+        for (int j = n - m; j < n; j++) {
+            int t = (int) Math.min(j, (long) (rng.uniform() * (j + 1.0)));
+            taken.set(taken.get(t) ? j : t);
+        }
+        return taken.stream().toArray();
+    }
+
+    /** The plan's candidates on {@code data}, each state scored by {@code likelihoodScale} x its log-likelihood + log prior. */
+    private static Choice search(Backend backend, Backend.Workspace ws, Dataset data, RunConfig cfg, int experts,
+                                 RngKey key, double likelihoodScale) {
+        Plan plan = cfg.init();
         Priors priors = cfg.priors();
         double[] scores = new double[plan.starts()];
         SweepState best = null;
@@ -94,7 +159,7 @@ public final class StartSearch {
                 }
                 // the sweep reports the log-likelihood of the state it started from; a score that is not a
                 // number (an overflow) never wins
-                double score = r.info().logLikelihood() + logPrior(before, priors);
+                double score = likelihoodScale * r.info().logLikelihood() + logPrior(before, priors);
                 if (score > scores[j]) {
                     scores[j] = score;
                     if (score > bestScore) {

@@ -319,6 +319,7 @@ class BadInputTest {
             bad("--init-starts 0", Kind.FIT, f -> fit(f, "--init-starts", "0"), "--init-starts"),
             bad("--init-starts 200", Kind.FIT, f -> fit(f, "--init-starts", "200"), "--init-starts"),
             bad("--init-sweeps -1", Kind.FIT, f -> fit(f, "--init-sweeps", "-1"), "--init-sweeps"),
+            bad("--init-rows 10", Kind.FIT, f -> fit(f, "--init-rows", "10"), "--init-rows"),
             bad("--init-sweeps 0 with several starts", Kind.FIT, f -> fit(f, "--init-starts", "4", "--init-sweeps", "0"),
                 "--init-sweeps"),
             bad("--chains 0", Kind.FIT, f -> fit(f, "--chains", "0"), "--chains"),
