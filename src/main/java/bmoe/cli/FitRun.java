@@ -74,6 +74,13 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
         return sweeps / seconds;
     }
 
+    /** The fit's speed for its report: sweeps a second, or, below one (n = 1e8 on a CPU), seconds a sweep. */
+    static String speed(double sweepsPerSecond) {
+        return sweepsPerSecond >= 1 || !(sweepsPerSecond > 0)
+                ? String.format(Locale.ROOT, "%.0f sweeps/s", sweepsPerSecond)
+                : String.format(Locale.ROOT, "%.1f s a sweep", 1 / sweepsPerSecond);
+    }
+
     /** The configuration lines at the top of draws.csv. */
     Map<String, String> config(String source) {
         Map<String, String> c = new LinkedHashMap<>();
@@ -206,7 +213,7 @@ record FitRun(Dataset data, RunConfig cfg, String backend, String backendName, i
                 cfg.seed(), cfg.gates().cliName() + (cfg.gates() == GateMethod.MALA && cfg.experts() > 1
                         ? (cfg.gateMetric().freezes() ? " (frozen metric" : " (fisher metric") + ", " + moves
                         : ""));
-        out.printf(Locale.ROOT, "backend: %s; %.1f s, %.0f sweeps/s; %s%n", backend, seconds, sweepsPerSecond(),
+        out.printf(Locale.ROOT, "backend: %s; %.1f s, %s; %s%n", backend, seconds, speed(sweepsPerSecond()),
                 data.scaling().isIdentity() ? "original scale" : "sampled on standardised x and y, reported on the original scale");
         chainReports().forEach(c -> out.println(c.line()));
         report.print(out);

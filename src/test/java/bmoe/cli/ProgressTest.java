@@ -123,4 +123,12 @@ class ProgressTest {
     private static ChainState state(int sweep) {
         return new ChainState(new Params(new double[1][2], new double[2][2], new double[] {1, 1}), sweep, 0);
     }
+
+    @Test
+    void aFitsReportGivesSecondsASweepWhenSweepsTakeLongerThanASecond() {
+        assertEquals("525 sweeps/s", FitRun.speed(525.2));
+        assertEquals("1 sweeps/s", FitRun.speed(1.0));
+        // 3 sweeps of n = 1e8 in 435 s
+        assertEquals("145.0 s a sweep", FitRun.speed(3 / 435.0));
+    }
 }
