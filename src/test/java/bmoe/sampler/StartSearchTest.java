@@ -29,7 +29,10 @@ class StartSearchTest {
     }
 
     private static RunConfig config(StartSearch.Plan plan) {
-        Priors priors = Priors.sampledScale(5, 5, 2, 0.2, Priors.defaultScaleRate(DATA.y()));
+        return config(plan, Priors.sampledScale(5, 5, 2, 0.2, Priors.defaultScaleRate(DATA.y())));
+    }
+
+    private static RunConfig config(StartSearch.Plan plan, Priors priors) {
         return new RunConfig(2, 2, 10, 10, 1, 9, priors, GateMethod.MALA, GateMetric.FROZEN, RunConfig.AUTO_MOVES, plan);
     }
 
@@ -128,10 +131,8 @@ class StartSearchTest {
         Simulator.Sample s = Simulator.simulate(preset.truth(), preset.lower(), preset.upper(), 3000, 4);
         Dataset big = Dataset.fromColumns(s.xColumns(), s.y(), preset.xNames(), "y", true);
         Priors priors = Priors.sampledScale(5, 5, 2, 0.2, Priors.defaultScaleRate(big.y()));
-        RunConfig sub = new RunConfig(2, 2, 10, 10, 1, 9, priors, GateMethod.MALA, GateMetric.FROZEN,
-                RunConfig.AUTO_MOVES, new StartSearch.Plan(3, 5, 1000));
-        RunConfig all = new RunConfig(2, 2, 10, 10, 1, 9, priors, GateMethod.MALA, GateMetric.FROZEN,
-                RunConfig.AUTO_MOVES, new StartSearch.Plan(3, 5, 0));
+        RunConfig sub = config(new StartSearch.Plan(3, 5, 1000), priors);
+        RunConfig all = config(new StartSearch.Plan(3, 5, 0), priors);
         RngKey key = new RngKey(9, 0);
         try (Backend backend = new CpuBackend(1)) {
             // no workspace on the full data: a search that used it would fail
@@ -142,10 +143,8 @@ class StartSearchTest {
             assertThrows(IllegalArgumentException.class, () -> StartSearch.choose(backend, null, big, all, key));
             // one sweep a candidate scores its k-means++ start: on the plan's rows (those searchRows draws), its
             // log-likelihood there scaled by n / m = 3, plus its log prior
-            RunConfig once = new RunConfig(2, 2, 10, 10, 1, 9, priors, GateMethod.MALA, GateMetric.FROZEN,
-                    RunConfig.AUTO_MOVES, new StartSearch.Plan(3, 1, 1000));
-            RunConfig onceOnAll = new RunConfig(2, 2, 10, 10, 1, 9, priors, GateMethod.MALA, GateMetric.FROZEN,
-                    RunConfig.AUTO_MOVES, new StartSearch.Plan(3, 1, 0));
+            RunConfig once = config(new StartSearch.Plan(3, 1, 1000), priors);
+            RunConfig onceOnAll = config(new StartSearch.Plan(3, 1, 0), priors);
             Dataset rows = big.ofRows(StartSearch.searchRows(3000, 1000, key));
             double[] scaled = StartSearch.choose(backend, null, big, once, key).logPosteriors();
             try (Backend.Resident resident = backend.upload(rows);
