@@ -34,6 +34,8 @@ final class Progress implements Chain.Listener, AutoCloseable {
     private final RunConfig cfg;
     private final String backend;
     private final AtomicIntegerArray done;
+    /** 1 for a chain whose start search has not ended yet (a chain resumed, or without a search, has none). */
+    private final AtomicIntegerArray choosing;
     private final long startSweeps;
     private final long t0 = System.nanoTime();
     private final ScheduledExecutorService timer;
@@ -46,11 +48,13 @@ final class Progress implements Chain.Listener, AutoCloseable {
         this.cfg = cfg;
         this.backend = backend;
         this.done = new AtomicIntegerArray(cfg.chains());
+        this.choosing = new AtomicIntegerArray(cfg.chains());
         long sum = 0;
         for (int c = 0; c < starts.size(); c++) {
             int s = starts.get(c) == null ? 0 : starts.get(c).sweep();
             done.set(c, s);
             sum += s;
+            choosing.set(c, starts.get(c) == null && cfg.init().searches() ? 1 : 0);
         }
         this.startSweeps = sum;
         if (mode == Mode.OFF) {
@@ -93,6 +97,11 @@ final class Progress implements Chain.Listener, AutoCloseable {
         done.set(chain, state.sweep());
     }
 
+    @Override
+    public void startChosen(int chain) {
+        choosing.set(chain, 0);
+    }
+
     private synchronized void draw() {
         if (closed) {
             return;
@@ -111,13 +120,16 @@ final class Progress implements Chain.Listener, AutoCloseable {
     private String line() {
         long sum = 0;
         boolean warmingUp = false;
+        int searching = 0;
         for (int c = 0; c < done.length(); c++) {
             int s = done.get(c);
             sum += s;
             warmingUp |= s < cfg.warmup();
+            searching += choosing.get(c);
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
-        return format(sum, (long) cfg.chains() * cfg.sweepsPerChain(), warmingUp, sum - startSweeps, seconds, backend);
+        return format(sum, (long) cfg.chains() * cfg.sweepsPerChain(), warmingUp, sum - startSweeps, seconds, backend,
+                searching, done.length());
     }
 
     /** Draws the final line and ends it with a newline; the line stops here even if the fit failed. */
@@ -147,9 +159,22 @@ final class Progress implements Chain.Listener, AutoCloseable {
      * @param seconds time since this session's sampling began
      */
     static String format(long done, long total, boolean warmingUp, long doneHere, double seconds, String backend) {
+        return format(done, total, warmingUp, doneHere, seconds, backend, 0, 0);
+    }
+
+    /**
+     * As {@link #format(long, long, boolean, long, double, String)}, with {@code searching} of {@code chains} chains
+     * still choosing their start (at large n a search takes as long as a sweep or more; the line says so).
+     */
+    static String format(long done, long total, boolean warmingUp, long doneHere, double seconds, String backend,
+                         int searching, int chains) {
         double rate = seconds > 0 ? doneHere / seconds : 0;
         double eta = rate > 0 ? (total - done) / rate : Double.NaN;
-        return "sweep " + done + "/" + total + " (" + (warmingUp ? "warm-up" : "sampling") + "), " + rate(rate)
+        String phase = warmingUp ? "warm-up" : "sampling";
+        if (searching > 0) {
+            phase += "; choosing starts, " + searching + " of " + chains + (chains == 1 ? " chain" : " chains") + " left";
+        }
+        return "sweep " + done + "/" + total + " (" + phase + "), " + rate(rate)
                 + " sweeps/s, ETA " + duration(eta) + ", backend " + backend;
     }
 

@@ -74,6 +74,12 @@ public final class Chain {
         /** After every sweep, warm-up included, with everything needed to continue the chain from here. */
         default void sweepDone(int chain, ChainState state) {}
 
+        /**
+         * Once the chain's start is chosen (its start search, if any, done), before its first sweep; not called for a
+         * chain continued from a state.
+         */
+        default void startChosen(int chain) {}
+
         /** This listener, then {@code next}, for every call. */
         default Listener andThen(Listener next) {
             Listener first = this;
@@ -88,6 +94,12 @@ public final class Chain {
                 public void sweepDone(int chain, ChainState state) {
                     first.sweepDone(chain, state);
                     next.sweepDone(chain, state);
+                }
+
+                @Override
+                public void startChosen(int chain) {
+                    first.startChosen(chain);
+                    next.startChosen(chain);
                 }
             };
         }
@@ -118,8 +130,12 @@ public final class Chain {
         }
         try (Workspaces ws = new Workspaces(backend, resident)) {
             int experts = cfg.startExperts(chain);
-            ChainState start = from != null ? from : ChainState.of(
-                    StartSearch.choose(backend, ws.get(experts), data, cfg, experts, key).state(), 0, Acceptance.NONE);
+            ChainState start = from;
+            if (start == null) {
+                start = ChainState.of(StartSearch.choose(backend, ws.get(experts), data, cfg, experts, key).state(), 0,
+                        Acceptance.NONE);
+                report.startChosen(chain);
+            }
             return run(backend, ws, data, cfg, chain, key, start, report);
         }
     }

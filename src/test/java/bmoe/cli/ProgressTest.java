@@ -44,6 +44,33 @@ class ProgressTest {
                 Progress.format(500, 2000, true, 0, 3.0, "cpu"));
     }
 
+    @Test
+    void whileChainsChooseTheirStartsTheLineSaysHowManyAreLeft() {
+        assertEquals("sweep 0/2000 (warm-up; choosing starts, 3 of 4 chains left), 0.00 sweeps/s, ETA ?, backend cpu",
+                Progress.format(0, 2000, true, 0, 5.0, "cpu", 3, 4));
+        assertEquals("sweep 0/3 (warm-up; choosing starts, 1 of 1 chain left), 0.00 sweeps/s, ETA ?, backend cpu",
+                Progress.format(0, 3, true, 0, 5.0, "cpu", 1, 1));
+    }
+
+    @Test
+    void aSearchingChainShowsUntilItsStartIsChosen() {
+        RunConfig searching = new RunConfig(2, 2, 100, 900, 1, 1, Priors.DEFAULT, bmoe.sampler.GateMethod.MALA,
+                bmoe.sampler.GateMetric.FROZEN, RunConfig.AUTO_MOVES, new bmoe.sampler.StartSearch.Plan(4, 10));
+        StringWriter err = new StringWriter();
+        try (Progress p = Progress.start(new PrintWriter(err), Progress.Mode.LINES, searching, "cpu",
+                Arrays.asList(null, state(40)))) {
+            // chain 2 was resumed at sweep 40 (no search); chain 1 is still searching when the line is drawn
+        }
+        assertTrue(err.toString().startsWith("sweep 40/2000 (warm-up; choosing starts, 1 of 2 chains left), "),
+                err.toString());
+        StringWriter after = new StringWriter();
+        try (Progress p = Progress.start(new PrintWriter(after), Progress.Mode.LINES, searching, "cpu",
+                Arrays.asList(null, state(40)))) {
+            p.startChosen(0);
+        }
+        assertTrue(after.toString().startsWith("sweep 40/2000 (warm-up), "), after.toString());
+    }
+
     @ParameterizedTest
     @CsvSource({"0, 0:00", "0.4, 0:00", "9.4, 0:09", "59.6, 1:00", "61, 1:01", "3599, 59:59", "3600, 1:00:00",
         "3661, 1:01:01", "360000, 100:00:00", "NaN, ?", "Infinity, ?", "-1, ?"})

@@ -14,8 +14,10 @@ import bmoe.model.Priors;
 import bmoe.rng.RngKey;
 import bmoe.sim.Preset;
 import bmoe.sim.Simulator;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +162,35 @@ class StartSearchTest {
         // as many rows as the plan's, or fewer: the search is on all of them, as before
         assertFalse(new StartSearch.Plan(3, 5, 3000).subsamples(big));
         assertTrue(new StartSearch.Plan(3, 5, 2999).subsamples(big));
+    }
+
+    @Test
+    void aChainsListenerHearsOfItsStartBeforeItsFirstSweepAndNotWhenContinued() {
+        RunConfig cfg = new RunConfig(2, 1, 2, 1, 1, 9, Priors.sampledScale(5, 5, 2, 0.2,
+                Priors.defaultScaleRate(DATA.y())), GateMethod.MALA, GateMetric.FROZEN, RunConfig.AUTO_MOVES,
+                new StartSearch.Plan(2, 2));
+        List<String> events = new ArrayList<>();
+        List<ChainState> states = new ArrayList<>();
+        Chain.Listener listener = new Chain.Listener() {
+            @Override
+            public void startChosen(int chain) {
+                events.add("start " + chain);
+            }
+
+            @Override
+            public void sweepDone(int chain, ChainState state) {
+                events.add("sweep");
+                states.add(state);
+            }
+        };
+        try (Backend backend = new CpuBackend(1);
+             Backend.Resident resident = backend.upload(DATA)) {
+            Chain.run(backend, resident, DATA, cfg, 0, listener);
+            assertEquals(List.of("start 0", "sweep", "sweep", "sweep"), events);
+            events.clear();
+            Chain.run(backend, resident, DATA, cfg, 0, states.get(0), listener);
+            assertEquals(List.of("sweep", "sweep"), events);
+        }
     }
 
     @Test
